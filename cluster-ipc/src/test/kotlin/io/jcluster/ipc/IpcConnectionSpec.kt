@@ -1,0 +1,97 @@
+package io.jcluster.ipc
+
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.onEach
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import org.newsclub.net.unix.AFUNIXSocketPair
+import java.io.BufferedReader
+import java.io.InputStreamReader
+import java.net.InetAddress
+import java.net.InetSocketAddress
+import java.net.Socket
+import java.nio.ByteBuffer
+import java.nio.channels.ServerSocketChannel
+
+/** One JVM, two connected ends of a socket pair: the rules of the connection itself. */
+class IpcConnectionSpec : FunSpec({
+    timeout = 30_000
+
+    fun connectedPair(options: IpcOptions = IpcOptions()): Pair<IpcConnection, IpcConnection> {
+        val pair = AFUNIXSocketPair.open()
+        return IpcConnection(pair.socket1, options.copy(name = "a")).start() to IpcConnection(pair.socket2, options.copy(name = "b")).start()
+    }
+
+    test("a received listener belongs to the receiver: it outlives the connection it came over") {
+        val (a, b) = connectedPair()
+        val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        ServerSocketChannel.open().bind(InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).use { original ->
+            sender.send(TestMessage.ServeListener, Handle.TcpListener(original))
+            val received = receiver.incoming.first().handle as Handle.TcpListener
+            a.close()
+            b.close()
+            original.close()
+            received.channel.use { listener ->
+                Socket(InetAddress.getLoopbackAddress(), (listener.localAddress as InetSocketAddress).port).use { client ->
+                    listener.accept().use { it.write(ByteBuffer.wrap("still mine\n".toByteArray())) }
+                    BufferedReader(InputStreamReader(client.getInputStream())).readLine() shouldBe "still mine"
+                }
+            }
+        }
+    }
+
+    test("a slow receiver pushes back on the sender and loses nothing") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 4, receiveQueueCapacity = 2))
+        val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val count = 20_000
+        val received = async {
+            receiver.incoming.take(count).onEach { if (it.message.let { m -> (m as TestMessage.Text).seq } % 5_000 == 0) delay(200) }
+                .map { (it.message as TestMessage.Text).seq }.toList()
+        }
+        repeat(count) { sender.send(TestMessage.Text(it, "x".repeat(200))) }
+        received.await() shouldContainExactly (0 until count).toList()
+        a.close()
+        b.close()
+    }
+
+    test("lanes are separate: control messages never show up on the user lane") {
+        val (a, b) = connectedPair()
+        val control = a.open(Lane.CONTROL, ByteArrayCodec)
+        val user = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val peerControl = b.open(Lane.CONTROL, ByteArrayCodec)
+        val peerUser = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        control.send(byteArrayOf(1, 2, 3))
+        user.send(TestMessage.Text(1, "user"))
+        peerUser.incoming.first().message shouldBe TestMessage.Text(1, "user")
+        peerControl.incoming.first().message.toList() shouldBe listOf<Byte>(1, 2, 3)
+        shouldThrow<IllegalStateException> { a.open(Lane.USER, ByteArrayCodec) }.message shouldContain "already open"
+        a.close()
+        b.close()
+    }
+
+    test("pending calls fail when the connection closes, instead of hanging") {
+        val (a, b) = connectedPair()
+        val caller = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val call = async { runCatching { caller.call(TestMessage.IgnoreMe, timeoutMillis = 20_000) } }
+        delay(100)
+        b.close()
+        call.await().exceptionOrNull()!!.message shouldContain "closed before the reply came"
+        a.awaitClosed() shouldBe null
+    }
+
+    test("options out of range are refused with the name of the setting") {
+        shouldThrow<IllegalArgumentException> { IpcOptions(maxFrameSize = 10) }.message shouldContain "maxFrameSize"
+        shouldThrow<IllegalArgumentException> { IpcOptions(callTimeoutMillis = 0) }.message shouldContain "callTimeoutMillis"
+    }
+})
