@@ -42,6 +42,10 @@ public class IpcConnection internal constructor(
     /** The peer's pid, uid and gid, from the kernel. */
     public val peer: PeerCredentials = socket.peerCredentials.let { PeerCredentials(it.pid, it.uid, it.gid) }
 
+    init {
+        socket.configureBlocking(false) // the reader and writer threads wait on selectors; senders never block
+    }
+
     internal val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val lanes = Lane.entries.associateWith {
         Channel<InboundFrame>(options.receiveQueueCapacity) { frame -> frame.closeHandles() }
@@ -92,10 +96,10 @@ public class IpcConnection internal constructor(
 
     internal suspend fun sendFrame(kind: Int, flags: Int, correlation: Long, handles: List<Handle>, payload: ByteArray) {
         if (!isOpen) throw IpcClosedException("cannot send on the closed connection to ${describePeer()}", closeCause)
-        if (handles.isEmpty()) return writer.enqueue(OutboundFrame(WireFormat.encode(kind, flags, correlation, 0, EMPTY, payload)))
+        if (handles.isEmpty()) return writer.send(OutboundFrame(WireFormat.encode(kind, flags, correlation, 0, EMPTY, payload)))
         val (descriptors, fds) = HandleWire.describe(handles)
         val written = CompletableDeferred<Unit>()
-        writer.enqueue(OutboundFrame(WireFormat.encode(kind, flags, correlation, handles.size, descriptors, payload), fds, written))
+        writer.send(OutboundFrame(WireFormat.encode(kind, flags, correlation, handles.size, descriptors, payload), fds, written))
         written.await()
     }
 

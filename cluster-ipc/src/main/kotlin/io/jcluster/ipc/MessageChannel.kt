@@ -34,6 +34,20 @@ public class MessageChannel<M : Any> internal constructor(
     }
 
     /**
+     * The next message, for callers that pull instead of collecting [incoming] (use one or the other).
+     * Throws [IpcClosedException] once the connection has closed and every message was taken.
+     */
+    public suspend fun receive(): Incoming<M> {
+        while (true) {
+            val result = inbound.receiveCatching()
+            val frame = result.getOrNull() ?: result.exceptionOrNull().let { cause ->
+                throw cause as? IpcException ?: IpcClosedException("the connection closed; no more messages", cause)
+            }
+            return decode(frame) ?: continue
+        }
+    }
+
+    /**
      * Sends [message], with [handle] if given. Messages arrive in the order they were sent. Suspends
      * while the send queue is full; with a handle, returns only once its descriptor is in the socket
      * (the caller still owns [handle]). Throws [IpcClosedException] if the connection is closed.

@@ -31,7 +31,7 @@ public class JsonCodec<M : Any>(
 ) : MessageCodec<M> {
     override fun encode(message: M): ByteArray = json.encodeToString(serializer, message).encodeToByteArray()
 
-    override fun decode(bytes: ByteArray): M = json.decodeFromString(serializer, bytes.decodeToString(throwOnInvalidSequence = true))
+    override fun decode(bytes: ByteArray): M = json.decodeFromString(serializer, utf8(bytes))
 
     public companion object {
         /** Lenient on input the sender added later (unknown keys), strict on everything else. */
@@ -44,6 +44,15 @@ public class JsonCodec<M : Any>(
         @JvmStatic
         public fun tree(): JsonCodec<JsonElement> = JsonCodec(JsonElement.serializer())
     }
+}
+
+/**
+ * The JDK's fast UTF-8 decoding replaces bad bytes with U+FFFD; only a string holding one is decoded
+ * again, strictly, so that bad input throws instead of slipping through as replacement characters.
+ */
+private fun utf8(bytes: ByteArray): String {
+    val text = String(bytes, Charsets.UTF_8)
+    return if (text.indexOf('\uFFFD') < 0) text else bytes.decodeToString(throwOnInvalidSequence = true)
 }
 
 /** Raw bytes, untouched: for callers that bring their own serialization. */

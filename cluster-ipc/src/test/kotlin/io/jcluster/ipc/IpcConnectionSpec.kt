@@ -6,6 +6,9 @@ import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.async
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.map
@@ -62,6 +65,38 @@ class IpcConnectionSpec : FunSpec({
         received.await() shouldContainExactly (0 until count).toList()
         a.close()
         b.close()
+    }
+
+    test("frames larger than the socket buffer arrive whole and in order with the small ones around them") {
+        val (a, b) = connectedPair()
+        val sender = a.open(Lane.USER, ByteArrayCodec)
+        val receiver = b.open(Lane.USER, ByteArrayCodec)
+        val sizes = listOf(3_000_000, 10, 2_500_000, 7, 1, 4_000_000, 12)
+        val received = async { receiver.incoming.take(sizes.size).map { it.message.size to it.message.last() }.toList() }
+        sizes.forEachIndexed { i, size -> sender.send(ByteArray(size) { i.toByte() }) }
+        received.await() shouldContainExactly sizes.mapIndexed { i, size -> size to i.toByte() }
+        a.close()
+        b.close()
+    }
+
+    test("a peer that stops reading suspends the sender without blocking its thread") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 8, receiveQueueCapacity = 2))
+        b.open(Lane.USER, ByteArrayCodec) // opened, never read
+        val sender = a.open(Lane.USER, ByteArrayCodec)
+        val oneThread = java.util.concurrent.Executors.newSingleThreadExecutor().asCoroutineDispatcher()
+        try {
+            withContext(oneThread) {
+                val flood = launch { repeat(100_000) { sender.send(ByteArray(10_000)) } }
+                // The socket and both queues fill within a few megabytes; the same thread still runs this:
+                delay(500)
+                flood.isActive shouldBe true
+                flood.cancel()
+            }
+        } finally {
+            oneThread.close()
+            a.close()
+            b.close()
+        }
     }
 
     test("lanes are separate: control messages never show up on the user lane") {

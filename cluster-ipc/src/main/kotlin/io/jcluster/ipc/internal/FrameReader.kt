@@ -10,7 +10,7 @@ import java.io.FileDescriptor
 import java.nio.ByteBuffer
 
 /**
- * Reads frames off the socket in large reads and hands each complete one to [sink].
+ * Reads frames off the (non-blocking) socket in large reads and hands each complete one to [sink].
  *
  * Descriptors arrive with the read that holds the first byte of their frame (each frame with
  * descriptors is its own `sendmsg`). They wait in a queue, tagged with the stream offset where their
@@ -30,6 +30,8 @@ internal class FrameReader(
     private var bufferOffset = 0L // stream offset of buffer index 0
     private val fds = ArrayDeque<ReceivedFd>()
 
+    private val readable = Readiness(socket, java.nio.channels.SelectionKey.OP_READ)
+
     init {
         socket.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER)
     }
@@ -40,11 +42,16 @@ internal class FrameReader(
             while (true) {
                 if (!buffer.hasRemaining()) grow()
                 val count = socket.read(buffer)
+                if (count == 0) {
+                    readable.await()
+                    continue
+                }
                 if (count < 0) return endOfStream()
                 collectDescriptors()
                 parseFrames()
             }
         } finally {
+            readable.close()
             while (fds.isNotEmpty()) runCatching { FileDescriptors.close(fds.removeFirst().fd) }
         }
     }

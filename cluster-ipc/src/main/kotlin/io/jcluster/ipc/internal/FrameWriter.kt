@@ -4,12 +4,22 @@ import io.jcluster.ipc.IpcClosedException
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.runBlocking
 import org.newsclub.net.unix.AFUNIXSocketChannel
+import java.io.FileDescriptor
 import java.nio.ByteBuffer
+import java.nio.channels.ClosedChannelException
+import java.nio.channels.SelectionKey
+import java.util.concurrent.atomic.AtomicInteger
+import java.util.concurrent.locks.ReentrantLock
+import kotlin.concurrent.withLock
 
 /**
- * Owns the write side of the socket on a thread of its own: takes frames from a bounded queue (a full
- * queue suspends senders: back-pressure), packs whatever is queued into one write, and sends each
- * frame that carries descriptors in a write of its own.
+ * The write side of a non-blocking socket.
+ *
+ * When nothing is queued and no burst is under way, a sender writes its frame itself, at once: no thread hand-off, which is what
+ * keeps round trips short. Otherwise (or if the socket takes only part of the frame) frames go through
+ * a bounded queue to the writer thread, which packs what is queued into large writes and alone waits
+ * for the socket to drain. So no sender ever blocks on a slow peer: a full queue suspends it instead.
+ * A frame that carries descriptors always starts a write of its own.
  */
 internal class FrameWriter(
     private val socket: AFUNIXSocketChannel,
@@ -18,19 +28,39 @@ internal class FrameWriter(
     private val onFailure: (Throwable) -> Unit,
 ) {
     private val queue = Channel<OutboundFrame>(queueCapacity) { undelivered ->
-        undelivered.written?.completeExceptionally(IpcClosedException("channel closed before the frame was sent"))
+        undelivered.written?.completeExceptionally(IpcClosedException("the connection closed before the frame was sent"))
     }
+    private val lock = ReentrantLock()
+    private val pending = AtomicInteger() // frames queued or carried, not yet written: senders may write directly only at 0
+    @Volatile private var lastDirectWrite = 0L
+    @Volatile private var carry: OutboundFrame? = null // the rest of a directly written frame, written next
     private val batch: ByteBuffer = ByteBuffer.allocateDirect(BATCH_SIZE)
+    private val writable = Readiness(socket, SelectionKey.OP_WRITE)
     private val thread = Thread({ runBlocking { drain() } }, name).apply { isDaemon = true }
 
     fun start() = thread.start()
 
-    /** Queues [frame]; suspends while the queue is full. Throws [IpcClosedException] once closed. */
-    suspend fun enqueue(frame: OutboundFrame) {
+    /** Sends [frame] or queues it; suspends only while the queue is full. Throws [IpcClosedException] once closed. */
+    suspend fun send(frame: OutboundFrame) {
+        if (pending.get() == 0 && !inBurst() && lock.tryLock()) {
+            try {
+                if (pending.get() == 0 && writeDirectly(frame)) return
+            } catch (e: java.io.IOException) {
+                if (e is IpcClosedException) throw e
+                onFailure(e)
+                throw IpcClosedException("sending failed: $e", e)
+            } finally {
+                lock.unlock()
+            }
+        }
+        pending.incrementAndGet()
         try {
             queue.send(frame)
         } catch (e: Exception) {
-            throw IpcClosedException("cannot send: the channel is closed", e.cause ?: e)
+            pending.decrementAndGet()
+            // A sender cancelled while it waited for room is just cancelled; only a closed queue means a closed connection.
+            if (!queue.isClosedForSend) throw e
+            throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
         }
     }
 
@@ -42,56 +72,96 @@ internal class FrameWriter(
     /** Waits until the queue is drained and the thread has ended. */
     fun join(millis: Long) = thread.join(millis)
 
+    /**
+     * Sends that follow each other closely are a burst: they go through the writer thread, which packs
+     * them into large writes (one syscall per message would cap throughput). Sends further apart, like
+     * requests waiting for their replies, are written directly.
+     */
+    private fun inBurst(): Boolean {
+        val now = System.nanoTime()
+        val previous = lastDirectWrite
+        lastDirectWrite = now
+        return now - previous < BURST_NANOS
+    }
+
+    /** Called with the lock held and nothing pending. False if the connection is closing (the caller then queues, and fails). */
+    private fun writeDirectly(frame: OutboundFrame): Boolean {
+        if (queue.isClosedForSend) return false
+        val buffer = ByteBuffer.wrap(frame.bytes)
+        val fdsSent = write(buffer, frame.fds) > 0
+        if (!buffer.hasRemaining()) {
+            frame.written?.complete(Unit)
+            return true
+        }
+        // The socket took part of the frame: its rest must go before anything else, by the writer thread.
+        carry = OutboundFrame(frame.bytes.copyOfRange(buffer.position(), frame.bytes.size), frame.fds.takeUnless { fdsSent }, frame.written)
+        pending.addAndGet(2) // the rest, and the wake-up token (each uncounted when the writer is done with it)
+        if (queue.trySend(WAKE_UP).isSuccess) return true
+        pending.addAndGet(-2)
+        carry = null
+        throw IpcClosedException("the connection closed while a frame was half written")
+    }
+
     private suspend fun drain() {
         try {
             for (first in queue) {
-                write(first)
-                while (true) write(queue.tryReceive().getOrNull() ?: break)
-                flush()
+                lock.withLock {
+                    carry?.let { writeFully(it) }.also { carry = null }
+                    take(first)
+                    while (true) take(queue.tryReceive().getOrNull() ?: break)
+                    flush()
+                }
             }
         } catch (e: Throwable) {
             queue.cancel(kotlinx.coroutines.CancellationException("writer failed", e))
             onFailure(e)
+        } finally {
+            writable.close()
         }
     }
 
-    private fun write(frame: OutboundFrame) {
-        if (frame.fds != null) {
-            flush()
-            writeWithDescriptors(frame.bytes, frame.fds)
-        } else if (frame.bytes.size > batch.remaining()) {
-            flush()
-            if (frame.bytes.size > batch.capacity()) writeFully(frame.bytes) else batch.put(frame.bytes)
-        } else {
+    private fun take(frame: OutboundFrame) {
+        if (frame !== WAKE_UP) {
+            if (frame.fds != null || frame.bytes.size > batch.remaining()) {
+                flush()
+                if (frame.fds != null || frame.bytes.size > batch.capacity()) return writeFully(frame)
+            }
             batch.put(frame.bytes)
         }
-        frame.written?.complete(Unit)
+        pending.decrementAndGet()
     }
 
-    /** The descriptors ride on the first write only: a retry after a partial write must not repeat them. */
-    private fun writeWithDescriptors(bytes: ByteArray, fds: Array<java.io.FileDescriptor>) {
-        val buffer = ByteBuffer.wrap(bytes)
-        socket.setOutboundFileDescriptors(*fds)
-        try {
-            socket.write(buffer)
-        } finally {
-            socket.setOutboundFileDescriptors()
+    private fun writeFully(frame: OutboundFrame) {
+        val buffer = ByteBuffer.wrap(frame.bytes)
+        var fds = frame.fds
+        while (buffer.hasRemaining()) {
+            if (write(buffer, fds) > 0) fds = null else writable.await()
         }
-        while (buffer.hasRemaining()) socket.write(buffer)
-    }
-
-    private fun writeFully(bytes: ByteArray) {
-        val buffer = ByteBuffer.wrap(bytes)
-        while (buffer.hasRemaining()) socket.write(buffer)
+        frame.written?.complete(Unit)
+        pending.decrementAndGet()
     }
 
     private fun flush() {
         batch.flip()
-        while (batch.hasRemaining()) socket.write(batch)
+        while (batch.hasRemaining()) if (write(batch, null) == 0) writable.await()
         batch.clear()
+    }
+
+    /** One non-blocking write; [fds] ride on it. Returns the bytes written (0: the socket is full). */
+    private fun write(buffer: ByteBuffer, fds: Array<FileDescriptor>?): Int {
+        if (!socket.isOpen) throw ClosedChannelException()
+        if (fds == null) return socket.write(buffer)
+        socket.setOutboundFileDescriptors(*fds)
+        try {
+            return socket.write(buffer)
+        } finally {
+            socket.setOutboundFileDescriptors()
+        }
     }
 
     private companion object {
         const val BATCH_SIZE = 64 * 1024
+        const val BURST_NANOS = 5_000L
+        val WAKE_UP = OutboundFrame(ByteArray(0))
     }
 }
