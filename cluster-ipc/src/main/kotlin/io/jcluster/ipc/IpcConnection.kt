@@ -67,7 +67,9 @@ public class IpcConnection internal constructor(
     public val isOpen: Boolean get() = !closed.isCompleted
 
     /** Why the connection closed: null while open or after an orderly close. */
-    public val closeCause: IpcException? get() = if (closed.isCompleted) closed.getCompleted() else null
+    public val closeCause: IpcException? get() = cause
+
+    @Volatile private var cause: IpcException? = null
 
     internal fun start(): IpcConnection = apply {
         writer.start()
@@ -184,6 +186,7 @@ public class IpcConnection internal constructor(
         }
         val failure = IpcClosedException("the connection to ${describePeer()} closed before the reply came", cause)
         pendingCalls.values.forEach { it.completeExceptionally(failure) }
+        this.cause = cause
         closed.complete(cause)
         scope.cancel()
     }

@@ -32,6 +32,7 @@ internal class FrameWriter(
     }
     private val lock = ReentrantLock()
     private val pending = AtomicInteger() // frames queued or carried, not yet written: senders may write directly only at 0
+    @Volatile private var finished = false
     @Volatile private var lastDirectWrite = 0L
     @Volatile private var carry: OutboundFrame? = null // the rest of a directly written frame, written next
     private val batch: ByteBuffer = ByteBuffer.allocateDirect(BATCH_SIZE)
@@ -59,13 +60,14 @@ internal class FrameWriter(
         } catch (e: Exception) {
             pending.decrementAndGet()
             // A sender cancelled while it waited for room is just cancelled; only a closed queue means a closed connection.
-            if (!queue.isClosedForSend) throw e
+            if (!finished) throw e
             throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
         }
     }
 
     /** Stops taking frames; those already queued are still written. */
     fun finish(cause: Throwable? = null) {
+        finished = true
         queue.close(cause)
     }
 
@@ -86,7 +88,7 @@ internal class FrameWriter(
 
     /** Called with the lock held and nothing pending. False if the connection is closing (the caller then queues, and fails). */
     private fun writeDirectly(frame: OutboundFrame): Boolean {
-        if (queue.isClosedForSend) return false
+        if (finished) return false
         val buffer = ByteBuffer.wrap(frame.bytes)
         val fdsSent = write(buffer, frame.fds) > 0
         if (!buffer.hasRemaining()) {
@@ -113,6 +115,7 @@ internal class FrameWriter(
                 }
             }
         } catch (e: Throwable) {
+            finished = true
             queue.cancel(kotlinx.coroutines.CancellationException("writer failed", e))
             onFailure(e)
         } finally {
