@@ -1,0 +1,77 @@
+package io.jcluster
+
+import io.jcluster.internal.WorkerEnvironment
+import io.jcluster.internal.WorkerRuntime
+import kotlinx.coroutines.flow.SharedFlow
+import kotlinx.coroutines.flow.StateFlow
+
+/**
+ * Node's `cluster` module. The same `main` runs in the primary and in every worker; the environment
+ * the primary gives its workers decides which role a process has:
+ *
+ * ```
+ * if (Cluster.isPrimary) {
+ *     repeat(4) { Cluster.fork() }
+ * } else {
+ *     Cluster.worker.send(Hello(Cluster.worker.id))
+ * }
+ * ```
+ *
+ * In a worker, touching `Cluster` at all connects it to its primary, which then sees it online.
+ */
+public object Cluster {
+    private val environment = WorkerEnvironment.current
+
+    /** True in a worker process. */
+    @JvmStatic
+    public val isWorker: Boolean = environment != null
+
+    /** True in the primary process (any process not started as a worker). */
+    @JvmStatic
+    public val isPrimary: Boolean = !isWorker
+
+    /** [isPrimary], by the name Node used first. */
+    @JvmStatic
+    public val isMaster: Boolean get() = isPrimary
+
+    /** This worker, in a worker process. */
+    @JvmStatic
+    public val worker: CurrentWorker by lazy {
+        check(isWorker) { "Cluster.worker exists only in a worker process; in the primary, use Cluster.workers or the Worker from fork()" }
+        CurrentWorker(WorkerRuntime(environment!!))
+    }
+
+    /** The primary of this process, in the primary. */
+    @JvmStatic
+    public val primary: Primary by lazy {
+        check(isPrimary) { "this process is worker ${environment?.workerId}: only the primary can fork or watch workers; use Cluster.worker here" }
+        Primary()
+    }
+
+    init {
+        if (isWorker) worker
+    }
+
+    /** Starts a worker; see [Primary.fork]. */
+    @JvmStatic
+    @JvmOverloads
+    public fun fork(environment: Map<String, String> = emptyMap()): Worker = primary.fork(environment)
+
+    /** The live workers by id; see [Primary.workers]. */
+    @JvmStatic
+    public val workers: StateFlow<Map<Int, Worker>> get() = primary.workers
+
+    /** Every worker's events; see [Primary.events]. */
+    @JvmStatic
+    public val events: SharedFlow<ClusterEvent> get() = primary.events
+
+    /** The settings for later forks; see [Primary.settings]. */
+    @JvmStatic
+    public val settings: ClusterSettings get() = primary.settings
+
+    /** Node's `setupPrimary`: changes the settings for later forks. */
+    public suspend fun setupPrimary(change: (ClusterSettings) -> ClusterSettings): ClusterSettings = primary.setup(change)
+
+    /** Disconnects every worker; returns once all are gone. */
+    public suspend fun disconnect(): Unit = primary.disconnect()
+}

@@ -1,0 +1,78 @@
+package io.jcluster
+
+import io.jcluster.ipc.Handle
+import java.net.SocketAddress
+
+/**
+ * What happens in a cluster, in the order it happened, on [Primary.events]. Collectors must be quick
+ * and must not throw: the primary waits for a collector that falls more than a buffer behind.
+ *
+ * Order guarantees (Node's): per worker, [WorkerEvent.Forked] comes first and [WorkerEvent.Online]
+ * before any [WorkerEvent.Listening] or [WorkerEvent.Message]; [WorkerEvent.Disconnected] and
+ * [WorkerEvent.Exited] both come, in either order, and the worker leaves [Primary.workers] only after both.
+ */
+public sealed interface ClusterEvent
+
+/** The settings for later forks changed; [settings] are the new ones. */
+public data class Setup(val settings: ClusterSettings) : ClusterEvent
+
+/** Something happened to one worker. Each also appears on that worker's [Worker.events]. */
+public sealed class WorkerEvent : ClusterEvent {
+    /** The worker it happened to. */
+    public abstract val worker: Worker
+
+    /** The worker process was started. */
+    public data class Forked(override val worker: Worker) : WorkerEvent()
+
+    /** The worker connected back and runs. */
+    public data class Online(override val worker: Worker) : WorkerEvent()
+
+    /** The worker accepts connections on [address]. */
+    public data class Listening(override val worker: Worker, val address: SocketAddress) : WorkerEvent()
+
+    /** The worker sent [payload] (and a [handle], now owned by whoever takes it). */
+    public data class Message(override val worker: Worker, val payload: Any, val handle: Handle?) : WorkerEvent()
+
+    /** The worker's channel to the primary closed. */
+    public data class Disconnected(override val worker: Worker) : WorkerEvent()
+
+    /**
+     * The worker process ended. [exitedAfterDisconnect] tells an intended exit (after `disconnect()`
+     * or `kill()`) from a crash; [reason] says what ended it; [stderr] holds the first lines it wrote
+     * to stderr, when the primary captured them (not with [Stdio.INHERIT]).
+     */
+    public data class Exited(
+        override val worker: Worker,
+        val exit: ExitStatus,
+        val exitedAfterDisconnect: Boolean,
+        val reason: ExitReason,
+        val stderr: List<String> = emptyList(),
+    ) : WorkerEvent() {
+        /** The exit code, or null if a signal ended the process. */
+        val code: Int? get() = exit.code
+
+        /** The signal that ended the process, or null. */
+        val signal: Signal? get() = exit.signal
+    }
+}
+
+/** Why a worker exited. */
+public enum class ExitReason {
+    /** It exited with code 0 on its own, without being asked. */
+    EXITED,
+
+    /** It exited with a non-zero code without being asked. */
+    CRASH,
+
+    /** A signal the primary did not send ended it. */
+    SIGNAL,
+
+    /** It exited after `disconnect()`. */
+    DISCONNECT,
+
+    /** The primary killed it with `kill()`. */
+    KILL,
+
+    /** It did not exit within the disconnect timeout after `disconnect()`, and the primary killed it. */
+    DISCONNECT_TIMEOUT,
+}

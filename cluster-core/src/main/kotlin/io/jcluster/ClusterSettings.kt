@@ -1,0 +1,76 @@
+package io.jcluster
+
+import java.lang.management.ManagementFactory
+import java.nio.file.Path
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/** Where a worker's stdout and stderr go. */
+public enum class Stdio {
+    /** Shared with the primary's own stdout and stderr (the primary cannot capture a crash's stderr). */
+    INHERIT,
+
+    /** Into the primary's stdout and stderr, each line prefixed with `[worker N]`. The default. */
+    PIPE,
+
+    /** Discarded (the first stderr lines are still kept for [WorkerEvent.Exited]). */
+    SILENT,
+}
+
+/**
+ * How the primary starts workers, like Node's `cluster.settings`. Changes apply to later forks only.
+ * By default a worker runs the primary's own main class with its arguments, JVM options and classpath.
+ *
+ * @property mainClass the class whose `main` a worker runs.
+ * @property args the worker's program arguments.
+ * @property jvmArgs JVM options for the worker (the flags the IPC needs are added by the primary).
+ * @property workingDirectory the worker's working directory; null: the primary's.
+ * @property environment extra environment variables for every worker.
+ * @property stdio where the worker's output goes.
+ * @property fastStart start workers with a class-data archive the primary creates on its first start and
+ *   reuses after (AppCDS), and with junixsocket's native library extracted once for all workers.
+ * @property disconnectTimeout how long a disconnecting worker may take before the primary kills it.
+ * @property killTimeout after `TERM`, how long before `KILL`.
+ * @property java the `java` executable.
+ * @property classpath the worker's classpath.
+ */
+public data class ClusterSettings(
+    val mainClass: String = PrimaryProcess.mainClass,
+    val args: List<String> = PrimaryProcess.args,
+    val jvmArgs: List<String> = PrimaryProcess.jvmArgs,
+    val workingDirectory: Path? = null,
+    val environment: Map<String, String> = emptyMap(),
+    val stdio: Stdio = Stdio.PIPE,
+    val fastStart: Boolean = true,
+    val disconnectTimeout: Duration = 10.seconds,
+    val killTimeout: Duration = 5.seconds,
+    val java: Path = PrimaryProcess.java,
+    val classpath: String = System.getProperty("java.class.path"),
+) {
+    init {
+        require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
+        require(disconnectTimeout.isPositive()) { "disconnectTimeout must be positive, was $disconnectTimeout" }
+        require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
+    }
+}
+
+/** What this JVM was started with: the defaults a worker inherits. */
+internal object PrimaryProcess {
+    private val command: List<String> = (System.getProperty("sun.java.command") ?: "").split(' ').filter { it.isNotEmpty() }
+
+    /** The main class (for `java -jar app.jar` the jar's Main-Class is not known here: set it in the settings). */
+    val mainClass: String = command.firstOrNull()?.takeUnless { it.endsWith(".jar") } ?: ""
+    val args: List<String> = command.drop(1)
+    val java: Path = Path.of(System.getProperty("java.home"), "bin", "java")
+
+    private val NOT_INHERITED = listOf(
+        "-agentlib:", "-agentpath:", "-javaagent:", "-Xrunjdwp", "-XX:ArchiveClassesAtExit", "-XX:SharedArchiveFile",
+        "-XX:StartFlightRecording", "-Djava.class.path",
+    )
+
+    /** The primary's JVM options, less those that must not be shared (debug agents, archive dumps). */
+    val jvmArgs: List<String> = ManagementFactory.getRuntimeMXBean().inputArguments.filterNot { arg ->
+        NOT_INHERITED.any { arg.startsWith(it) }
+    }
+
+}

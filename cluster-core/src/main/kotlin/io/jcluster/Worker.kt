@@ -1,0 +1,82 @@
+package io.jcluster
+
+import io.jcluster.internal.PrimaryLoop
+import io.jcluster.internal.WorkerLink
+import io.jcluster.ipc.Handle
+import io.jcluster.ipc.IpcClosedException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.selects.select
+
+/**
+ * A worker, as its primary sees it (Node's `Worker`). Its state belongs to the primary's loop; this
+ * object reads it and asks the loop for changes.
+ */
+public class Worker internal constructor(
+    /** Unique in this primary, counted from 1, never reused. */
+    public val id: Int,
+    private val loop: PrimaryLoop,
+) {
+    internal val mutableState = MutableStateFlow<WorkerState>(WorkerState.Forked)
+    internal val link = CompletableDeferred<WorkerLink>()
+    internal val gone = CompletableDeferred<Unit>()
+    @Volatile internal var processHandle: ProcessHandle? = null
+    @Volatile internal var exitedAfterDisconnectFlag = false
+
+    /** The current state; see [WorkerState] for the transitions. */
+    public val state: StateFlow<WorkerState> = mutableState.asStateFlow()
+
+    /** The worker's process, once started. */
+    public val process: ProcessHandle? get() = processHandle
+
+    /** The worker's process id, once started. */
+    public val pid: Long? get() = processHandle?.pid()
+
+    /** True once `disconnect()` or `kill()` was called: an exit that follows was intended. */
+    public val exitedAfterDisconnect: Boolean get() = exitedAfterDisconnectFlag
+
+    /** This worker's events (a view of [Primary.events]). */
+    public val events: Flow<WorkerEvent> = loop.events.filterForWorker(this)
+
+    /** Whether the worker's channel to the primary is up. */
+    public fun isConnected(): Boolean = link.isCompleted && state.value.let { it != WorkerState.Disconnected && it !is WorkerState.Dead }
+
+    /** Whether the worker process has exited. */
+    public fun isDead(): Boolean = state.value is WorkerState.Dead
+
+    /**
+     * Sends [message] (any `@Serializable` value, or a JSON tree) to the worker, with [handle] if given.
+     * Before the worker is online this waits for it; throws [IpcClosedException] if the worker is gone
+     * or goes before the message could be sent.
+     */
+    public suspend fun send(message: Any, handle: Handle? = null) {
+        val connected = select<WorkerLink?> {
+            link.onAwait { it }
+            gone.onAwait { null }
+        } ?: throw IpcClosedException("cannot send to worker $id: it has exited (${state.value})")
+        connected.sendUser(message, handle)
+    }
+
+    /** Asks the worker to close its servers, finish its work and exit; killed after the disconnect timeout. */
+    public fun disconnect() {
+        loop.disconnect(this)
+    }
+
+    /** Kills the worker with [signal]; its exit counts as intended ([exitedAfterDisconnect]). */
+    @JvmOverloads
+    public fun kill(signal: Signal = Signal.TERM) {
+        loop.kill(this, signal)
+    }
+
+    override fun toString(): String = "Worker($id, pid=${pid ?: "-"}, ${state.value})"
+}
+
+private fun Flow<ClusterEvent>.filterForWorker(worker: Worker): Flow<WorkerEvent> =
+    filter { it is WorkerEvent && it.worker === worker }.let {
+        @Suppress("UNCHECKED_CAST")
+        it as Flow<WorkerEvent>
+    }

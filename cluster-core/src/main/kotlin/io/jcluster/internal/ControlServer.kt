@@ -1,0 +1,67 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.IpcClosedException
+import io.jcluster.ipc.IpcConnection
+import io.jcluster.ipc.IpcOptions
+import io.jcluster.ipc.IpcServer
+import io.jcluster.ipc.JsonCodec
+import io.jcluster.ipc.Lane
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
+import java.nio.file.Path
+import kotlin.time.Duration.Companion.seconds
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The primary's control socket: accepts worker connections, takes each one's [ControlMessage.Hello],
+ * and from then on turns everything the worker sends into inputs of the [PrimaryLoop]. The loop, not
+ * this class, decides whether a hello is genuine.
+ */
+internal class ControlServer(path: Path, private val loop: PrimaryLoop, private val scope: CoroutineScope) : AutoCloseable {
+    private val server = IpcServer.bind(path, IpcOptions(name = "worker"))
+    val path: Path get() = server.path
+
+    init {
+        scope.launch { acceptConnections() }
+    }
+
+    override fun close() = server.close()
+
+    private suspend fun acceptConnections() {
+        while (true) {
+            val connection = try {
+                server.accept()
+            } catch (e: IpcClosedException) {
+                return
+            }
+            scope.launch { serve(connection) }
+        }
+    }
+
+    private suspend fun serve(connection: IpcConnection) {
+        val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
+        val user = connection.open(Lane.USER, PayloadCodec)
+        val hello = withTimeoutOrNull(HELLO_TIMEOUT) { runCatching { control.receive().message }.getOrNull() }
+        if (hello !is ControlMessage.Hello) {
+            log.warn { "pid ${connection.peer.pid} connected to the control socket without saying hello; closed" }
+            return connection.close()
+        }
+        val id = hello.workerId
+        val link = IpcWorkerLink(connection, control, user)
+        loop.enqueue(PrimaryInput.Hello(id, hello.token, connection.peer.pid, link))
+        coroutineScope {
+            launch { runCatching { control.incoming.collect { loop.enqueue(PrimaryInput.Control(id, link, it.message)) } } }
+            launch { runCatching { user.incoming.collect { loop.enqueue(PrimaryInput.UserMessage(id, link, it.message, it.handle)) } } }
+        }
+        // Only now, after everything the worker sent was handed on, does the loop hear the link is down.
+        loop.enqueue(PrimaryInput.LinkDown(id, link))
+    }
+
+    private companion object {
+        val HELLO_TIMEOUT = 10.seconds
+    }
+}

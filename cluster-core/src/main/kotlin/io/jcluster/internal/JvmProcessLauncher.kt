@@ -1,0 +1,67 @@
+package io.jcluster.internal
+
+import io.jcluster.ExitStatus
+import io.jcluster.Signal
+import io.jcluster.Stdio
+import java.io.InputStream
+import java.io.PrintStream
+import java.util.concurrent.TimeUnit
+
+/** Starts real processes with [ProcessBuilder] and relays their output as [Stdio] says. */
+internal object JvmProcessLauncher : ProcessLauncher {
+    override fun launch(spec: LaunchSpec): LaunchedProcess {
+        val builder = ProcessBuilder(spec.command)
+        spec.workingDirectory?.let { builder.directory(it.toFile()) }
+        builder.environment().putAll(spec.environment)
+        when (spec.stdio) {
+            Stdio.INHERIT -> builder.inheritIO()
+            Stdio.PIPE -> builder.redirectInput(ProcessBuilder.Redirect.INHERIT)
+            Stdio.SILENT -> builder.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        }
+        return RealProcess(builder.start(), spec)
+    }
+
+    private class RealProcess(private val process: Process, spec: LaunchSpec) : LaunchedProcess {
+        private val stderrHead = ArrayList<String>()
+        private val pumps = buildList {
+            val prefix = "[worker ${spec.workerId}] "
+            if (spec.stdio == Stdio.PIPE) add(pump(process.inputStream, System.out, prefix, null))
+            if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, System.err.takeIf { spec.stdio == Stdio.PIPE }, prefix, stderrHead))
+        }
+
+        override val pid: Long = process.pid()
+        override val handle: ProcessHandle = process.toHandle()
+
+        override fun onExit(listener: (ExitStatus, List<String>) -> Unit) {
+            process.onExit().thenRun {
+                // Let the pumps read what the process wrote last (a crash's stack trace) before reporting.
+                pumps.forEach { it.join(STDERR_DRAIN_MILLIS) }
+                listener(ExitStatus.fromExitValue(process.exitValue()), synchronized(stderrHead) { stderrHead.toList() })
+            }
+        }
+
+        override fun signal(signal: Signal) {
+            if (!process.isAlive) return
+            when (signal) {
+                Signal.TERM -> process.destroy()
+                Signal.KILL -> process.destroyForcibly()
+                else -> ProcessBuilder("kill", "-${signal.name}", pid.toString()).start().waitFor(5, TimeUnit.SECONDS)
+            }
+        }
+
+        /** Copies lines from [input] to [out] (if any) behind [prefix], keeping the first ones in [head]. */
+        private fun pump(input: InputStream, out: PrintStream?, prefix: String, head: MutableList<String>?): Thread =
+            Thread({
+                input.bufferedReader().useLines { lines ->
+                    lines.forEach { line ->
+                        // One println per line: lines of different workers never interleave mid-line.
+                        out?.println(prefix + line)
+                        if (head != null) synchronized(head) { if (head.size < STDERR_HEAD_LINES) head += line }
+                    }
+                }
+            }, "jcluster-stdio-${process.pid()}").apply { isDaemon = true; start() }
+    }
+
+    private const val STDERR_HEAD_LINES = 20
+    private const val STDERR_DRAIN_MILLIS = 1_000L
+}

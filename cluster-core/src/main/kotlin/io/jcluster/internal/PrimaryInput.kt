@@ -1,0 +1,24 @@
+package io.jcluster.internal
+
+import io.jcluster.ClusterSettings
+import io.jcluster.ExitStatus
+import io.jcluster.Signal
+import io.jcluster.Worker
+import io.jcluster.ipc.Handle
+import kotlinx.coroutines.CompletableDeferred
+
+/** Everything the primary's loop reacts to. Callbacks and API calls only enqueue these. */
+internal sealed interface PrimaryInput {
+    data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
+    data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
+    data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage) : PrimaryInput
+    data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
+    data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
+    data class Exited(val workerId: Int, val exit: ExitStatus, val stderr: List<String>) : PrimaryInput
+    data class Disconnect(val workerId: Int) : PrimaryInput
+    data class Kill(val workerId: Int, val signal: Signal) : PrimaryInput
+    data class DisconnectTimedOut(val workerId: Int) : PrimaryInput
+    data class KillTimedOut(val workerId: Int) : PrimaryInput
+    data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
+    data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
+}

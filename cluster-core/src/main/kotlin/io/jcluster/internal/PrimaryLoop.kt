@@ -1,0 +1,251 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ClusterEvent
+import io.jcluster.ClusterSettings
+import io.jcluster.ExitReason
+import io.jcluster.ExitStatus
+import io.jcluster.Setup
+import io.jcluster.Signal
+import io.jcluster.Worker
+import io.jcluster.WorkerEvent
+import io.jcluster.WorkerInput
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharedFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asSharedFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import java.net.InetSocketAddress
+import java.security.MessageDigest
+import java.security.SecureRandom
+import java.util.HexFormat
+import java.util.concurrent.atomic.AtomicInteger
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The primary's loop: one coroutine reads one inbox and alone owns the worker records. Everything
+ * else (API calls, process exits, IPC) only enqueues a [PrimaryInput].
+ */
+internal class PrimaryLoop(
+    initialSettings: ClusterSettings,
+    private val launcher: ProcessLauncher,
+    private val scope: CoroutineScope,
+    private val commands: WorkerCommands,
+) {
+    private val inbox = Channel<PrimaryInput>(Channel.UNLIMITED)
+    private val records = HashMap<Int, WorkerRecord>()
+    private val disconnectWaiters = ArrayList<CompletableDeferred<Unit>>()
+    private val nextId = AtomicInteger()
+    private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
+    private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
+
+    @Volatile var settings: ClusterSettings = initialSettings
+        private set
+
+    val events: SharedFlow<ClusterEvent> = _events.asSharedFlow()
+    val workers: StateFlow<Map<Int, Worker>> = _workers.asStateFlow()
+
+    fun start() = scope.launch { for (input in inbox) handle(input) }
+
+    fun fork(environment: Map<String, String>): Worker =
+        Worker(nextId.incrementAndGet(), this).also { enqueue(PrimaryInput.Fork(it, environment)) }
+
+    fun disconnect(worker: Worker) = enqueue(PrimaryInput.Disconnect(worker.id))
+
+    fun kill(worker: Worker, signal: Signal) = enqueue(PrimaryInput.Kill(worker.id, signal))
+
+    fun enqueue(input: PrimaryInput) {
+        inbox.trySend(input) // unlimited: never fails while the loop runs
+    }
+
+    suspend fun setup(change: (ClusterSettings) -> ClusterSettings): ClusterSettings =
+        CompletableDeferred<ClusterSettings>().also { enqueue(PrimaryInput.Setup(change, it)) }.await()
+
+    suspend fun disconnectAll() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
+
+    /** The live processes, for a last-resort kill when the primary goes down. */
+    fun liveProcesses(): List<ProcessHandle> = _workers.value.values.mapNotNull { it.process }.filter { it.isAlive }
+
+    private suspend fun handle(input: PrimaryInput) {
+        when (input) {
+            is PrimaryInput.Fork -> launch(input.worker, input.environment)
+            is PrimaryInput.Hello -> hello(input)
+            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message) }
+            is PrimaryInput.UserMessage -> userMessage(input)
+            is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
+            is PrimaryInput.Exited -> records[input.workerId]?.let { exited(it, input.exit, input.stderr) }
+            is PrimaryInput.Disconnect -> records[input.workerId]?.let { requestDisconnect(it) }
+            is PrimaryInput.Kill -> records[input.workerId]?.let { kill(it, input.signal) }
+            is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { disconnectTimedOut(it) }
+            is PrimaryInput.KillTimedOut -> records[input.workerId]?.takeIf { it.exit == null }?.process?.signal(Signal.KILL)
+            is PrimaryInput.Setup -> setup(input)
+            is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
+        }
+    }
+
+    private suspend fun launch(worker: Worker, environment: Map<String, String>) {
+        val record = WorkerRecord(worker, newToken())
+        records[worker.id] = record
+        _workers.value += worker.id to worker
+        val spec = commands.spec(worker.id, record.token, settings, environment)
+        val process = try {
+            launcher.launch(spec)
+        } catch (e: Exception) {
+            log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ")})" }
+            emit(WorkerEvent.Forked(worker))
+            return exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
+        }
+        record.process = process
+        worker.processHandle = process.handle
+        emit(WorkerEvent.Forked(worker))
+        process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
+    }
+
+    private suspend fun hello(input: PrimaryInput.Hello) {
+        val record = records[input.workerId]
+        val expectedPid = record?.process?.pid
+        when {
+            record == null || record.link != null || !sameToken(record.token, input.token) -> reject(input, "unknown worker or bad token")
+            expectedPid != null && record.process?.handle != null && expectedPid != input.peerPid ->
+                reject(input, "pid ${input.peerPid} is not worker ${input.workerId}'s pid $expectedPid")
+            !record.apply(WorkerInput.Online) -> reject(input, "worker ${input.workerId} is ${record.state}")
+            else -> {
+                record.link = input.link
+                record.worker.link.complete(input.link)
+                emit(WorkerEvent.Online(record.worker))
+                if (record.disconnectRequested) sendDisconnect(record)
+            }
+        }
+    }
+
+    private fun reject(input: PrimaryInput.Hello, why: String) {
+        log.warn { "refused a worker connection claiming id ${input.workerId} from pid ${input.peerPid}: $why" }
+        input.link.close()
+    }
+
+    private suspend fun control(record: WorkerRecord, message: ControlMessage) {
+        when (message) {
+            ControlMessage.Disconnecting -> {
+                record.worker.exitedAfterDisconnectFlag = true
+                if (record.apply(WorkerInput.DisconnectRequested)) startDisconnectTimer(record)
+            }
+            is ControlMessage.Listening -> if (record.apply(WorkerInput.Listening)) {
+                emit(WorkerEvent.Listening(record.worker, InetSocketAddress(message.host, message.port)))
+            }
+            is ControlMessage.Hello, ControlMessage.Disconnect ->
+                log.warn { "worker ${record.worker.id} sent ${message::class.simpleName}, which only the other side sends; ignored" }
+        }
+    }
+
+    private suspend fun userMessage(input: PrimaryInput.UserMessage) {
+        val record = current(input.workerId, input.link)
+        if (record == null) input.handle?.close() else emit(WorkerEvent.Message(record.worker, input.payload, input.handle))
+    }
+
+    private suspend fun linkDown(record: WorkerRecord) {
+        record.channelClosed = true
+        record.apply(WorkerInput.ChannelClosed)
+        emit(WorkerEvent.Disconnected(record.worker))
+        removeIfGone(record)
+    }
+
+    private suspend fun exited(record: WorkerRecord, exit: ExitStatus, stderr: List<String>) {
+        record.exit = exit
+        record.timer?.cancel()
+        record.apply(WorkerInput.ProcessExited(exit))
+        record.worker.gone.complete(Unit)
+        if (record.link == null && !record.channelClosed) {
+            // It never connected: its channel is as closed as it will ever be.
+            record.channelClosed = true
+            emit(WorkerEvent.Disconnected(record.worker))
+        }
+        emit(WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason(record, exit), stderr))
+        removeIfGone(record)
+    }
+
+    private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = when {
+        record.disconnectTimedOut -> ExitReason.DISCONNECT_TIMEOUT
+        record.killSignal != null -> ExitReason.KILL
+        record.disconnectRequested || record.worker.exitedAfterDisconnect -> ExitReason.DISCONNECT
+        exit.signal != null -> ExitReason.SIGNAL
+        exit.code == 0 -> ExitReason.EXITED
+        else -> ExitReason.CRASH
+    }
+
+    private fun removeIfGone(record: WorkerRecord) {
+        if (!record.isGone) return
+        records.remove(record.worker.id)
+        _workers.value -= record.worker.id
+        if (records.isEmpty()) disconnectWaiters.forEach { it.complete(Unit) }.also { disconnectWaiters.clear() }
+    }
+
+    private suspend fun requestDisconnect(record: WorkerRecord) {
+        if (record.exit != null || record.disconnectRequested) return
+        record.disconnectRequested = true
+        record.worker.exitedAfterDisconnectFlag = true
+        record.apply(WorkerInput.DisconnectRequested)
+        if (record.link != null) sendDisconnect(record)
+        startDisconnectTimer(record)
+    }
+
+    private fun sendDisconnect(record: WorkerRecord) {
+        val link = record.link ?: return
+        scope.launch { runCatching { link.sendControl(ControlMessage.Disconnect) } }
+    }
+
+    private fun startDisconnectTimer(record: WorkerRecord) {
+        if (record.timer != null) return
+        record.timer = scope.launch { delay(settings.disconnectTimeout); enqueue(PrimaryInput.DisconnectTimedOut(record.worker.id)) }
+    }
+
+    private fun disconnectTimedOut(record: WorkerRecord) {
+        if (record.exit != null) return
+        log.warn { "worker ${record.worker.id} did not exit within ${settings.disconnectTimeout} of disconnect; sending TERM" }
+        record.disconnectTimedOut = true
+        record.process?.signal(Signal.TERM)
+        record.timer = scope.launch { delay(settings.killTimeout); enqueue(PrimaryInput.KillTimedOut(record.worker.id)) }
+    }
+
+    private fun kill(record: WorkerRecord, signal: Signal) {
+        if (record.exit != null) return
+        record.worker.exitedAfterDisconnectFlag = true
+        record.killSignal = signal
+        record.process?.signal(signal)
+        record.link?.close()
+    }
+
+    private suspend fun setup(input: PrimaryInput.Setup) {
+        val changed = runCatching { input.change(settings) }.getOrElse { return input.done.completeExceptionally(it).let { } }
+        settings = changed
+        emit(Setup(changed))
+        input.done.complete(changed)
+    }
+
+    private suspend fun disconnectAll(done: CompletableDeferred<Unit>) {
+        if (records.isEmpty()) return done.complete(Unit).let { }
+        disconnectWaiters += done
+        records.values.toList().forEach { requestDisconnect(it) }
+    }
+
+    /** The record [link] belongs to; null for a link the loop refused or replaced. */
+    private fun current(workerId: Int, link: WorkerLink): WorkerRecord? = records[workerId]?.takeIf { it.link === link }
+
+    private suspend fun emit(event: ClusterEvent) = _events.emit(event)
+
+    private fun newToken(): String = HexFormat.of().formatHex(ByteArray(24).also { random.nextBytes(it) })
+
+    private fun sameToken(expected: String, actual: String) = MessageDigest.isEqual(expected.toByteArray(), actual.toByteArray())
+
+    private companion object {
+        const val EVENT_BUFFER = 4096
+        const val LAUNCH_FAILED = 127
+        val random = SecureRandom()
+    }
+}

@@ -1,0 +1,27 @@
+package io.jcluster.internal
+
+import io.jcluster.ClusterSettings
+import java.nio.file.Path
+
+/** Turns settings into the command line and environment of one worker. */
+internal class WorkerCommands(private val controlSocket: () -> Path, private val fastStart: FastStart?) {
+    fun spec(workerId: Int, token: String, settings: ClusterSettings, environment: Map<String, String>): LaunchSpec {
+        val command = buildList {
+            add(settings.java.toString())
+            addAll(IPC_FLAGS)
+            if (settings.fastStart && fastStart != null) addAll(fastStart.flags(settings))
+            addAll(settings.jvmArgs)
+            add("-cp")
+            add(settings.classpath)
+            add(settings.mainClass)
+            addAll(settings.args)
+        }
+        val variables = settings.environment + environment + WorkerEnvironment.variables(workerId, controlSocket(), token)
+        return LaunchSpec(workerId, command, variables, settings.workingDirectory, settings.stdio)
+    }
+
+    companion object {
+        /** What the IPC needs in every worker: adopting passed sockets, and junixsocket's native code. */
+        val IPC_FLAGS = listOf("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")
+    }
+}

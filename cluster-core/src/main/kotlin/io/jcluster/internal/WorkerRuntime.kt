@@ -1,0 +1,82 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.Handle
+import io.jcluster.ipc.Incoming
+import io.jcluster.ipc.Ipc
+import io.jcluster.ipc.IpcOptions
+import io.jcluster.ipc.JsonCodec
+import io.jcluster.ipc.Lane
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.system.exitProcess
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The worker's side of the control channel. Connecting says hello (which makes the worker online);
+ * a thread that is not a daemon keeps the process alive while the channel is up, like Node's IPC
+ * channel, and ends the process when it closes: with 0 after a disconnect, at once with
+ * [EXIT_PRIMARY_GONE] if the primary went away (a worker never outlives its primary).
+ */
+internal class WorkerRuntime(environment: WorkerEnvironment) {
+    val id: Int = environment.workerId
+    private val connection = Ipc.connect(environment.controlSocket, IpcOptions(name = "primary"))
+    private val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
+    private val user = connection.open(Lane.USER, PayloadCodec)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val disconnectHooks = CopyOnWriteArrayList<suspend () -> Unit>()
+    private val disconnecting = AtomicBoolean(false)
+
+    init {
+        runBlocking { control.send(ControlMessage.Hello(id, environment.token)) }
+        scope.launch { control.incoming.collect { onControl(it.message) } }
+        Thread(::exitWhenClosed, "jcluster-worker-channel").start()
+    }
+
+    val messages: Flow<Incoming<Any>> = user.incoming
+
+    suspend fun send(message: Any, handle: Handle?) = user.send(message, handle)
+
+    suspend fun sendControl(message: ControlMessage) = control.send(message)
+
+    fun onDisconnect(hook: suspend () -> Unit) {
+        disconnectHooks += hook
+    }
+
+    /** Closes servers (the hooks), lets queued messages go out, closes the channel; the process then exits 0. */
+    suspend fun disconnect(askedByPrimary: Boolean) {
+        if (!disconnecting.compareAndSet(false, true)) return
+        if (!askedByPrimary) runCatching { control.send(ControlMessage.Disconnecting) }
+        disconnectHooks.forEach { hook -> runCatching { hook() }.onFailure { log.warn(it) { "a disconnect hook failed" } } }
+        connection.close()
+    }
+
+    private suspend fun onControl(message: ControlMessage) {
+        when (message) {
+            ControlMessage.Disconnect -> disconnect(askedByPrimary = true)
+            else -> log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
+        }
+    }
+
+    private fun exitWhenClosed() {
+        val cause = runBlocking { connection.awaitClosed() }
+        val code = if (disconnecting.get()) 0 else EXIT_PRIMARY_GONE
+        if (code != 0) log.warn { "worker $id: the channel to the primary closed (${cause?.message ?: "primary gone"}); exiting" }
+        // Shutdown hooks get a moment; a hook that hangs must not keep an orphan alive.
+        Thread { Thread.sleep(HALT_AFTER_MILLIS); Runtime.getRuntime().halt(code) }.apply { isDaemon = true }.start()
+        exitProcess(code)
+    }
+
+    companion object {
+        /** The exit code of a worker whose primary went away without disconnecting it. */
+        const val EXIT_PRIMARY_GONE = 70
+        private const val HALT_AFTER_MILLIS = 500L
+    }
+}

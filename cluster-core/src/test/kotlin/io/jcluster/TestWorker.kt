@@ -1,0 +1,59 @@
+package io.jcluster
+
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.Serializable
+import java.nio.file.Path
+import kotlin.system.exitProcess
+
+/** Messages between the specs' primary and [TestWorker]. */
+@Serializable
+data class Greeting(val workerId: Int, val pid: Long, val cwd: String, val env: String?)
+
+@Serializable
+data class Ping(val n: Int)
+
+@Serializable
+data class Pong(val n: Int, val workerId: Int)
+
+/**
+ * The worker `main` of the cluster specs; `TEST_BEHAVIOUR` picks what it does once online:
+ * `idle`, `echo` (answers each [Ping] with a [Pong]), `greet` (sends a [Greeting], then echoes),
+ * `exit:N`, `loop` (spins forever), `busy-disconnect` (its disconnect takes a second),
+ * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
+ * throws before it ever connects.
+ */
+object TestWorker {
+    @JvmStatic
+    fun main(args: Array<String>) {
+        val behaviour = System.getenv("TEST_BEHAVIOUR") ?: "idle"
+        if (behaviour == "crash-in-main") throw IllegalStateException("boom in main, before online")
+        val worker = Cluster.worker
+        runBlocking {
+            when {
+                behaviour == "idle" -> Unit
+                behaviour == "echo" -> echo(worker)
+                behaviour == "greet" -> {
+                    worker.send(Greeting(worker.id, ProcessHandle.current().pid(), Path.of("").toAbsolutePath().toString(), System.getenv("GREETING")))
+                    echo(worker)
+                }
+                behaviour.startsWith("exit:") -> exitProcess(behaviour.removePrefix("exit:").toInt())
+                behaviour == "loop" -> spin()
+                behaviour == "busy-disconnect" -> worker.onDisconnect { delay(1_000) }
+                behaviour == "stuck-disconnect" -> worker.onDisconnect { delay(Long.MAX_VALUE) }
+                behaviour == "self-disconnect" -> worker.disconnect()
+                else -> error("unknown TEST_BEHAVIOUR $behaviour")
+            }
+        }
+    }
+
+    private suspend fun echo(worker: CurrentWorker) {
+        worker.messages.collect { (payload, _) -> if (payload is Ping) worker.send(Pong(payload.n, worker.id)) }
+    }
+
+    @Volatile private var sink = 0L
+
+    private fun spin() {
+        while (true) sink++
+    }
+}
