@@ -98,7 +98,7 @@ internal class PrimaryLoop(
         val process = try {
             launcher.launch(spec)
         } catch (e: Exception) {
-            log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ")})" }
+            log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
             emit(WorkerEvent.Forked(worker))
             return exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
         }
@@ -115,8 +115,9 @@ internal class PrimaryLoop(
             record == null || record.link != null || !sameToken(record.token, input.token) -> reject(input, "unknown worker or bad token")
             expectedPid != null && record.process?.handle != null && expectedPid != input.peerPid ->
                 reject(input, "pid ${input.peerPid} is not worker ${input.workerId}'s pid $expectedPid")
-            !record.apply(WorkerInput.Online) -> reject(input, "worker ${input.workerId} is ${record.state}")
+            record.exit != null || record.channelClosed -> reject(input, "worker ${input.workerId} is ${record.state}")
             else -> {
+                record.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
                 record.link = input.link
                 record.worker.link.complete(input.link)
                 emit(WorkerEvent.Online(record.worker))
@@ -246,6 +247,7 @@ internal class PrimaryLoop(
     private companion object {
         const val EVENT_BUFFER = 4096
         const val LAUNCH_FAILED = 127
+        const val COMMAND_LOG_CHARS = 300
         val random = SecureRandom()
     }
 }

@@ -10,7 +10,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             add(settings.java.toString())
             addAll(IPC_FLAGS)
             if (settings.fastStart && fastStart != null) addAll(fastStart.flags(settings))
-            addAll(settings.jvmArgs)
+            addAll(settings.jvmArgs - IPC_FLAGS.toSet())
             add("-cp")
             add(settings.classpath)
             add(settings.mainClass)

@@ -1,0 +1,55 @@
+package io.jcluster
+
+import io.jcluster.internal.ControlMessage
+import io.jcluster.internal.LaunchSpec
+import io.jcluster.internal.LaunchedProcess
+import io.jcluster.internal.ProcessLauncher
+import io.jcluster.internal.WorkerLink
+import io.jcluster.ipc.Handle
+
+/** A launcher that starts nothing: each "process" exits when a spec says so, and records the signals it got. */
+internal class FakeLauncher : ProcessLauncher {
+    val launched = mutableListOf<FakeProcess>()
+    var failNext: Exception? = null
+
+    override fun launch(spec: LaunchSpec): LaunchedProcess {
+        failNext?.let { failNext = null; throw it }
+        return FakeProcess(1000L + launched.size, spec).also { launched += it }
+    }
+}
+
+internal class FakeProcess(override val pid: Long, val spec: LaunchSpec) : LaunchedProcess {
+    val signals = mutableListOf<Signal>()
+    private var listener: ((ExitStatus, List<String>) -> Unit)? = null
+    override val handle: ProcessHandle? = null
+    val token: String get() = spec.environment.getValue("JCLUSTER_TOKEN")
+
+    override fun onExit(listener: (ExitStatus, List<String>) -> Unit) {
+        this.listener = listener
+    }
+
+    override fun signal(signal: Signal) {
+        signals += signal
+    }
+
+    fun exit(status: ExitStatus, stderr: List<String> = emptyList()) = listener!!(status, stderr)
+}
+
+/** A worker's control line that only records what the primary sent, and whether it was closed. */
+internal class FakeLink : WorkerLink {
+    val control = mutableListOf<ControlMessage>()
+    val user = mutableListOf<Any>()
+    var closed = false
+
+    override suspend fun sendControl(message: ControlMessage) {
+        control += message
+    }
+
+    override suspend fun sendUser(message: Any, handle: Handle?) {
+        user += message
+    }
+
+    override fun close() {
+        closed = true
+    }
+}
