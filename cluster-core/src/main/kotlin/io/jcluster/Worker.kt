@@ -55,8 +55,8 @@ public class Worker internal constructor(
      */
     public suspend fun send(message: Any, handle: Handle? = null) {
         val connected = select<WorkerLink?> {
+            gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago
             link.onAwait { it }
-            gone.onAwait { null }
         } ?: throw IpcClosedException("cannot send to worker $id: it has exited (${state.value})")
         connected.sendUser(message, handle)
     }

@@ -13,6 +13,10 @@ data class Greeting(val workerId: Int, val pid: Long, val cwd: String, val env: 
 @Serializable
 data class Ping(val n: Int)
 
+/** Sent once a behaviour is in place (its disconnect hook registered, or about to spin), so a spec can act on it. */
+@Serializable
+data class Ready(val workerId: Int)
+
 @Serializable
 data class Pong(val n: Int, val workerId: Int)
 
@@ -21,7 +25,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `idle`, `echo` (answers each [Ping] with a [Pong]), `greet` (sends a [Greeting], then echoes),
  * `exit:N`, `loop` (spins forever), `busy-disconnect` (its disconnect takes a second),
  * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
- * throws before it ever connects.
+ * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
+ * they are in place: before that, a disconnect or a kill would not test what they are for.
  */
 object TestWorker {
     @JvmStatic
@@ -38,9 +43,18 @@ object TestWorker {
                     echo(worker)
                 }
                 behaviour.startsWith("exit:") -> exitProcess(behaviour.removePrefix("exit:").toInt())
-                behaviour == "loop" -> spin()
-                behaviour == "busy-disconnect" -> worker.onDisconnect { delay(1_000) }
-                behaviour == "stuck-disconnect" -> worker.onDisconnect { delay(Long.MAX_VALUE) }
+                behaviour == "loop" -> {
+                    worker.send(Ready(worker.id))
+                    spin()
+                }
+                behaviour == "busy-disconnect" -> {
+                    worker.onDisconnect { delay(1_000) }
+                    worker.send(Ready(worker.id))
+                }
+                behaviour == "stuck-disconnect" -> {
+                    worker.onDisconnect { delay(Long.MAX_VALUE) }
+                    worker.send(Ready(worker.id))
+                }
                 behaviour == "self-disconnect" -> worker.disconnect()
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
             }
