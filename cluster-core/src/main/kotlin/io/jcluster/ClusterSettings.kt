@@ -1,5 +1,6 @@
 package io.jcluster
 
+import java.io.File
 import java.lang.management.ManagementFactory
 import java.nio.file.Path
 import kotlin.time.Duration
@@ -45,7 +46,7 @@ public data class ClusterSettings(
     val disconnectTimeout: Duration = 10.seconds,
     val killTimeout: Duration = 5.seconds,
     val java: Path = PrimaryProcess.java,
-    val classpath: String = System.getProperty("java.class.path"),
+    val classpath: String = PrimaryProcess.classpath,
 ) {
     init {
         require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
@@ -62,6 +63,10 @@ internal object PrimaryProcess {
     val mainClass: String = command.firstOrNull()?.takeUnless { it.endsWith(".jar") } ?: ""
     val args: List<String> = command.drop(1)
     val java: Path = Path.of(System.getProperty("java.home"), "bin", "java")
+
+    /** The primary's classpath, less `.pom` entries (Maven lists pom-type dependencies; they hold no classes and break AppCDS). */
+    val classpath: String = System.getProperty("java.class.path").split(File.pathSeparator)
+        .filterNot { it.endsWith(".pom") }.joinToString(File.pathSeparator)
 
     private val NOT_INHERITED = listOf(
         "-agentlib:", "-agentpath:", "-javaagent:", "-Xrunjdwp", "-XX:ArchiveClassesAtExit", "-XX:SharedArchiveFile",

@@ -5,6 +5,7 @@ import io.jcluster.internal.FastStart
 import io.jcluster.internal.JvmProcessLauncher
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.ProcessLauncher
+import io.jcluster.internal.SharedArchiveFastStart
 import io.jcluster.internal.WorkerCommands
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -30,13 +31,14 @@ public class Primary internal constructor(
     /** A primary that starts real worker JVMs with [settings]. */
     @JvmOverloads
     public constructor(settings: ClusterSettings = ClusterSettings()) :
-        this(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), null)
+        this(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), SharedArchiveFastStart(SharedArchiveFastStart.defaultCacheRoot()))
 
     @Volatile private var controlServer: ControlServer? = null
     internal val loop = PrimaryLoop(settings, launcher, scope, WorkerCommands({ controlServer().path }, fastStart))
     private val shutdownHook = Thread(::killWorkers, "jcluster-primary-shutdown")
 
     init {
+        if (settings.fastStart) fastStart?.prepare(settings)
         loop.start()
         Runtime.getRuntime().addShutdownHook(shutdownHook)
     }

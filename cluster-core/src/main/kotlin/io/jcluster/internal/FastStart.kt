@@ -3,6 +3,12 @@ package io.jcluster.internal
 import io.jcluster.ClusterSettings
 
 /** JVM flags that make workers start faster; see [io.jcluster.ClusterSettings.fastStart]. */
-internal fun interface FastStart {
+internal interface FastStart {
+    /** The flags for a worker started with [settings]; never waits for anything slow. */
     fun flags(settings: ClusterSettings): List<String>
+
+    /** Starts whatever slow preparation [settings] need, in the background, so that the first forks benefit. */
+    fun prepare(settings: ClusterSettings) {
+        flags(settings)
+    }
 }

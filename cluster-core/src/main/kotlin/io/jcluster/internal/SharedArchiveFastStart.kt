@@ -1,0 +1,106 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ClusterSettings
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+import java.security.MessageDigest
+import java.util.HexFormat
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import java.util.zip.ZipFile
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * Fast start, managed by the primary alone. Per JDK, classpath and JVM options it keeps, under
+ * [cacheRoot]:
+ * - junixsocket's native library, extracted once (a worker would otherwise extract it at every start);
+ * - a dynamic class-data archive (AppCDS) of what a worker loads on its way online, made once by a
+ *   training JVM in the background ([StartupTraining]) and checked with `-Xshare:on` before any
+ *   worker uses it. Forks before it is ready simply start without it.
+ *
+ * A changed classpath or JDK gives a new key, hence a new archive: a stale one is never used.
+ */
+internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
+    private val training = ConcurrentHashMap<String, Thread>()
+
+    override fun flags(settings: ClusterSettings): List<String> {
+        val dir = cacheDirectory(settings) ?: return emptyList()
+        val flags = mutableListOf<String>()
+        nativeLibrary(dir, settings.classpath)?.let { flags += "-Dorg.newsclub.net.unix.library.override=$it" }
+        val archive = dir.resolve(ARCHIVE)
+        if (Files.isRegularFile(archive)) flags += listOf("-XX:SharedArchiveFile=$archive", "-Xshare:auto")
+        else startTraining(dir, settings, flags.toList())
+        return flags
+    }
+
+    private fun cacheDirectory(settings: ClusterSettings): Path? = runCatching {
+        val key = keyOf(settings)
+        cacheRoot.resolve(key).also { Files.createDirectories(it) }
+    }.onFailure { log.warn { "fast start is off: cannot use the cache directory $cacheRoot: $it" } }.getOrNull()
+
+    /** Same JDK, same classpath (each entry with its size and time), same JVM options: same key. */
+    private fun keyOf(settings: ClusterSettings): String {
+        val digest = MessageDigest.getInstance("SHA-256")
+        fun add(text: String) = digest.update((text + "\n").toByteArray())
+        add(settings.java.toString())
+        add(System.getProperty("java.vm.version"))
+        settings.classpath.split(File.pathSeparator).forEach { entry -> File(entry).let { add("$entry ${it.length()} ${it.lastModified()}") } }
+        settings.jvmArgs.forEach(::add)
+        return HexFormat.of().formatHex(digest.digest()).take(KEY_CHARS)
+    }
+
+    /** junixsocket's library for this OS and CPU, copied out of its jar once. */
+    private fun nativeLibrary(dir: Path, classpath: String): Path? {
+        val target = dir.resolve("libjunixsocket-native.so")
+        if (Files.isRegularFile(target)) return target
+        val jar = classpath.split(File.pathSeparator).firstOrNull { "junixsocket-native-common" in it } ?: return null
+        val platform = "lib/${System.getProperty("os.arch")}-${System.getProperty("os.name").replace(" ", "")}-"
+        return runCatching {
+            ZipFile(jar).use { zip ->
+                val entry = zip.entries().asSequence().firstOrNull {
+                    it.name.startsWith(platform) && it.name.endsWith(".so") && !it.name.endsWith(".nodeps.so")
+                } ?: return null
+                val partial = Files.createTempFile(dir, "lib", ".tmp")
+                zip.getInputStream(entry).use { Files.copy(it, partial, StandardCopyOption.REPLACE_EXISTING) }
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE)
+                target
+            }
+        }.onFailure { log.debug { "no extracted junixsocket library for fast start: $it" } }.getOrNull()
+    }
+
+    private fun startTraining(dir: Path, settings: ClusterSettings, flags: List<String>) {
+        training.computeIfAbsent(dir.toString()) {
+            Thread({ train(dir, settings, flags) }, "jcluster-fast-start-training").apply { isDaemon = true; start() }
+        }
+    }
+
+    /** Dumps the archive from a training run, checks that a JVM maps it, and only then puts it in place. */
+    private fun train(dir: Path, settings: ClusterSettings, flags: List<String>) {
+        val partial = dir.resolve("$ARCHIVE.${ProcessHandle.current().pid()}.tmp")
+        val common = listOf(settings.java.toString()) + WorkerCommands.IPC_FLAGS + flags + settings.jvmArgs + listOf("-cp", settings.classpath)
+        val trained = run(common + listOf("-XX:ArchiveClassesAtExit=$partial", StartupTraining::class.java.name))
+        val usable = trained && run(common + listOf("-XX:SharedArchiveFile=$partial", "-Xshare:on", StartupTraining::class.java.name))
+        if (usable) Files.move(partial, dir.resolve(ARCHIVE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
+        else log.info { "fast start: no class-data archive for this JDK and classpath; workers start without one" }
+        Files.deleteIfExists(partial)
+    }
+
+    private fun run(command: List<String>): Boolean = runCatching {
+        val process = ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+        if (!process.waitFor(TRAINING_SECONDS, TimeUnit.SECONDS)) process.destroyForcibly().let { false } else process.exitValue() == 0
+    }.getOrDefault(false)
+
+    companion object {
+        private const val ARCHIVE = "worker.jsa"
+        private const val KEY_CHARS = 24
+        private const val TRAINING_SECONDS = 60L
+
+        /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
+        fun defaultCacheRoot(): Path =
+            (System.getenv("XDG_CACHE_HOME")?.let { Path.of(it) } ?: Path.of(System.getProperty("user.home"), ".cache")).resolve("jcluster")
+    }
+}
