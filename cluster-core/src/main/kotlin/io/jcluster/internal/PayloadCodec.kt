@@ -40,8 +40,7 @@ internal object PayloadCodec : MessageCodec<Any> {
 
     private fun serializerOf(type: Class<*>): KSerializer<Any> = serializers.getOrPut(type) {
         try {
-            @Suppress("UNCHECKED_CAST")
-            serializer(type) as KSerializer<Any>
+            serializer(type)
         } catch (e: Exception) {
             throw IllegalArgumentException("cannot send a ${type.name}: mark it @Serializable (kotlinx.serialization) or send a JsonElement", e)
         }

@@ -218,8 +218,9 @@ internal class PrimaryLoop(
         if (record.exit != null) return
         record.worker.exitedAfterDisconnectFlag = true
         record.killSignal = signal
+        // The channel closes when the process dies: closing it first could make the worker exit on
+        // its own (code 70) before the signal lands, and the exit would not show the signal.
         record.process?.signal(signal)
-        record.link?.close()
     }
 
     private suspend fun setup(input: PrimaryInput.Setup) {

@@ -74,8 +74,17 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     private fun startTraining(dir: Path, settings: ClusterSettings, flags: List<String>) {
         training.computeIfAbsent(dir.toString()) {
+            directoryOnClasspath(settings.classpath)?.let { directory ->
+                // The JVM cannot archive classes from directories: say it once and keep the library part.
+                log.info { "fast start uses no class-data archive: the classpath holds the directory $directory; package the application as jars" }
+                return@computeIfAbsent Thread {}
+            }
             Thread({ train(dir, settings, flags) }, "jcluster-fast-start-training").apply { isDaemon = true; start() }
         }
+    }
+
+    private fun directoryOnClasspath(classpath: String): String? = classpath.split(File.pathSeparator).firstOrNull { entry ->
+        File(entry).let { it.isDirectory && !it.list().isNullOrEmpty() }
     }
 
     /** Dumps the archive from a training run, checks that a JVM maps it, and only then puts it in place. */

@@ -1,0 +1,63 @@
+package io.jcluster
+
+import io.jcluster.internal.SharedArchiveFastStart
+import io.kotest.core.spec.style.FunSpec
+import io.jcluster.internal.JvmProcessLauncher
+import io.kotest.matchers.collections.shouldContain
+import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import io.kotest.matchers.collections.shouldNotContain
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldStartWith
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeout
+import java.nio.file.Files
+import java.nio.file.Path
+import kotlin.io.path.listDirectoryEntries
+import kotlin.time.Duration.Companion.seconds
+
+/** Fast start: junixsocket's library at once, the class-data archive once trained, and a worker that uses both. */
+class FastStartSpec : FunSpec({
+    timeout = 120_000
+
+    test("the first flags point at the extracted library; once trained, the archive is used and the worker still comes online") {
+        val cache = Files.createTempDirectory("jcluster-cache")
+        try {
+            val fastStart = SharedArchiveFastStart(cache)
+            // The JVM archives classes from jars only, so the application runs packaged, as deployed.
+            val settings = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            val first = fastStart.flags(settings)
+            first.single { it.startsWith("-Dorg.newsclub.net.unix.library.override=") }
+            first.none { it.startsWith("-XX:SharedArchiveFile") } shouldBe true
+            val archive = withTimeout(60.seconds) { awaitArchive(cache) } // trained in the background by that first call
+            val later = fastStart.flags(settings)
+            later shouldContain "-XX:SharedArchiveFile=$archive"
+            later shouldNotContain "-XX:ArchiveClassesAtExit"
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            Primary(settings, JvmProcessLauncher, scope, fastStart).use { primary ->
+                primary.recording { log ->
+                    val worker = primary.fork()
+                    log.await<WorkerEvent.Online>(worker)
+                    // The JVM maps the archive it uses: proof that the worker started from it.
+                    Files.readString(Path.of("/proc/${worker.pid}/maps")) shouldContain archive.toString()
+                }
+            }
+        } finally {
+            cache.toFile().deleteRecursively()
+        }
+    }
+
+    test("the default cache lives under the user's cache directory") {
+        SharedArchiveFastStart.defaultCacheRoot().toString() shouldStartWith (System.getenv("XDG_CACHE_HOME") ?: System.getProperty("user.home"))
+    }
+})
+
+/** Waits until the archive is in place: it appears by an atomic rename, only after it was checked. */
+private suspend fun awaitArchive(cache: Path): Path {
+    while (true) {
+        cache.listDirectoryEntries().filter { Files.isDirectory(it) }.flatMap { it.listDirectoryEntries("worker.jsa") }.firstOrNull()?.let { return it }
+        delay(100)
+    }
+}
