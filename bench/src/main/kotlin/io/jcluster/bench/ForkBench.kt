@@ -12,12 +12,7 @@ import kotlinx.coroutines.flow.filter
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.double
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
 import java.nio.file.Path
-import java.util.concurrent.TimeUnit
 import kotlin.system.exitProcess
 import kotlin.time.Duration.Companion.seconds
 
@@ -36,7 +31,7 @@ object ForkBench {
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val fast = medianForkMillis(fastStart = true)
         val plain = medianForkMillis(fastStart = false)
-        val node = runNode(nodeScript)
+        val node = NodePeer.run(nodeScript)?.get("fork_to_online_ms_median")
         val report = BenchReport("fork", listOf(
             BenchResult("fork_to_online_ms", fast, "ms", "node-cluster", node),
             BenchResult("fork_to_online_ms_without_fast_start", plain, "ms", "node-cluster", node),
@@ -67,13 +62,5 @@ object ForkBench {
             System.err.println("fork→online (fastStart=$fastStart): ${measured.joinToString { "%.0f".format(it) }} ms")
             measured[FORKS / 2]
         }
-    }
-
-    private fun runNode(script: Path): Double? {
-        val process = runCatching { ProcessBuilder("node", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start() }
-            .getOrElse { System.err.println("node not found; peer skipped"); return null }
-        val output = process.inputStream.bufferedReader().readText()
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) return null.also { process.destroyForcibly() }
-        return Json.parseToJsonElement(output.trim().lines().last()).jsonObject["fork_to_online_ms_median"]?.jsonPrimitive?.double
     }
 }
