@@ -221,4 +221,13 @@ class PrimaryLoopSpec : FunSpec({
             h.events.filterIsInstance<Setup>().single().settings shouldBe changed
         }
     }
+
+    test("a settings change that throws fails that call only; the loop goes on") {
+        runTest {
+            val h = Harness(this)
+            val failure = runCatching { h.loop.setup { error("bad change") } }.exceptionOrNull()
+            failure?.message shouldBe "bad change"
+            h.online().first.state.value shouldBe WorkerState.Online
+        }
+    }
 })

@@ -10,6 +10,7 @@ import io.jcluster.Signal
 import io.jcluster.Worker
 import io.jcluster.WorkerEvent
 import io.jcluster.WorkerInput
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.channels.Channel
@@ -52,7 +53,18 @@ internal class PrimaryLoop(
     val events: SharedFlow<ClusterEvent> = _events.asSharedFlow()
     val workers: StateFlow<Map<Int, Worker>> = _workers.asStateFlow()
 
-    fun start() = scope.launch { for (input in inbox) handle(input) }
+    fun start() = scope.launch {
+        for (input in inbox) {
+            // One input that fails must not take the loop, and with it the whole cluster, down.
+            try {
+                handle(input)
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                log.error(e) { "the primary could not handle $input; going on" }
+            }
+        }
+    }
 
     fun fork(environment: Map<String, String>): Worker =
         Worker(nextId.incrementAndGet(), this).also { enqueue(PrimaryInput.Fork(it, environment)) }
