@@ -6,6 +6,7 @@ import io.jcluster.internal.JvmProcessLauncher
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.ProcessLauncher
 import io.jcluster.internal.SharedArchiveFastStart
+import io.jcluster.internal.SocketDirectories
 import io.jcluster.internal.WorkerCommands
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -13,7 +14,6 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
-import java.nio.file.Files
 import java.util.concurrent.TimeUnit
 
 /**
@@ -76,6 +76,7 @@ public class Primary internal constructor(
     }
 
     private fun killWorkers() {
+        loop.closing = true // a worker still being launched now kills itself: see PrimaryLoop.launch
         val live = loop.liveProcesses()
         live.forEach { it.destroy() }
         val deadline = System.nanoTime() + loop.settings.killTimeout.inWholeNanoseconds
@@ -91,6 +92,6 @@ public class Primary internal constructor(
 
     /** The control socket, bound on first use in a fresh 0700 directory. */
     private fun controlServer(): ControlServer = controlServer ?: synchronized(this) {
-        controlServer ?: ControlServer(Files.createTempDirectory("jcluster-").resolve("control.sock"), loop, scope).also { controlServer = it }
+        controlServer ?: ControlServer(SocketDirectories.create().resolve("control.sock"), loop, scope).also { controlServer = it }
     }
 }

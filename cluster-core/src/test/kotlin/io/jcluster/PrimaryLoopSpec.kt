@@ -230,4 +230,14 @@ class PrimaryLoopSpec : FunSpec({
             h.online().first.state.value shouldBe WorkerState.Online
         }
     }
+
+    test("a worker launched while the primary closes is killed at once") {
+        runTest {
+            val h = Harness(this)
+            h.loop.closing = true
+            val worker = h.loop.fork(emptyMap())
+            runCurrent()
+            h.process(worker).signals shouldContainExactly listOf(Signal.KILL)
+        }
+    }
 })

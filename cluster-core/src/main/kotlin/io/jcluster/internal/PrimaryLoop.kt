@@ -50,6 +50,9 @@ internal class PrimaryLoop(
     @Volatile var settings: ClusterSettings = initialSettings
         private set
 
+    /** Set when the primary closes; a process launched after that is killed at once. */
+    @Volatile var closing: Boolean = false
+
     val events: SharedFlow<ClusterEvent> = _events.asSharedFlow()
     val workers: StateFlow<Map<Int, Worker>> = _workers.asStateFlow()
 
@@ -115,7 +118,8 @@ internal class PrimaryLoop(
             return exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
         }
         record.process = process
-        worker.processHandle = process.handle
+        worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
+        if (closing) process.signal(Signal.KILL)
         emit(WorkerEvent.Forked(worker))
         process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
     }
