@@ -33,7 +33,7 @@ object OrphanTestPrimary {
         }
         println(PIDS + workers.joinToString(" ") { it.pid.toString() })
         System.out.flush()
-        readLine()
+        readlnOrNull()
         when (mode) {
             "exit" -> return
             "throw" -> throw IllegalStateException("the orphan test primary's main throws, as asked")

@@ -11,6 +11,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.async
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.test.TestScope
@@ -22,6 +23,7 @@ import java.nio.file.Path
 import kotlin.time.Duration.Companion.seconds
 
 /** The primary's decisions, against a fake launcher and fake links, in virtual time. */
+@OptIn(ExperimentalCoroutinesApi::class) // advanceTimeBy and runCurrent: virtual time is the point
 class PrimaryLoopSpec : FunSpec({
     class Harness(val test: TestScope, settings: ClusterSettings = ClusterSettings(mainClass = "test.Main")) {
         val launcher = FakeLauncher()
