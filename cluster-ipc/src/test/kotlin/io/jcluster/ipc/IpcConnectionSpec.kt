@@ -117,9 +117,9 @@ class IpcConnectionSpec : FunSpec({
     test("pending calls fail when the connection closes, instead of hanging") {
         val (a, b) = connectedPair()
         val caller = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
-        b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val callee = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
         val call = async { runCatching { caller.call(TestMessage.IgnoreMe, timeoutMillis = 20_000) } }
-        delay(100)
+        callee.receive().expectsReply shouldBe true // the call is out and waiting: now hang up on it
         b.close()
         call.await().exceptionOrNull()!!.message shouldContain "closed before the reply came"
         a.awaitClosed() shouldBe null
