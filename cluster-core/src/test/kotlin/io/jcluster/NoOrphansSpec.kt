@@ -1,5 +1,6 @@
 package io.jcluster
 
+import io.jcluster.ipc.Ipc
 import io.kotest.assertions.fail
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
@@ -75,11 +76,11 @@ private suspend fun checkNoOrphans(mode: String, expectedExitValue: Int, end: (P
 
 /** Starts [OrphanTestPrimary] in [mode], its temporary files (the control socket among them) in [tmpdir]. */
 private fun startOrphanTestPrimary(mode: String, tmpdir: Path, stderr: Path): Process = ProcessBuilder(
-    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "-Djava.io.tmpdir=$tmpdir",
-    "-cp", System.getProperty("java.class.path"),
-    OrphanTestPrimary::class.java.name, mode,
+    listOf(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + Ipc.jvmFlags + listOf(
+        "-Djava.io.tmpdir=$tmpdir",
+        "-cp", System.getProperty("java.class.path"),
+        OrphanTestPrimary::class.java.name, mode,
+    ),
 ).redirectError(stderr.toFile()).start()
 
 /** The pids [OrphanTestPrimary] prints, or null if its stdout ends first. The read ends when the process does. */

@@ -129,7 +129,7 @@ internal class PrimaryLoop(
         val expectedPid = record?.process?.pid
         when {
             record == null || record.link != null || !sameToken(record.token, input.token) -> reject(input, "unknown worker or bad token")
-            expectedPid != null && record.process?.handle != null && expectedPid != input.peerPid ->
+            expectedPid != null && expectedPid != input.peerPid ->
                 reject(input, "pid ${input.peerPid} is not worker ${input.workerId}'s pid $expectedPid")
             record.exit != null || record.channelClosed -> reject(input, "worker ${input.workerId} is ${record.state}")
             else -> {

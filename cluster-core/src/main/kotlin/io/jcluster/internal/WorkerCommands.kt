@@ -1,6 +1,7 @@
 package io.jcluster.internal
 
 import io.jcluster.ClusterSettings
+import io.jcluster.ipc.Ipc
 import java.nio.file.Path
 
 /** Turns settings into the command line and environment of one worker. */
@@ -21,7 +22,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
     }
 
     companion object {
-        /** What the IPC needs in every worker: adopting passed sockets, and junixsocket's native code. */
-        val IPC_FLAGS = listOf("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")
+        /** What the IPC needs in every worker. */
+        val IPC_FLAGS = Ipc.jvmFlags
     }
 }

@@ -25,8 +25,7 @@ class PeerJvm(socket: Path, mode: String) : AutoCloseable {
 
         fun command(socket: Path, mode: String): List<String> = listOf(
             javaBin,
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--enable-native-access=ALL-UNNAMED",
+            *Ipc.jvmFlags.toTypedArray(),
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
             "-cp", System.getProperty("java.class.path"),
             PeerMain::class.java.name, socket.toString(), mode,

@@ -7,6 +7,7 @@ import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
 import io.jcluster.ipc.MessageChannel
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -65,7 +66,7 @@ object IpcDemo {
     }
 
     /** Node's message-counting example: print `numReqs = N` every second while notices come in. */
-    private suspend fun countRequests(channel: MessageChannel<DemoMessage>) = runBlocking {
+    private suspend fun countRequests(channel: MessageChannel<DemoMessage>) = coroutineScope {
         val served = AtomicLong()
         val printer = launch { while (true) { delay(1_000); println("numReqs = ${served.get()}") } }
         channel.incoming.collect { if (it.message is DemoMessage.RequestServed) served.incrementAndGet() }
@@ -95,7 +96,7 @@ object IpcDemo {
 
     private fun javaCommand(control: Path): List<String> = listOf(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+        *Ipc.jvmFlags.toTypedArray(),
         "-cp", System.getProperty("java.class.path"), IpcDemo::class.java.name, "--worker", control.toString(),
     )
 }

@@ -16,7 +16,7 @@ import java.nio.channels.spi.SelectorProvider
  * The constructors used here have the same signatures on JDK 17 and 25.
  */
 internal object JdkChannels {
-    private const val REQUIRED_FLAG = "--add-opens java.base/sun.nio.ch=ALL-UNNAMED"
+    private val requiredFlag = io.jcluster.ipc.Ipc.jvmFlags.first()
 
     private val serverImpl by lazy { Class.forName("sun.nio.ch.ServerSocketChannelImpl") }
     private val socketImpl by lazy { Class.forName("sun.nio.ch.SocketChannelImpl") }
@@ -58,7 +58,7 @@ internal object JdkChannels {
 
     private fun <T : AccessibleObject> opened(member: T): T {
         check(member.trySetAccessible()) {
-            "passing sockets between JVMs needs the JVM flag `$REQUIRED_FLAG` (the primary adds it for its workers; add it to the primary's own command line)"
+            "passing sockets between JVMs needs the JVM flag `$requiredFlag` (the primary adds it for its workers; add it to the primary's own command line)"
         }
         return member
     }
