@@ -1,0 +1,23 @@
+package io.jcluster
+
+/**
+ * How [Cluster.listen] listens.
+ *
+ * @property backlog the listen queue length; part of what identifies a shared listener, as in Node.
+ * @property exclusive bind in this worker alone (the port is not shared with the other workers).
+ * @property strategy how the workers share this listener; null: the cluster's [ClusterSettings.strategy].
+ */
+public data class ListenOptions @JvmOverloads constructor(
+    val backlog: Int = DEFAULT_BACKLOG,
+    val exclusive: Boolean = false,
+    val strategy: SharingStrategy? = null,
+) {
+    init {
+        require(backlog > 0) { "backlog must be positive, was $backlog" }
+    }
+
+    public companion object {
+        /** Node's default backlog. */
+        public const val DEFAULT_BACKLOG: Int = 511
+    }
+}
