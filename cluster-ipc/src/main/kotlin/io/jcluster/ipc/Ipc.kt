@@ -12,10 +12,15 @@ import java.nio.file.Path
 public object Ipc {
     /**
      * The options every JVM at either end of a connection needs: received sockets become JDK channels
-     * (`sun.nio.ch` opened), and junixsocket's native code runs without warnings on JDK 22+.
+     * (`sun.nio.ch` opened), and junixsocket's native code runs without warnings on JDK 22+. The last
+     * lets the JDK's `HttpServer` serve on a socket it did not bind (cluster-http-adapter's `JdkHttp`).
      */
     @JvmStatic
-    public val jvmFlags: List<String> = listOf("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")
+    public val jvmFlags: List<String> = listOf(
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED",
+        "--add-opens=jdk.httpserver/sun.net.httpserver=ALL-UNNAMED",
+    )
 
     /**
      * Connects to the [IpcServer] at [path]. Throws `java.net.SocketException` (with the path) if no
