@@ -49,6 +49,15 @@ internal class FakeLink : WorkerLink {
         user += message
     }
 
+    /** What [handoff] answers: take every connection, or refuse it. */
+    var takesConnections = true
+    val handedOff = mutableListOf<Int>()
+
+    override suspend fun handoff(lease: Int, connection: Handle): Boolean {
+        handedOff += lease
+        return takesConnections
+    }
+
     override fun close() {
         closed = true
     }
