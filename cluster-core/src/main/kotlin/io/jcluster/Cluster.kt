@@ -4,6 +4,8 @@ import io.jcluster.internal.WorkerEnvironment
 import io.jcluster.internal.WorkerRuntime
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
+import java.net.InetSocketAddress
+import java.net.SocketAddress
 
 /**
  * Node's `cluster` module. The same `main` runs in the primary and in every worker; the environment
@@ -74,4 +76,23 @@ public object Cluster {
 
     /** Disconnects every worker; returns once all are gone. */
     public suspend fun disconnect(): Unit = primary.disconnect()
+
+    /**
+     * Listens on [address] the way `server.listen` does in a Node worker. In a worker, the primary
+     * binds the socket once for all workers and shares it under the listener's [SharingStrategy]
+     * (`listen(0)`: every worker gets the same real port); with [ListenOptions.exclusive], or in the
+     * primary, this process binds alone. A server adapter serves on the [ClusterListener] and calls
+     * its `listening()` once it accepts.
+     *
+     * @throws java.net.BindException if the port is in use, privileged, or the address is not this
+     *   machine's; the message names the address.
+     */
+    @JvmSynthetic
+    public suspend fun listen(address: SocketAddress, options: ListenOptions = ListenOptions()): ClusterListener =
+        if (isWorker) worker.runtime.listeners.listen(address, options) else ClusterListener.local(address, options.backlog) {}
+
+    /** [listen] on [port] of [host] (null: every local address). */
+    @JvmSynthetic
+    public suspend fun listen(port: Int, host: String? = null, options: ListenOptions = ListenOptions()): ClusterListener =
+        listen(if (host == null) InetSocketAddress(port) else InetSocketAddress(host, port), options)
 }

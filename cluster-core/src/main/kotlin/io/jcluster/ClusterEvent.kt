@@ -1,6 +1,8 @@
 package io.jcluster
 
 import io.jcluster.ipc.Handle
+import java.net.InetSocketAddress
+import java.net.ProtocolFamily
 import java.net.SocketAddress
 
 /**
@@ -27,8 +29,17 @@ public sealed class WorkerEvent : ClusterEvent {
     /** The worker connected back and runs. */
     public data class Online(override val worker: Worker) : WorkerEvent()
 
-    /** The worker accepts connections on [address]. */
-    public data class Listening(override val worker: Worker, val address: SocketAddress) : WorkerEvent()
+    /**
+     * A server of the worker accepts connections on [address] (an `InetSocketAddress` with the real
+     * port, or a `UnixDomainSocketAddress`); once per listener.
+     */
+    public data class Listening(override val worker: Worker, val address: SocketAddress) : WorkerEvent() {
+        /** The port, or -1 for a Unix-domain socket. */
+        val port: Int get() = (address as? InetSocketAddress)?.port ?: -1
+
+        /** INET, INET6 or UNIX. */
+        val family: ProtocolFamily get() = ClusterListener.familyOf(address)
+    }
 
     /** The worker sent [payload] (and a [handle], now owned by whoever takes it). */
     public data class Message(override val worker: Worker, val payload: Any, val handle: Handle?) : WorkerEvent()

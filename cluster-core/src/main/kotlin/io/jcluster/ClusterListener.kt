@@ -1,5 +1,6 @@
 package io.jcluster
 
+import io.jcluster.internal.SocketBinding
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.net.SocketAddress
@@ -88,6 +89,16 @@ public sealed class ClusterListener : AutoCloseable {
     }
 
     internal companion object {
+        /** A listener this process binds alone (in the primary, or exclusive in a worker). */
+        fun local(address: SocketAddress, backlog: Int, onListening: (SocketAddress) -> Unit): Socket {
+            val channel = SocketBinding.listen(address, backlog)
+            val bound = channel.localAddress
+            return Socket(bound, null, channel, { onListening(bound) }) {
+                channel.close()
+                SocketBinding.removeSocketFile(bound)
+            }
+        }
+
         fun familyOf(address: SocketAddress): ProtocolFamily = when (address) {
             is UnixDomainSocketAddress -> StandardProtocolFamily.UNIX
             is InetSocketAddress -> if (address.address is java.net.Inet6Address) StandardProtocolFamily.INET6 else StandardProtocolFamily.INET

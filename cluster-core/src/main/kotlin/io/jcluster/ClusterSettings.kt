@@ -32,6 +32,10 @@ public enum class Stdio {
  *   reuses after (AppCDS), and with junixsocket's native library extracted once for all workers.
  * @property disconnectTimeout how long a disconnecting worker may take before the primary kills it.
  * @property killTimeout after `TERM`, how long before `KILL`.
+ * @property strategy how workers share a port, unless a listener says otherwise; the environment
+ *   variable `JCLUSTER_SCHED_POLICY` sets the default (see [SharingStrategy]).
+ * @property maxPendingHandoffs under round-robin, how many connections a worker may have handed to it
+ *   and not yet taken before the primary skips it.
  * @property java the `java` executable.
  * @property classpath the worker's classpath.
  */
@@ -45,6 +49,8 @@ public data class ClusterSettings(
     val fastStart: Boolean = true,
     val disconnectTimeout: Duration = 10.seconds,
     val killTimeout: Duration = 5.seconds,
+    val strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED,
+    val maxPendingHandoffs: Int = 32,
     val java: Path = PrimaryProcess.java,
     val classpath: String = PrimaryProcess.classpath,
 ) {
@@ -52,6 +58,7 @@ public data class ClusterSettings(
         require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
         require(disconnectTimeout.isPositive()) { "disconnectTimeout must be positive, was $disconnectTimeout" }
         require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
+        require(maxPendingHandoffs > 0) { "maxPendingHandoffs must be positive, was $maxPendingHandoffs" }
     }
 }
 

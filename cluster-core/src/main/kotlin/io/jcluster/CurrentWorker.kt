@@ -13,7 +13,7 @@ public data class WorkerMessage(val payload: Any, val handle: Handle?)
  * This process, when it is a worker: `Cluster.worker` (Node's `cluster.worker` in a worker). It is
  * online as soon as it exists; it keeps the process alive while its channel to the primary is up.
  */
-public class CurrentWorker internal constructor(private val runtime: WorkerRuntime) {
+public class CurrentWorker internal constructor(internal val runtime: WorkerRuntime) {
     /** This worker's id, as the primary numbered it. */
     public val id: Int get() = runtime.id
 

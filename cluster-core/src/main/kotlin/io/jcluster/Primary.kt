@@ -84,6 +84,7 @@ public class Primary internal constructor(
             val left = deadline - System.nanoTime()
             if (left <= 0 || runCatching { process.onExit().get(left, TimeUnit.NANOSECONDS) }.isFailure) process.destroyForcibly()
         }
+        loop.closePorts()
         controlServer?.let { server ->
             runCatching { server.close() }
             runCatching { server.path.parent.toFile().deleteRecursively() }

@@ -27,6 +27,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
  * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
+ * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
+ * connection with its worker id and a newline.
  */
 object TestWorker {
     @JvmStatic
@@ -56,6 +58,7 @@ object TestWorker {
                     worker.send(Ready(worker.id))
                 }
                 behaviour == "self-disconnect" -> worker.disconnect()
+                behaviour == "serve" -> LineServer(worker).run()
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
             }
         }

@@ -1,7 +1,11 @@
 package io.jcluster.internal
 
+import io.jcluster.SharingStrategy
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
+import java.net.InetSocketAddress
+import java.net.SocketAddress
+import java.net.UnixDomainSocketAddress
 
 /**
  * The framework's own protocol between primary and worker, on the control lane. Application code
@@ -21,7 +25,68 @@ internal sealed interface ControlMessage {
     @Serializable @SerialName("disconnecting")
     data object Disconnecting : ControlMessage
 
-    /** Worker → primary: a server of mine accepts connections on this address. */
+    /**
+     * Worker → primary: a server of mine accepts connections on [address]. [lease] names the listener
+     * the primary granted, or is null for one the worker bound alone (exclusive).
+     */
     @Serializable @SerialName("listening")
-    data class Listening(val host: String, val port: Int) : ControlMessage
+    data class Listening(val address: WireAddress, val lease: Int? = null) : ControlMessage
+
+    /**
+     * Worker → primary, a call: give me a listener on [address]; answered by [ListenGranted] or
+     * [ListenFailed]. [index] counts this worker's `listen(0)` calls on one address, as in Node: the
+     * n-th such listener of every worker shares one port, and two in one worker get two ports.
+     */
+    @Serializable @SerialName("listen")
+    data class Listen(val address: WireAddress, val backlog: Int, val strategy: SharingStrategy? = null, val index: Int = 0) : ControlMessage
+
+    /**
+     * Primary → worker, the reply to [Listen]: [lease] is this worker's use of the listener, bound on
+     * [address] (the real port). Under `shared` the listening socket travels with the reply.
+     */
+    @Serializable @SerialName("listen-granted")
+    data class ListenGranted(val lease: Int, val strategy: SharingStrategy, val address: WireAddress) : ControlMessage
+
+    /** Primary → worker, the reply to [Listen] when the bind failed; [reason] names the address. */
+    @Serializable @SerialName("listen-failed")
+    data class ListenFailed(val reason: String) : ControlMessage
+
+    /**
+     * Worker → primary, a call: I no longer use [lease]. The reply ([Unlistened]) comes once the
+     * worker may close its socket without losing connections (under `reuse-port`: once another worker listens).
+     */
+    @Serializable @SerialName("unlisten")
+    data class Unlisten(val lease: Int) : ControlMessage
+
+    /** Primary → worker: the reply to [Unlisten]. */
+    @Serializable @SerialName("unlistened")
+    data object Unlistened : ControlMessage
+
+    /** Primary → worker, a call with a connection's fd: serve this connection of [lease] (round-robin). */
+    @Serializable @SerialName("handoff")
+    data class Handoff(val lease: Int) : ControlMessage
+
+    /** Worker → primary: the reply to [Handoff]; a refused connection goes to another worker. */
+    @Serializable @SerialName("handoff-answer")
+    data class HandoffAnswer(val accepted: Boolean) : ControlMessage
+}
+
+/** A socket address on the wire: a TCP host and port, or a Unix-domain socket path. */
+@Serializable
+internal data class WireAddress(val host: String? = null, val port: Int = 0, val path: String? = null) {
+    fun toSocketAddress(): SocketAddress = when {
+        path != null -> UnixDomainSocketAddress.of(path)
+        host == null -> InetSocketAddress(port)
+        else -> InetSocketAddress(host, port)
+    }
+
+    override fun toString(): String = path ?: "${host ?: "*"}:$port"
+
+    companion object {
+        fun of(address: SocketAddress): WireAddress = when (address) {
+            is UnixDomainSocketAddress -> WireAddress(path = address.path.toString())
+            is InetSocketAddress -> WireAddress(host = if (address.isUnresolved) address.hostString else address.address.hostAddress, port = address.port)
+            else -> throw IllegalArgumentException("cannot listen on $address: only TCP (InetSocketAddress) and Unix-domain (UnixDomainSocketAddress) addresses")
+        }
+    }
 }

@@ -54,7 +54,14 @@ internal class ControlServer(path: Path, private val loop: PrimaryLoop, private 
         val link = IpcWorkerLink(connection, control, user)
         loop.enqueue(PrimaryInput.Hello(id, hello.token, connection.peer.pid, link))
         coroutineScope {
-            launch { runCatching { control.incoming.collect { loop.enqueue(PrimaryInput.Control(id, link, it.message)) } } }
+            launch {
+                runCatching {
+                    control.incoming.collect { incoming ->
+                        val reply = if (incoming.expectsReply) ControlReply { message, handle -> incoming.reply(message, handle) } else null
+                        loop.enqueue(PrimaryInput.Control(id, link, incoming.message, reply))
+                    }
+                }
+            }
             launch { runCatching { user.incoming.collect { loop.enqueue(PrimaryInput.UserMessage(id, link, it.message, it.handle)) } } }
         }
         // Only now, after everything the worker sent was handed on, does the loop hear the link is down.

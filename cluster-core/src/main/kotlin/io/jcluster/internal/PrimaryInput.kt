@@ -11,7 +11,7 @@ import kotlinx.coroutines.CompletableDeferred
 internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
-    data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage) : PrimaryInput
+    data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val reply: ControlReply? = null) : PrimaryInput
     data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
     data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
     data class Exited(val workerId: Int, val exit: ExitStatus, val stderr: List<String>) : PrimaryInput
@@ -21,4 +21,9 @@ internal sealed interface PrimaryInput {
     data class KillTimedOut(val workerId: Int) : PrimaryInput
     data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
+}
+
+/** Answers a worker's control call (a `listen`, say). */
+internal fun interface ControlReply {
+    suspend fun send(message: ControlMessage, handle: Handle?)
 }

@@ -22,7 +22,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asSharedFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
-import java.net.InetSocketAddress
+import io.jcluster.ipc.Handle
 import java.security.MessageDigest
 import java.security.SecureRandom
 import java.util.HexFormat
@@ -46,6 +46,7 @@ internal class PrimaryLoop(
     private val nextId = AtomicInteger()
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
+    private val ports = PortRegistry(scope)
 
     @Volatile var settings: ClusterSettings = initialSettings
         private set
@@ -85,6 +86,9 @@ internal class PrimaryLoop(
 
     suspend fun disconnectAll() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
 
+    /** Closes the listeners the primary holds for its workers (the primary is closing). */
+    fun closePorts() = ports.closeAll()
+
     /** The live processes, for a last-resort kill when the primary goes down. */
     fun liveProcesses(): List<ProcessHandle> = _workers.value.values.mapNotNull { it.process }.filter { it.isAlive }
 
@@ -92,7 +96,7 @@ internal class PrimaryLoop(
         when (input) {
             is PrimaryInput.Fork -> launch(input.worker, input.environment)
             is PrimaryInput.Hello -> hello(input)
-            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message) }
+            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message, input.reply) }
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
             is PrimaryInput.Exited -> records[input.workerId]?.let { exited(it, input.exit, input.stderr) }
@@ -147,17 +151,41 @@ internal class PrimaryLoop(
         input.link.close()
     }
 
-    private suspend fun control(record: WorkerRecord, message: ControlMessage) {
+    private suspend fun control(record: WorkerRecord, message: ControlMessage, reply: ControlReply?) {
+        val id = record.worker.id
         when (message) {
             ControlMessage.Disconnecting -> {
                 record.worker.exitedAfterDisconnectFlag = true
+                ports.drain(id)
                 if (record.apply(WorkerInput.DisconnectRequested)) startDisconnectTimer(record)
             }
-            is ControlMessage.Listening -> if (record.apply(WorkerInput.Listening)) {
-                emit(WorkerEvent.Listening(record.worker, InetSocketAddress(message.host, message.port)))
+            is ControlMessage.Listen -> {
+                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, draining = record.disconnectRequested)
+                answer(reply, grant.message, grant.handle)
             }
-            is ControlMessage.Hello, ControlMessage.Disconnect ->
-                log.warn { "worker ${record.worker.id} sent ${message::class.simpleName}, which only the other side sends; ignored" }
+            is ControlMessage.Listening -> listening(record, message)
+            is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
+            else -> {
+                log.warn { "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored" }
+                answer(reply, null, null)
+            }
+        }
+    }
+
+    private suspend fun listening(record: WorkerRecord, message: ControlMessage.Listening) {
+        val address = message.lease?.let { ports.listening(record.worker.id, it) ?: return } ?: message.address.toSocketAddress()
+        if (record.exit != null) return
+        record.apply(WorkerInput.Listening) // a second listener: already Listening, and that is fine
+        emit(WorkerEvent.Listening(record.worker, address))
+    }
+
+    /** Answers a worker's call without holding up the loop; a null [message] answers with an error. */
+    private fun answer(reply: ControlReply?, message: ControlMessage?, handle: Handle?) {
+        reply ?: return
+        scope.launch {
+            runCatching {
+                if (message != null) reply.send(message, handle) else reply.send(ControlMessage.ListenFailed("the primary does not take this message"), null)
+            }
         }
     }
 
@@ -167,6 +195,7 @@ internal class PrimaryLoop(
     }
 
     private suspend fun linkDown(record: WorkerRecord) {
+        ports.removeWorker(record.worker.id)
         record.channelClosed = true
         record.apply(WorkerInput.ChannelClosed)
         emit(WorkerEvent.Disconnected(record.worker))
@@ -176,6 +205,7 @@ internal class PrimaryLoop(
     private suspend fun exited(record: WorkerRecord, exit: ExitStatus, stderr: List<String>) {
         record.exit = exit
         record.timer?.cancel()
+        ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
         record.worker.gone.complete(Unit)
         if (record.link == null && !record.channelClosed) {
@@ -208,6 +238,7 @@ internal class PrimaryLoop(
         record.disconnectRequested = true
         record.worker.exitedAfterDisconnectFlag = true
         record.apply(WorkerInput.DisconnectRequested)
+        ports.drain(record.worker.id)
         if (record.link != null) sendDisconnect(record)
         startDisconnectTimer(record)
     }

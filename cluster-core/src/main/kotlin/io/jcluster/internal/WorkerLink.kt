@@ -10,6 +10,9 @@ internal interface WorkerLink {
 
     suspend fun sendUser(message: Any, handle: Handle?)
 
+    /** Hands a connection of [lease] to the worker (round-robin); true if it took it, false if it refused. */
+    suspend fun handoff(lease: Int, connection: Handle): Boolean
+
     fun close()
 }
 
@@ -22,6 +25,11 @@ internal class IpcWorkerLink(
     override suspend fun sendControl(message: ControlMessage) = control.send(message)
 
     override suspend fun sendUser(message: Any, handle: Handle?) = user.send(message, handle)
+
+    override suspend fun handoff(lease: Int, connection: Handle): Boolean {
+        val answer = control.call(ControlMessage.Handoff(lease), connection).message
+        return answer is ControlMessage.HandoffAnswer && answer.accepted
+    }
 
     override fun close() = connection.close()
 }

@@ -16,6 +16,7 @@ import kotlinx.coroutines.runBlocking
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.system.exitProcess
+import kotlin.time.Duration.Companion.seconds
 
 private val log = KotlinLogging.logger {}
 
@@ -33,10 +34,11 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val disconnectHooks = CopyOnWriteArrayList<suspend () -> Unit>()
     private val disconnecting = AtomicBoolean(false)
+    val listeners = WorkerListeners(id, control, scope, REUSE_PORT_CLOSE_WAIT)
 
     init {
         runBlocking { control.send(ControlMessage.Hello(id, environment.token)) }
-        scope.launch { control.incoming.collect { onControl(it.message) } }
+        scope.launch { control.incoming.collect { onControl(it) } }
         Thread(::exitWhenClosed, "jcluster-worker-channel").start()
     }
 
@@ -58,10 +60,16 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         connection.close()
     }
 
-    private suspend fun onControl(message: ControlMessage) {
-        when (message) {
-            ControlMessage.Disconnect -> disconnect(askedByPrimary = true)
-            else -> log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
+    private suspend fun onControl(incoming: Incoming<ControlMessage>) {
+        when (val message = incoming.message) {
+            // In its own coroutine: hand-offs must still be answered while the servers drain.
+            ControlMessage.Disconnect -> scope.launch { disconnect(askedByPrimary = true) }
+            is ControlMessage.Handoff -> listeners.handoff(incoming, message.lease)
+            else -> {
+                log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
+                incoming.handles.forEach { it.close() }
+                if (incoming.expectsReply) incoming.replyError("worker $id does not take ${message::class.simpleName}")
+            }
         }
     }
 
@@ -78,5 +86,6 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         /** The exit code of a worker whose primary went away without disconnecting it. */
         const val EXIT_PRIMARY_GONE = 70
         private const val HALT_AFTER_MILLIS = 500L
+        private val REUSE_PORT_CLOSE_WAIT = 5.seconds
     }
 }

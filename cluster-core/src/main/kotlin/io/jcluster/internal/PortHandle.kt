@@ -1,0 +1,64 @@
+package io.jcluster.internal
+
+import io.jcluster.SharingStrategy
+import io.jcluster.ipc.Handle
+import java.net.SocketAddress
+
+/** One worker's use of a [PortHandle], from its `listen` until it gives the listener back or goes. */
+internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val handle: PortHandle) {
+    /** The worker's server accepts on it (it said so with `listening()`). */
+    var listening = false
+
+    /** The worker is disconnecting: it gets no new work. */
+    var draining = false
+}
+
+/** What the primary answers a worker's `listen` with: the reply and, under `shared`, the listening socket. */
+internal class Grant(val message: ControlMessage, val handle: Handle? = null)
+
+/**
+ * A listener the primary holds for its workers under one [SharingStrategy], like Node's
+ * `shared_handle.js` and `round_robin_handle.js`: workers come ([add]) and go ([remove]); the
+ * [PortRegistry] closes the handle after the last one leaves. Only the primary's loop calls these.
+ */
+internal abstract class PortHandle(val key: PortKey, val address: SocketAddress) {
+    abstract val strategy: SharingStrategy
+
+    val leases = LinkedHashMap<Int, Lease>()
+
+    /** Adds [lease] and says what the worker gets. */
+    open fun add(lease: Lease): Grant {
+        leases[lease.id] = lease
+        return Grant(ControlMessage.ListenGranted(lease.id, strategy, WireAddress.of(address)))
+    }
+
+    /** The lease's server accepts now. */
+    open fun listening(lease: Lease) {
+        lease.listening = true
+    }
+
+    /** The lease's worker is disconnecting: give it no new work. */
+    open fun drain(lease: Lease) {
+        lease.draining = true
+    }
+
+    /** Removes [lease]. */
+    open fun remove(lease: Lease) {
+        leases.remove(lease.id)
+    }
+
+    /**
+     * Whether [lease]'s worker may close its own socket now without losing queued connections; true
+     * unless the strategy says otherwise (reuse-port).
+     */
+    open fun mayClose(lease: Lease): Boolean = true
+
+    /** Releases the socket; called once, after the last lease left (or when the primary closes). */
+    abstract fun close()
+}
+
+/**
+ * What identifies a listener the workers share, as in Node: the address asked for (port 0 included),
+ * the backlog, and for port 0 which of the worker's `listen(0)` calls it is.
+ */
+internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int)

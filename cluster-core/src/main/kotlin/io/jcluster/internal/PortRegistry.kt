@@ -1,0 +1,123 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.SharingStrategy
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.launch
+import java.net.BindException
+import java.net.InetSocketAddress
+import java.net.SocketAddress
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The listeners the primary holds for its workers, one [PortHandle] per [PortKey]: bound on the
+ * first worker's `listen`, closed after the last worker gives it back or goes. A failed bind leaves
+ * nothing behind, so a later `listen` on the same port binds afresh. Only the primary's loop calls this.
+ */
+internal class PortRegistry(private val scope: CoroutineScope) {
+    private val handles = HashMap<PortKey, PortHandle>()
+    private val leases = HashMap<Int, Lease>()
+    private val waitingToClose = LinkedHashMap<Lease, suspend () -> Unit>()
+    private var nextLease = 0
+
+    /** The handle for [request] (binding it if it is new) and what [workerId] gets; a failure as [ControlMessage.ListenFailed]. */
+    @Synchronized
+    fun listen(workerId: Int, link: WorkerLink, request: ControlMessage.Listen, default: SharingStrategy, maxPending: Int, draining: Boolean): Grant {
+        val key = PortKey(request.address, request.backlog, request.index)
+        val wanted = strategyFor(request, default)
+        val handle = handles[key] ?: try {
+            bind(key, wanted, maxPending).also { handles[key] = it }
+        } catch (e: BindException) {
+            log.info { "worker $workerId cannot listen: ${e.message}" }
+            return Grant(ControlMessage.ListenFailed(e.message ?: "cannot bind ${request.address}"))
+        }
+        if (handle.strategy != wanted && request.strategy != null) {
+            return Grant(ControlMessage.ListenFailed(
+                "${request.address} is already shared by other workers under ${handle.strategy}, not $wanted: one port has one strategy"))
+        }
+        val lease = Lease(++nextLease, workerId, link, handle).also { it.draining = draining }
+        leases[lease.id] = lease
+        return handle.add(lease)
+    }
+
+    /** The worker's server accepts on [leaseId]; returns its address for the Listening event, or null for an unknown lease. */
+    @Synchronized
+    fun listening(workerId: Int, leaseId: Int): SocketAddress? {
+        val lease = leases[leaseId]?.takeIf { it.workerId == workerId } ?: return null
+        lease.handle.listening(lease)
+        releaseWaiting()
+        return lease.handle.address
+    }
+
+    /** The worker gives [leaseId] back; [closed] runs once the worker may close its socket safely. */
+    @Synchronized
+    fun unlisten(workerId: Int, leaseId: Int, closed: suspend () -> Unit) {
+        val lease = leases[leaseId]?.takeIf { it.workerId == workerId }
+        if (lease == null) return scope.launchQuietly(closed)
+        lease.handle.drain(lease)
+        waitingToClose[lease] = closed
+        releaseWaiting()
+    }
+
+    /** [workerId] is disconnecting: it gets no new connections. */
+    @Synchronized
+    fun drain(workerId: Int) {
+        leasesOf(workerId).forEach { it.handle.drain(it) }
+        releaseWaiting()
+    }
+
+    /** [workerId] is gone: its leases end. */
+    @Synchronized
+    fun removeWorker(workerId: Int) {
+        leasesOf(workerId).forEach { end(it) }
+        releaseWaiting()
+    }
+
+    /** Closes every handle (the primary is closing). */
+    @Synchronized
+    fun closeAll() {
+        handles.values.forEach { runCatching { it.close() } }
+        handles.clear()
+        leases.clear()
+        waitingToClose.clear()
+    }
+
+    private fun strategyFor(request: ControlMessage.Listen, default: SharingStrategy): SharingStrategy {
+        val wanted = request.strategy ?: default
+        // A Unix-domain socket has no SO_REUSEPORT group: reuse-port means shared there.
+        return if (wanted == SharingStrategy.REUSE_PORT && request.address.path != null) SharingStrategy.SHARED else wanted
+    }
+
+    private fun bind(key: PortKey, strategy: SharingStrategy, maxPending: Int): PortHandle {
+        val address = key.address.toSocketAddress()
+        return when (strategy) {
+            SharingStrategy.SHARED -> SharedHandle(key, SocketBinding.listen(address, key.backlog))
+            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, SocketBinding.listen(address, key.backlog), scope, maxPending)
+            SharingStrategy.REUSE_PORT -> ReusePortHandle(key, SocketBinding.reservePort(address as InetSocketAddress))
+        }.also { log.debug { "bound ${it.address} for the workers ($strategy)" } }
+    }
+
+    private fun leasesOf(workerId: Int) = leases.values.filter { it.workerId == workerId }
+
+    private fun end(lease: Lease) {
+        leases.remove(lease.id)
+        waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
+        val handle = lease.handle
+        handle.remove(lease)
+        if (handle.leases.isEmpty()) {
+            handles.remove(handle.key)
+            handle.close()
+            log.debug { "closed ${handle.address}: no worker uses it" }
+        }
+    }
+
+    /** Ends every lease waiting to close that may now close. */
+    private fun releaseWaiting() {
+        waitingToClose.keys.filter { it.handle.mayClose(it) }.forEach { end(it) }
+    }
+
+    private fun CoroutineScope.launchQuietly(action: suspend () -> Unit) {
+        launch { runCatching { action() } }
+    }
+}

@@ -1,0 +1,124 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
+import io.jcluster.SharingStrategy
+import io.jcluster.ipc.Handle
+import io.jcluster.ipc.Incoming
+import io.jcluster.ipc.MessageChannel
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
+import java.net.BindException
+import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.util.concurrent.ConcurrentHashMap
+import kotlin.time.Duration
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * A worker's listeners: `listen` asks the primary over the control channel and builds the
+ * [ClusterListener] its answer calls for; connections the primary hands over (round-robin) go to
+ * the listener they belong to. Messages to the primary go out in the order the listeners produce them.
+ */
+internal class WorkerListeners(
+    private val workerId: Int,
+    private val control: MessageChannel<ControlMessage>,
+    private val scope: CoroutineScope,
+    private val closeWait: Duration,
+) {
+    private val handed = ConcurrentHashMap<Int, ClusterListener.Connections>()
+    private val outbox = Channel<suspend () -> Unit>(Channel.UNLIMITED)
+    private val portZeroCalls = ConcurrentHashMap<WireAddress, Int>()
+
+    init {
+        scope.launch { for (action in outbox) runCatching { action() }.onFailure { log.debug { "to the primary: $it" } } }
+    }
+
+    suspend fun listen(address: SocketAddress, options: ListenOptions): ClusterListener {
+        val wire = WireAddress.of(address)
+        if (options.exclusive) return exclusive(address, options.backlog)
+        val index = if (wire.path == null && wire.port == 0) portZeroCalls.merge(wire, 1, Int::plus)!! - 1 else 0
+        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index))
+        return when (val answer = reply.message) {
+            is ControlMessage.ListenGranted -> granted(answer, reply.handle, options.backlog)
+            is ControlMessage.ListenFailed -> {
+                reply.handles.forEach { it.close() }
+                throw BindException("${answer.reason} (bound by the primary for worker $workerId)")
+            }
+            else -> error("the primary answered listen with ${answer::class.simpleName}")
+        }
+    }
+
+    /** A connection the primary hands over; answers whether a listener took it. */
+    suspend fun handoff(incoming: Incoming<ControlMessage>, lease: Int) {
+        val connection = when (val handle = incoming.handle) {
+            is Handle.TcpConnection -> handle.channel
+            is Handle.UnixConnection -> handle.channel
+            else -> null
+        }
+        val handler = handed[lease]?.handler
+        val taken = connection != null && handler != null &&
+            runCatching { handler.accept(connection) }.getOrElse { log.warn(it) { "a connection handler failed; connection refused" }; false }
+        if (!taken) incoming.handles.forEach { runCatching { it.close() } }
+        incoming.reply(ControlMessage.HandoffAnswer(taken))
+    }
+
+    private fun granted(answer: ControlMessage.ListenGranted, handle: Handle?, backlog: Int): ClusterListener {
+        val address = answer.address.toSocketAddress()
+        val lease = answer.lease
+        val listening = { send(ControlMessage.Listening(answer.address, lease)) }
+        return when (answer.strategy) {
+            SharingStrategy.SHARED -> {
+                val channel = (handle as? Handle.TcpListener)?.channel ?: (handle as? Handle.UnixListener)?.channel
+                    ?: error("the primary granted a shared listener without its socket")
+                ClusterListener.Socket(address, SharingStrategy.SHARED, channel, listening) {
+                    channel.close()
+                    send(ControlMessage.Unlisten(lease))
+                }
+            }
+            SharingStrategy.REUSE_PORT -> {
+                val channel = try {
+                    SocketBinding.listen(address, backlog, reusePort = true)
+                } catch (e: BindException) {
+                    send(ControlMessage.Unlisten(lease))
+                    throw e
+                }
+                ClusterListener.Socket(address, SharingStrategy.REUSE_PORT, channel, listening) { closeReusePort(lease, channel) }
+            }
+            SharingStrategy.ROUND_ROBIN -> {
+                handle?.close()
+                ClusterListener.Connections(address, listening) {
+                    handed.remove(lease)
+                    send(ControlMessage.Unlisten(lease))
+                }.also { handed[lease] = it }
+            }
+        }
+    }
+
+    private fun exclusive(address: SocketAddress, backlog: Int): ClusterListener =
+        ClusterListener.local(address, backlog) { bound -> send(ControlMessage.Listening(WireAddress.of(bound))) }
+
+    /**
+     * Under reuse-port, connections queued at a closing socket are reset (unless the kernel migrates
+     * them): wait until the primary says another worker listens, at most [closeWait], then close.
+     */
+    private fun closeReusePort(lease: Int, channel: ServerSocketChannel) {
+        val mayClose = CompletableDeferred<Unit>()
+        outbox.trySend {
+            runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = closeWait.inWholeMilliseconds) }
+            mayClose.complete(Unit)
+        }
+        runBlocking { withTimeoutOrNull(closeWait) { mayClose.await() } }
+        channel.close()
+    }
+
+    private fun send(message: ControlMessage) {
+        outbox.trySend { control.send(message) }
+    }
+}

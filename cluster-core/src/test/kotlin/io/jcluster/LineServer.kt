@@ -1,0 +1,83 @@
+package io.jcluster
+
+import kotlinx.serialization.Serializable
+import java.nio.ByteBuffer
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+import java.nio.file.Path
+
+/**
+ * Primary → `serve` worker: listen on [port] (or the Unix socket [path]) this way; [refuse]: refuse
+ * handed connections. [name] tells apart commands that are otherwise the same.
+ */
+@Serializable
+data class ListenCommand(
+    val port: Int = 0,
+    val name: String = "",
+    val path: String? = null,
+    val strategy: String? = null,
+    val exclusive: Boolean = false,
+    val refuse: Boolean = false,
+)
+
+/** `serve` worker → primary: the listener for [command] listens on [port] ([path]), or [error] says why not. */
+@Serializable
+data class ListenResult(val workerId: Int, val command: ListenCommand, val port: Int = -1, val error: String? = null)
+
+/** Primary → `serve` worker: close the listener opened for [command]; answered by [Closed]. */
+@Serializable
+data class CloseCommand(val command: ListenCommand)
+
+@Serializable
+data class Closed(val workerId: Int, val command: ListenCommand)
+
+/**
+ * The `serve` behaviour of [TestWorker]: a server as small as can be, so that the core's listen
+ * specs test sharing and nothing else. Each connection gets `"<worker id>\n"`, then is closed.
+ */
+class LineServer(private val worker: CurrentWorker) {
+    private val listeners = HashMap<ListenCommand, ClusterListener>()
+    private val answer get() = ByteBuffer.wrap("${worker.id}\n".toByteArray())
+
+    suspend fun run() {
+        worker.onDisconnect { listeners.values.forEach { it.close() } }
+        worker.messages.collect { (payload, _) ->
+            when (payload) {
+                is ListenCommand -> worker.send(listen(payload))
+                is CloseCommand -> {
+                    listeners.remove(payload.command)?.close()
+                    worker.send(Closed(worker.id, payload.command))
+                }
+            }
+        }
+    }
+
+    private suspend fun listen(command: ListenCommand): ListenResult {
+        val options = ListenOptions(exclusive = command.exclusive, strategy = command.strategy?.let { SharingStrategy.parse(it) })
+        val listener = try {
+            if (command.path != null) Cluster.listen(java.net.UnixDomainSocketAddress.of(Path.of(command.path)), options)
+            else Cluster.listen(command.port, "127.0.0.1", options)
+        } catch (e: Exception) {
+            return ListenResult(worker.id, command, error = "${e.javaClass.name}: ${e.message}")
+        }
+        when (listener) {
+            is ClusterListener.Socket -> Thread { acceptLoop(listener.channel) }.apply { isDaemon = true }.start()
+            is ClusterListener.Connections -> listener.onConnection { connection ->
+                if (!command.refuse) answer(connection)
+                !command.refuse
+            }
+        }
+        listener.listening()
+        listeners[command] = listener
+        return ListenResult(worker.id, command, listener.port)
+    }
+
+    private fun acceptLoop(channel: ServerSocketChannel) {
+        channel.configureBlocking(true)
+        runCatching { while (true) answer(channel.accept()) }
+    }
+
+    private fun answer(connection: SocketChannel) {
+        connection.use { it.write(answer) }
+    }
+}
