@@ -6,7 +6,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runInterruptible
-import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.channels.ServerSocketChannel
@@ -112,8 +112,8 @@ abstract class HttpAdapterContract(adapter: AdapterUnderTest) : FunSpec({
 private val ServerSocketChannel.port get() = (localAddress as InetSocketAddress).port
 
 /** Waits (up to 10 s) until [condition] holds, looking every 10 ms: for state no event announces. */
-suspend fun awaitUntil(condition: () -> Boolean) = withTimeout(10.seconds) {
-    while (!condition()) delay(10)
+suspend fun awaitUntil(what: () -> String = { "the condition" }, condition: () -> Boolean) {
+    withTimeoutOrNull(10.seconds) { while (!condition()) delay(10) } ?: throw AssertionError("waited 10 s for ${what()}")
 }
 
 class JdkHttpSpec : HttpAdapterContract(AdapterUnderTest.Jdk)
