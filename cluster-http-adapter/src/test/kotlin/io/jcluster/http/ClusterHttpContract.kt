@@ -96,12 +96,16 @@ private suspend fun answeringWorkers(port: Int): Set<Int> = coroutineScope {
     seen
 }
 
-/** A keep-alive connection to [port] that worker [workerId] answers (it tries at most 100 connections). */
-private fun connectionTo(workerId: Int, port: Int): RawConnection {
-    repeat(100) {
-        val connection = RawConnection(port)
-        if (Load.workerIdIn(connection.get().body) == workerId) return connection
-        connection.close()
+/**
+ * A keep-alive connection to [port] that worker [workerId] answers. Connections are tried 8 at a time,
+ * at most 200: opened one by one, all of them could go to whichever worker accepts first.
+ */
+private suspend fun connectionTo(workerId: Int, port: Int): RawConnection = coroutineScope {
+    repeat(25) {
+        val tried = List(8) { async(Dispatchers.IO) { RawConnection(port).let { it to Load.workerIdIn(it.get().body) } } }.awaitAll()
+        val hit = tried.firstOrNull { it.second == workerId }?.first
+        tried.forEach { (connection, _) -> if (connection !== hit) connection.close() }
+        if (hit != null) return@coroutineScope hit
     }
     error("no connection to port $port reached worker $workerId")
 }

@@ -5,6 +5,7 @@ import io.jcluster.http.RunningHttpServer
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 
 /**
@@ -16,11 +17,11 @@ import kotlin.time.Duration
 internal object WorkerServers {
     private val servers = ConcurrentHashMap<RunningHttpServer, Duration>()
 
-    private val hook by lazy { Cluster.worker.onDisconnect { stopAll() } }
+    private val hooked = AtomicBoolean()
 
     fun stopOnDisconnect(server: RunningHttpServer, timeout: Duration) {
         servers[server] = timeout
-        hook
+        if (hooked.compareAndSet(false, true)) Cluster.worker.onDisconnect { stopAll() }
     }
 
     private suspend fun stopAll() = coroutineScope {
