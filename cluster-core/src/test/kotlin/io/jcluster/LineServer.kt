@@ -8,7 +8,9 @@ import java.nio.file.Path
 
 /**
  * Primary → `serve` worker: listen on [port] (or the Unix socket [path]) this way; [refuse]: refuse
- * handed connections. [name] tells apart commands that are otherwise the same.
+ * handed connections; [answerDelayMillis]: hold each connection that long before answering (a busy
+ * server, so that under `shared` the kernel wakes the other worker's accept). [name] tells apart
+ * commands that are otherwise the same.
  */
 @Serializable
 data class ListenCommand(
@@ -18,6 +20,7 @@ data class ListenCommand(
     val strategy: String? = null,
     val exclusive: Boolean = false,
     val refuse: Boolean = false,
+    val answerDelayMillis: Long = 0,
 )
 
 /** `serve` worker → primary: the listener for [command] listens on [port] ([path]), or [error] says why not. */
@@ -61,9 +64,9 @@ class LineServer(private val worker: CurrentWorker) {
             return ListenResult(worker.id, command, error = "${e.javaClass.name}: ${e.message}")
         }
         when (listener) {
-            is ClusterListener.Socket -> Thread { acceptLoop(listener.channel) }.apply { isDaemon = true }.start()
+            is ClusterListener.Socket -> Thread { acceptLoop(listener.channel, command.answerDelayMillis) }.apply { isDaemon = true }.start()
             is ClusterListener.Connections -> listener.onConnection { connection ->
-                if (!command.refuse) answer(connection)
+                if (!command.refuse) Thread { answer(connection, command.answerDelayMillis) }.start()
                 !command.refuse
             }
         }
@@ -72,12 +75,13 @@ class LineServer(private val worker: CurrentWorker) {
         return ListenResult(worker.id, command, listener.port)
     }
 
-    private fun acceptLoop(channel: ServerSocketChannel) {
+    private fun acceptLoop(channel: ServerSocketChannel, delayMillis: Long) {
         channel.configureBlocking(true)
-        runCatching { while (true) answer(channel.accept()) }
+        runCatching { while (true) answer(channel.accept(), delayMillis) }
     }
 
-    private fun answer(connection: SocketChannel) {
+    private fun answer(connection: SocketChannel, delayMillis: Long) {
+        if (delayMillis > 0) Thread.sleep(delayMillis)
         connection.use { it.write(answer) }
     }
 }

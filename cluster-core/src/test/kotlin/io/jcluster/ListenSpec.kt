@@ -32,7 +32,7 @@ class ListenSpec : FunSpec({
         withData(SharingStrategy.entries) { strategy ->
             withCluster(testSettings("serve")) { primary, log ->
                 val workers = List(2) { primary.fork() }
-                val command = ListenCommand(port = 0, strategy = strategy.configName)
+                val command = ListenCommand(port = 0, strategy = strategy.configName, answerDelayMillis = 20)
                 val results = workers.map { worker -> worker.send(command); log.result(worker, command) }
                 results.forEach { it.error.shouldBeNull() }
                 val port = results.first().port
