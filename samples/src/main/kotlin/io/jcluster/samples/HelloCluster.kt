@@ -69,8 +69,8 @@ object HelloCluster {
 
     private fun worker(options: HelloOptions) = runBlocking {
         val worker = Cluster.worker
-        val listener = Cluster.listen(options.port, options.host, ListenOptions(strategy = options.strategy))
-        val server = JdkHttp.serve(listener) { exchange: HttpExchange ->
+        // Shares the port with the other workers; stops gracefully when the worker disconnects.
+        JdkHttp.serve(options.port, options.host, ListenOptions(strategy = options.strategy)) { exchange: HttpExchange ->
             exchange.use {
                 val body = "Hello World\n".toByteArray()
                 it.responseHeaders.add("Content-Type", "text/plain")
@@ -79,7 +79,6 @@ object HelloCluster {
             }
             runBlocking(Dispatchers.Unconfined) { worker.send(NotifyRequest(exchange.requestURI.path)) }
         }
-        worker.onDisconnect { server.stop() }
     }
 }
 
