@@ -1,17 +1,26 @@
 package io.jcluster.ipc
 
+import io.jcluster.ipc.internal.FileDescriptors
+import io.jcluster.ipc.internal.JdkChannels
 import org.newsclub.net.unix.AFUNIXSocketAddress
 import org.newsclub.net.unix.AFUNIXSocketChannel
+import java.nio.channels.NetworkChannel
+import java.nio.channels.ServerSocketChannel
 import java.nio.file.Path
 
 /** Entry points of the IPC layer. */
 public object Ipc {
     /**
      * The options every JVM at either end of a connection needs: received sockets become JDK channels
-     * (`sun.nio.ch` opened), and junixsocket's native code runs without warnings on JDK 22+.
+     * (`sun.nio.ch` opened), and junixsocket's native code runs without warnings on JDK 22+. The last
+     * lets the JDK's `HttpServer` serve on a socket it did not bind (cluster-http-adapter's `JdkHttp`).
      */
     @JvmStatic
-    public val jvmFlags: List<String> = listOf("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")
+    public val jvmFlags: List<String> = listOf(
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED",
+        "--add-opens=jdk.httpserver/sun.net.httpserver=ALL-UNNAMED",
+    )
 
     /**
      * Connects to the [IpcServer] at [path]. Throws `java.net.SocketException` (with the path) if no
@@ -29,4 +38,23 @@ public object Ipc {
         }
         return IpcConnection(socket, options).start()
     }
+
+    /**
+     * A second JDK channel on the listening socket of [channel], over a duplicate of its descriptor
+     * (`dup`): for a server that closes the channel it serves on (Jetty, the JDK's `HttpServer`) while
+     * the caller keeps, and closes, its own. The socket stays open until both are closed; they share
+     * the blocking mode. [channel] must be a JDK channel (one from `ServerSocketChannel.open()` or a
+     * received [Handle]).
+     */
+    @JvmStatic
+    public fun duplicate(channel: ServerSocketChannel): ServerSocketChannel =
+        JdkChannels.adoptServer(FileDescriptors.duplicate(JdkChannels.fdOf(channel)), JdkChannels.familyOf(channel))
+
+    /**
+     * A duplicate of the descriptor of [channel] (a JDK socket channel), as a bare number that the
+     * caller owns and must close: for servers that wrap a descriptor number and close it themselves,
+     * like Netty's epoll transport. No Java object refers to the number, so nothing else closes it.
+     */
+    @JvmStatic
+    public fun duplicateFd(channel: NetworkChannel): Int = JdkChannels.numberOf(FileDescriptors.duplicate(JdkChannels.fdOf(channel)))
 }

@@ -20,8 +20,11 @@ internal object FileDescriptors {
      */
     fun takeOwnership(received: FileDescriptor): FileDescriptor =
         try {
-            FileDescriptorCast.duplicating(received).fileDescriptor
+            duplicate(received)
         } finally {
             close(received)
         }
+
+    /** A new descriptor for what [fd] refers to (`dup`), owned by the caller. */
+    fun duplicate(fd: FileDescriptor): FileDescriptor = FileDescriptorCast.duplicating(fd).fileDescriptor
 }

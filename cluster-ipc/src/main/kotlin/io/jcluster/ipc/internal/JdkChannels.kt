@@ -21,6 +21,7 @@ internal object JdkChannels {
     private val serverImpl by lazy { Class.forName("sun.nio.ch.ServerSocketChannelImpl") }
     private val socketImpl by lazy { Class.forName("sun.nio.ch.SocketChannelImpl") }
     private val getFd by lazy { opened(Class.forName("sun.nio.ch.SelChImpl").getMethod("getFD")) }
+    private val fdVal by lazy { opened(Class.forName("sun.nio.ch.IOUtil").getMethod("fdVal", FileDescriptor::class.java)) }
     private val serverFamily by lazy { opened(serverImpl.getDeclaredField("family")) }
     private val socketFamily by lazy { opened(socketImpl.getDeclaredField("family")) }
     private val serverCtor by lazy {
@@ -34,6 +35,9 @@ internal object JdkChannels {
 
     /** The file descriptor of a JDK socket channel (still owned by the channel). */
     fun fdOf(channel: Channel): FileDescriptor = getFd.invoke(jdkChannel(channel)) as FileDescriptor
+
+    /** The number of [fd], as the operating system knows it. */
+    fun numberOf(fd: FileDescriptor): Int = fdVal.invoke(null, fd) as Int
 
     /** INET, INET6 or UNIX: the family the socket was created with (an IPv4 address may sit on INET6). */
     fun familyOf(channel: Channel): ProtocolFamily = when (channel) {
