@@ -49,12 +49,14 @@ internal class FakeLink : WorkerLink {
         user += message
     }
 
-    /** What [handoff] answers: take every connection, or refuse it. */
-    var takesConnections = true
-    val handedOff = mutableListOf<Int>()
+    /** What [handoff] answers: take every connection, or refuse it; [answers] false: never answer. */
+    @Volatile var takesConnections = true
+    @Volatile var answers = true
+    val handedOff: MutableList<Int> = java.util.Collections.synchronizedList(mutableListOf())
 
     override suspend fun handoff(lease: Int, connection: Handle): Boolean {
         handedOff += lease
+        if (!answers) kotlinx.coroutines.awaitCancellation()
         return takesConnections
     }
 

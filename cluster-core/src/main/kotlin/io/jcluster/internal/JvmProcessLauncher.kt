@@ -7,10 +7,19 @@ import java.io.InputStream
 import java.io.PrintStream
 import java.util.concurrent.TimeUnit
 
-/** Starts real processes with [ProcessBuilder] and relays their output as [Stdio] says. */
+/**
+ * Starts real processes with [ProcessBuilder] and relays their output as [Stdio] says.
+ *
+ * Each worker runs in a session of its own (through util-linux `setsid`, which execs in place, so the
+ * pid stays the one the primary knows): Ctrl-C in a terminal signals the whole foreground process
+ * group, and the workers should hear of it from their primary, which stops them gracefully, not from
+ * the terminal. A worker still dies with its primary: its control channel closes.
+ */
 internal object JvmProcessLauncher : ProcessLauncher {
+    private val setsid = listOf("/usr/bin/setsid", "/bin/setsid").firstOrNull { java.io.File(it).canExecute() }
+
     override fun launch(spec: LaunchSpec): LaunchedProcess {
-        val builder = ProcessBuilder(spec.command)
+        val builder = ProcessBuilder(listOfNotNull(setsid) + spec.command)
         spec.workingDirectory?.let { builder.directory(it.toFile()) }
         builder.environment().putAll(spec.environment)
         when (spec.stdio) {

@@ -1,0 +1,37 @@
+package io.jcluster.http
+
+import com.sun.net.httpserver.HttpHandler
+import io.jcluster.ClusterListener
+import io.jcluster.http.internal.JdkServer
+import io.jcluster.http.internal.serveWith
+import java.util.concurrent.Executor
+
+/**
+ * The JDK's built-in `com.sun.net.httpserver.HttpServer`: no dependency at all. It needs the JVM flag
+ * `--add-opens=jdk.httpserver/sun.net.httpserver=ALL-UNNAMED` (workers get it from the primary; it
+ * fails with a message naming the flag otherwise), because the server has no public way to take a
+ * connection it did not accept itself.
+ *
+ * How connections get in: each one, whether the primary handed it over (round-robin) or the adapter
+ * accepted it on the listening socket (an accept thread over a descriptor of its own; see the
+ * internal `Acceptor` for why not the server's own accept), goes into the server's dispatcher the way
+ * the server's own accept path puts one there: a `HttpConnection` marked newly accepted, added to the
+ * server's connection sets, registered for reading on the dispatcher's selector, which is then woken.
+ * Chosen because after `accept()` it is the server's own code path, with its idle timeouts, limits
+ * and stop; the fields and methods it touches are the same on JDK 17 and 25 (read in both sources,
+ * tested on both). The alternatives: a private loopback listener that each handed connection is
+ * relayed to (a copy of every byte, and handlers would see the relay's address), or a
+ * `SelectorProvider` of our own (it would replace every channel of the JVM).
+ *
+ * The handler runs on a thread per request in flight (reused) unless you pass an executor: the
+ * server's own default runs every handler on its one dispatcher thread, where a slow request would
+ * hold up all the others.
+ */
+public object JdkHttp : HttpAdapter<HttpHandler> {
+    override fun serve(listener: ClusterListener, handler: HttpHandler): RunningHttpServer = serve(listener, handler, null)
+
+    /** [serve], with the handler running on [executor] (null: a thread per request in flight). */
+    @JvmStatic
+    public fun serve(listener: ClusterListener, handler: HttpHandler, executor: Executor?): RunningHttpServer =
+        listener.serveWith { listening -> JdkServer(listener.address, listening, handler, executor) }
+}

@@ -1,0 +1,25 @@
+package io.jcluster.http
+
+import io.jcluster.ClusterListener
+import io.jcluster.http.internal.JettyServer
+import io.jcluster.http.internal.serveWith
+import org.eclipse.jetty.server.Handler
+
+/**
+ * Jetty 12 (`org.eclipse.jetty:jetty-server`, which an application using this adapter declares
+ * itself: this module has it as an optional dependency), serving a Jetty [Handler].
+ *
+ * The server has a `ServerConnector` of its own kind that never opens a socket: connections reach
+ * its selector manager through `SelectorManager.accept(channel)`, whether the primary handed them over
+ * (round-robin) or the adapter accepted them on the listening socket. Jetty's `ServerConnector`
+ * is not given the listening socket (`openAcceptChannel()`), because `ServerConnector.open(channel)`
+ * makes the socket blocking while the connector starts: under the shared strategy that flag belongs
+ * to every worker holding the socket, and their non-blocking accepts would block.
+ *
+ * Stopping uses Jetty's graceful stop (see [RunningHttpServer]), with [RunningHttpServer.IDLE_GRACE]
+ * as the connector's shutdown idle timeout.
+ */
+public object Jetty : HttpAdapter<Handler> {
+    override fun serve(listener: ClusterListener, handler: Handler): RunningHttpServer =
+        listener.serveWith { listening -> JettyServer(listener.address, listening, handler) }
+}

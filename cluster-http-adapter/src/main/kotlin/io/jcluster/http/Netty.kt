@@ -1,0 +1,28 @@
+package io.jcluster.http
+
+import io.jcluster.ClusterListener
+import io.jcluster.http.internal.NettyServer
+import io.jcluster.http.internal.serveWith
+import io.netty.channel.ChannelHandler
+
+/**
+ * Netty 4.2 on its native epoll transport (Linux; `io.netty:netty-codec-http`,
+ * `netty-transport-classes-epoll` and `netty-transport-native-epoll` with the `linux-x86_64`
+ * classifier, which an application using this adapter declares itself: they are optional here).
+ *
+ * The handler is what you would give `ServerBootstrap.childHandler`, typically a
+ * `ChannelInitializer` (it must be `@Sharable`: one instance serves every connection). Each
+ * connection's pipeline already holds `HttpServerCodec` and `HttpServerKeepAliveHandler` (which
+ * honours `Connection: close`), then the adapter's own tracker, then your handler, which sees
+ * `HttpRequest` and `HttpContent` messages (add an `HttpObjectAggregator` for whole requests).
+ *
+ * On a listening socket Netty's `EpollServerSocketChannel` is registered (not bound) on a
+ * duplicate of the listener's descriptor; each connection the primary hands over (round-robin)
+ * becomes an `EpollSocketChannel` on a duplicate of its descriptor, registered on the child group.
+ */
+public object Netty : HttpAdapter<ChannelHandler> {
+    override fun serve(listener: ClusterListener, handler: ChannelHandler): RunningHttpServer {
+        NettyServer.checkEpoll()
+        return listener.serveWith { listening -> NettyServer(listener.address, listening, handler) }
+    }
+}

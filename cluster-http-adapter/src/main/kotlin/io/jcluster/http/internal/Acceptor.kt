@@ -1,0 +1,79 @@
+package io.jcluster.http.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.Ipc
+import java.io.IOException
+import java.nio.channels.SelectionKey
+import java.nio.channels.Selector
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * Accepts on a listening socket for a server built on JDK channels (the JDK's `HttpServer`, Jetty)
+ * and hands each connection to [take], the same entry the round-robin hand-offs use. One thread at a
+ * time calls [acceptSome]; [close] may come from any thread.
+ *
+ * Why not let the server accept on the socket itself:
+ * - The acceptor has a descriptor of its own (a `dup` of the listener's): the listener keeps its
+ *   channel, and each closes its own.
+ * - The socket stays non-blocking. Its blocking flag belongs to every process holding the socket
+ *   (shared strategy), and Jetty's `ServerConnector.open(channel)` makes it blocking while it starts,
+ *   which would leave other workers' selector threads stuck in `accept()`.
+ * - [close] takes what is already queued and then really closes the descriptor. A channel registered
+ *   with a server's selector is closed only at that selector's next select; until then, under
+ *   reuse-port, the kernel keeps queueing connections on it, and resets them when it finally closes.
+ */
+internal class Acceptor(listening: ServerSocketChannel, private val take: (SocketChannel) -> Unit) {
+    private val channel = Ipc.duplicate(listening)
+    private val selector = Selector.open()
+    private val lock = Any()
+
+    @Volatile private var closing = false
+
+    init {
+        try {
+            channel.configureBlocking(false)
+            channel.register(selector, SelectionKey.OP_ACCEPT)
+        } catch (e: IOException) {
+            selector.close()
+            channel.close()
+            throw e
+        }
+    }
+
+    /** Waits for connections and hands over every one queued; returns false once [close] was called. */
+    fun acceptSome(): Boolean = synchronized(lock) {
+        if (closing) return false
+        selector.select()
+        selector.selectedKeys().clear()
+        if (closing) return false // close() takes what is queued
+        acceptQueued()
+        return true
+    }
+
+    /** Stops accepting: hands over what is queued, then closes this descriptor at once. Idempotent. */
+    fun close() {
+        closing = true
+        selector.wakeup()
+        synchronized(lock) {
+            if (!selector.isOpen) return
+            selector.close() // deregisters the channel, so that closing it closes the descriptor now
+            acceptQueued()
+            channel.close()
+        }
+    }
+
+    private fun acceptQueued() {
+        while (true) {
+            val connection = try {
+                channel.accept() ?: return
+            } catch (e: IOException) {
+                log.warn(e) { "accept failed on ${runCatching { channel.localAddress }.getOrNull()}" }
+                return
+            }
+            take(connection)
+        }
+    }
+}

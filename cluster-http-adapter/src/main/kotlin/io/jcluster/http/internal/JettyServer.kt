@@ -1,0 +1,97 @@
+package io.jcluster.http.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.http.RunningHttpServer
+import org.eclipse.jetty.server.Handler
+import org.eclipse.jetty.server.HttpConnectionFactory
+import org.eclipse.jetty.server.Request
+import org.eclipse.jetty.server.Response
+import org.eclipse.jetty.server.Server
+import org.eclipse.jetty.server.ServerConnector
+import org.eclipse.jetty.util.Callback
+import org.eclipse.jetty.util.thread.QueuedThreadPool
+import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+
+private val log = KotlinLogging.logger {}
+
+/** Jetty as an [AdoptingServer]; see [io.jcluster.http.Jetty]. */
+internal class JettyServer(address: SocketAddress, listening: ServerSocketChannel?, handler: Handler) : AdoptingServer(address) {
+    private val acceptor = listening?.let { Acceptor(it, ::take) }
+    private val server = Server(QueuedThreadPool().apply { name = "jcluster-jetty" })
+    private val connector = HandedConnector(server, acceptor)
+
+    init {
+        connector.shutdownIdleTimeout = RunningHttpServer.IDLE_GRACE.inWholeMilliseconds
+        server.addConnector(connector)
+        server.handler = Counting(handler)
+        try {
+            server.start()
+        } catch (e: Exception) {
+            release()
+            throw e
+        }
+    }
+
+    override val openConnections: Int get() = connector.connectedEndPoints.size
+
+    override fun adoptConnection(connection: SocketChannel) = connector.take(connection)
+
+    override fun stopAccepting() {
+        acceptor?.close()
+    }
+
+    /**
+     * Jetty's own graceful stop: once the connector is shut down it answers `Connection: close` and
+     * closes connections idle for its shutdown idle timeout; `stop()` waits until none is left, or
+     * the stop timeout, then closes the rest. (No `GracefulHandler`: it answers 503 to requests that
+     * arrive during the stop, where a client should simply get its answer.)
+     */
+    override fun drain(deadline: Long) {
+        server.stopTimeout = millisUntil(deadline).coerceAtLeast(1)
+        try {
+            server.stop()
+        } catch (e: Exception) {
+            log.info { "Jetty on $address: ${e.message ?: e::class.simpleName} while stopping; the connections left are closed" }
+        }
+    }
+
+    override fun release() {
+        acceptor?.close()
+        if (!server.isStopped) runCatching { server.stopTimeout = 0; server.stop() }
+    }
+
+    /** Counts each request. */
+    private inner class Counting(handler: Handler) : Handler.Wrapper(handler) {
+        override fun handle(request: Request, response: Response, callback: Callback): Boolean {
+            requestTaken()
+            return super.handle(request, response, callback)
+        }
+    }
+}
+
+/**
+ * A [ServerConnector] without a listening socket of its own: every connection comes in through
+ * [take], which does what the connector does with one it accepts (configure it, hand it to the
+ * selector manager). Its one acceptor thread runs the [Acceptor] when there is a listening socket
+ * (as a `ServerConnector` with acceptor threads accepts: one blocking step at a time), and waits
+ * until the connector stops when there is none (round-robin).
+ */
+internal class HandedConnector(server: Server, private val acceptor: Acceptor?) :
+    ServerConnector(server, 1, -1, HttpConnectionFactory()) {
+
+    /** Nothing to bind or open: the listening socket, if any, is the [Acceptor]'s. */
+    override fun open() = Unit
+
+    override fun accept(acceptorID: Int) {
+        // The connector stops its acceptor threads by interrupting them, which ends this sleep.
+        if (acceptor?.acceptSome() != true) Thread.sleep(Long.MAX_VALUE)
+    }
+
+    fun take(connection: SocketChannel) {
+        connection.configureBlocking(false)
+        configure(connection.socket())
+        selectorManager.accept(connection)
+    }
+}
