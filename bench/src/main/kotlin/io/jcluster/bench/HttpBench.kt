@@ -11,16 +11,15 @@ import kotlin.system.exitProcess
  * strategy, and against Node's `cluster` (rr and none) in the same run; then, on each cluster, a
  * rolling replacement of both workers under keep-alive load, counting failed requests.
  *
- * Each server is warmed up with keep-alive load in runs of [WARMUP_STEP] seconds until a run is no
- * longer [STEADY] better than the one before (at most [WARMUP_MAX] s: two worker JVMs compiling on two
- * cores take ~15 s, one JVM or Node ~6 s), then for [CLOSE_WARMUP] s with `Connection: close`.
+ * Each server is warmed up with [WARMUP_STEPS] keep-alive runs of [WARMUP_STEP] s (two worker JVMs
+ * compiling the same code on two cores reach their steady rate after ~15 s; one JVM or Node sooner),
+ * printed so the plateau shows, then for [CLOSE_WARMUP] s with `Connection: close`.
  * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s).
  */
 object HttpBench {
     private val SECONDS = System.getenv("HTTP_BENCH_SECONDS")?.toInt() ?: 5
     private const val WARMUP_STEP = 3
-    private const val WARMUP_MAX = 21
-    private const val STEADY = 1.03
+    private const val WARMUP_STEPS = 5
     private const val CLOSE_WARMUP = 3
     private const val ROLLING_MAX_SECONDS = 120
     private const val ROLLING_MARGIN_MILLIS = 1_000L
@@ -78,11 +77,7 @@ object HttpBench {
     }
 
     private fun warmUp(wrk: Wrk) {
-        val steps = mutableListOf<Double>()
-        while (steps.size * WARMUP_STEP < WARMUP_MAX) {
-            steps += wrk.run(WARMUP_STEP, close = false).requestsPerSecond
-            if (steps.size >= 2 && steps.last() < steps.dropLast(1).max() * STEADY) break
-        }
+        val steps = List(WARMUP_STEPS) { wrk.run(WARMUP_STEP, close = false).requestsPerSecond }
         println("   warm-up:    ${steps.joinToString(" ") { "%.0f".format(it) }} req/s")
     }
 
