@@ -14,7 +14,8 @@ import kotlin.system.exitProcess
  * Each server is warmed up with [WARMUP_STEPS] keep-alive runs of [WARMUP_STEP] s (two worker JVMs
  * compiling the same code on two cores reach their steady rate after ~15 s; one JVM or Node sooner),
  * printed so the plateau shows, then for [CLOSE_WARMUP] s with `Connection: close`.
- * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s).
+ * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each server it waits (up to
+ * [QUIET_WAIT_SECONDS]) for other processes to go quiet, and it reports the CPU they took meanwhile.
  */
 object HttpBench {
     private val SECONDS = System.getenv("HTTP_BENCH_SECONDS")?.toInt() ?: 5
@@ -24,6 +25,7 @@ object HttpBench {
     private const val ROLLING_MAX_SECONDS = 120
     private const val ROLLING_MARGIN_MILLIS = 1_000L
     private const val BUSY_LOAD = 0.5
+    private const val QUIET_WAIT_SECONDS = 30
 
     @JvmStatic
     fun main(args: Array<String>) {
@@ -61,8 +63,9 @@ object HttpBench {
         .getOrDefault(false).also { if (!it) System.err.println("node not found: Node's cluster is left out") }
 
     private fun measure(target: HttpTarget): Measurement {
+        val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
         val port = ServerProcess.freePort()
-        println("== $target on port $port")
+        println("== $target on port $port" + if (waited > 1) " (waited $waited s for other processes to go quiet)" else "")
         return ServerProcess.start(target, port).use { server ->
             server.await("ready")
             val wrk = Wrk("http://127.0.0.1:$port/")

@@ -21,6 +21,20 @@ class OtherLoad private constructor(private val startTicks: Map<Long, Long>, pri
 
         fun start(): OtherLoad = OtherLoad(ticksOfOthers(), System.nanoTime())
 
+        /**
+         * Waits until other processes used under [quietCores] over a second, for at most [maxSeconds];
+         * returns how long it waited (a build next to the bench mostly ends within a minute or two).
+         */
+        fun awaitQuiet(maxSeconds: Int, quietCores: Double = 0.1): Int {
+            val started = System.nanoTime()
+            repeat(maxSeconds) {
+                val load = start()
+                Thread.sleep(1_000)
+                if (load.coresUsed() < quietCores) return ((System.nanoTime() - started) / 1_000_000_000).toInt()
+            }
+            return maxSeconds
+        }
+
         private fun ticksOfOthers(): Map<Long, Long> {
             val ours = ProcessHandle.current().descendants().map { it.pid() }.toList().toSet() + ProcessHandle.current().pid()
             return File("/proc").listFiles().orEmpty()
