@@ -87,6 +87,11 @@ private class NettyHello : ChannelInboundHandlerAdapter() {
         ctx.flush()
     }
 
+    /** wrk resets its connections when a run ends: close them without a warning and stack trace each. */
+    override fun exceptionCaught(ctx: ChannelHandlerContext, cause: Throwable) {
+        ctx.close()
+    }
+
     private companion object {
         val BODY = HelloWorld.BODY.toByteArray()
     }
