@@ -11,17 +11,18 @@ import kotlin.system.exitProcess
  * strategy, and against Node's `cluster` (rr and none) in the same run; then, on each cluster, a
  * rolling replacement of both workers under keep-alive load, counting failed requests.
  *
- * Each server is warmed up with [WARMUP_STEPS] keep-alive runs of [WARMUP_STEP] s (two worker JVMs
- * compiling the same code on two cores reach their steady rate after ~15 s; one JVM or Node sooner),
- * printed so the plateau shows, then for [CLOSE_WARMUP] s with `Connection: close`.
+ * Each server is warmed up with load in runs of [WARMUP_STEP] s, printed so the plateau shows:
+ * [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with `Connection: close`. Two
+ * worker JVMs compile the same code twice on two cores: measured with the JIT threads' CPU time, they
+ * settle after ~9 s of keep-alive load and ~8 s more of close load (one JVM: ~6 and ~4 s).
  * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each server it waits (up to
  * [QUIET_WAIT_SECONDS]) for other processes to go quiet, and it reports the CPU they took meanwhile.
  */
 object HttpBench {
     private val SECONDS = System.getenv("HTTP_BENCH_SECONDS")?.toInt() ?: 5
     private const val WARMUP_STEP = 3
-    private const val WARMUP_STEPS = 5
-    private const val CLOSE_WARMUP = 3
+    private const val KEEP_ALIVE_WARMUP_STEPS = 4
+    private const val CLOSE_WARMUP_STEPS = 3
     private const val ROLLING_MAX_SECONDS = 120
     private const val ROLLING_MARGIN_MILLIS = 1_000L
     private const val BUSY_LOAD = 0.5
@@ -69,8 +70,8 @@ object HttpBench {
         return ServerProcess.start(target, port).use { server ->
             server.await("ready")
             val wrk = Wrk("http://127.0.0.1:$port/")
-            warmUp(wrk)
-            wrk.run(CLOSE_WARMUP, close = true)
+            warmUp(wrk, close = false, KEEP_ALIVE_WARMUP_STEPS)
+            warmUp(wrk, close = true, CLOSE_WARMUP_STEPS)
             val others = OtherLoad.start()
             val keepAlive = wrk.run(SECONDS, close = false).also { println("   keep-alive: $it") }
             val close = wrk.run(SECONDS, close = true).also { println("   close:      $it") }
@@ -79,9 +80,9 @@ object HttpBench {
         }
     }
 
-    private fun warmUp(wrk: Wrk) {
-        val steps = List(WARMUP_STEPS) { wrk.run(WARMUP_STEP, close = false).requestsPerSecond }
-        println("   warm-up:    ${steps.joinToString(" ") { "%.0f".format(it) }} req/s")
+    private fun warmUp(wrk: Wrk, close: Boolean, steps: Int) {
+        val rates = List(steps) { wrk.run(WARMUP_STEP, close).requestsPerSecond }
+        println("   warm-up ${if (close) "close:     " else "keep-alive:"} ${rates.joinToString(" ") { "%.0f".format(it) }} req/s")
     }
 
     /** Keep-alive load from a second before `replace` until a second after `replaced`. */
