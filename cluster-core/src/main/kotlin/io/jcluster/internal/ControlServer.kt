@@ -1,6 +1,8 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.Handle
+import io.jcluster.ipc.Incoming
 import io.jcluster.ipc.IpcClosedException
 import io.jcluster.ipc.IpcConnection
 import io.jcluster.ipc.IpcOptions
@@ -57,7 +59,7 @@ internal class ControlServer(path: Path, private val loop: PrimaryLoop, private 
             launch {
                 runCatching {
                     control.incoming.collect { incoming ->
-                        val reply = if (incoming.expectsReply) ControlReply { message, handle -> incoming.reply(message, handle) } else null
+                        val reply = if (incoming.expectsReply) IncomingReply(incoming) else null
                         loop.enqueue(PrimaryInput.Control(id, link, incoming.message, reply))
                     }
                 }
@@ -66,6 +68,12 @@ internal class ControlServer(path: Path, private val loop: PrimaryLoop, private 
         }
         // Only now, after everything the worker sent was handed on, does the loop hear the link is down.
         loop.enqueue(PrimaryInput.LinkDown(id, link))
+    }
+
+    private class IncomingReply(private val incoming: Incoming<ControlMessage>) : ControlReply {
+        override suspend fun send(message: ControlMessage, handle: Handle?) = incoming.reply(message, handle)
+
+        override suspend fun fail(text: String) = incoming.replyError(text)
     }
 
     private companion object {

@@ -24,6 +24,9 @@ internal sealed interface PrimaryInput {
 }
 
 /** Answers a worker's control call (a `listen`, say). */
-internal fun interface ControlReply {
+internal interface ControlReply {
     suspend fun send(message: ControlMessage, handle: Handle?)
+
+    /** Answers with an error: the worker's call throws with [text]. */
+    suspend fun fail(text: String)
 }

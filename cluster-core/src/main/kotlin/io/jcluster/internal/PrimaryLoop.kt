@@ -166,8 +166,9 @@ internal class PrimaryLoop(
             is ControlMessage.Listening -> listening(record, message)
             is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
             else -> {
-                log.warn { "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored" }
-                answer(reply, null, null)
+                val text = "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored"
+                log.warn { text }
+                reply?.let { scope.launch { runCatching { it.fail(text) } } }
             }
         }
     }
@@ -179,14 +180,10 @@ internal class PrimaryLoop(
         emit(WorkerEvent.Listening(record.worker, address))
     }
 
-    /** Answers a worker's call without holding up the loop; a null [message] answers with an error. */
-    private fun answer(reply: ControlReply?, message: ControlMessage?, handle: Handle?) {
+    /** Answers a worker's call without holding up the loop. */
+    private fun answer(reply: ControlReply?, message: ControlMessage, handle: Handle?) {
         reply ?: return
-        scope.launch {
-            runCatching {
-                if (message != null) reply.send(message, handle) else reply.send(ControlMessage.ListenFailed("the primary does not take this message"), null)
-            }
-        }
+        scope.launch { runCatching { reply.send(message, handle) } }
     }
 
     private suspend fun userMessage(input: PrimaryInput.UserMessage) {

@@ -1,6 +1,10 @@
 package io.jcluster.http
 
+import io.jcluster.Cluster
 import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
+import io.jcluster.http.internal.WorkerServers
+import kotlin.time.Duration
 
 /**
  * Runs one kind of HTTP server on a listener the cluster gives ([ClusterListener]): one singleton per
@@ -17,4 +21,29 @@ public interface HttpAdapter<in H : Any> {
      * gives the listener back (`close()`) when it stops; do not close the listener's channel yourself.
      */
     public fun serve(listener: ClusterListener, handler: H): RunningHttpServer
+
+    /**
+     * Serves [handler] on [port] of [host] (null: every local address) the way Node's
+     * `server.listen(port)` does in a cluster: `Cluster.listen`, then [serve]. In a worker the port
+     * is shared with the other workers, and the server stops gracefully, within [stopTimeout], when
+     * the worker disconnects, before the worker exits (all the servers of a worker stop at once). The
+     * same line serves alone in the primary.
+     */
+    public suspend fun serve(
+        port: Int,
+        host: String? = null,
+        options: ListenOptions = ListenOptions(),
+        stopTimeout: Duration = RunningHttpServer.DEFAULT_STOP_TIMEOUT,
+        handler: H,
+    ): RunningHttpServer {
+        val listener = Cluster.listen(port, host, options)
+        val server = try {
+            serve(listener, handler)
+        } catch (e: Exception) {
+            listener.close()
+            throw e
+        }
+        if (Cluster.isWorker) WorkerServers.stopOnDisconnect(server, stopTimeout)
+        return server
+    }
 }

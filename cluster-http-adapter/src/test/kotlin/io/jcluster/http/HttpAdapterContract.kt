@@ -6,7 +6,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runInterruptible
-import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.channels.ServerSocketChannel
@@ -112,10 +112,40 @@ abstract class HttpAdapterContract(adapter: AdapterUnderTest) : FunSpec({
 private val ServerSocketChannel.port get() = (localAddress as InetSocketAddress).port
 
 /** Waits (up to 10 s) until [condition] holds, looking every 10 ms: for state no event announces. */
-suspend fun awaitUntil(condition: () -> Boolean) = withTimeout(10.seconds) {
-    while (!condition()) delay(10)
+suspend fun awaitUntil(what: () -> String = { "the condition" }, condition: () -> Boolean) {
+    withTimeoutOrNull(10.seconds) { while (!condition()) delay(10) } ?: throw AssertionError("waited 10 s for ${what()}")
 }
 
-class JdkHttpSpec : HttpAdapterContract(AdapterUnderTest.Jdk)
+class JdkHttpSpec : HttpAdapterContract(AdapterUnderTest.Jdk) {
+    init {
+        test("jdk: in a JVM without the add-opens flag, serving fails with a message naming the flag") {
+            val java = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString()
+            val process = ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), JdkWithoutFlag::class.java.name)
+                .redirectErrorStream(true).start()
+            try {
+                val output = runInterruptible(Dispatchers.IO) { process.inputStream.bufferedReader().readText() }
+                process.waitFor() shouldBe 0
+                output.trim() shouldBe "IllegalStateException: serving the JDK's HttpServer on a cluster listener needs the JVM flag " +
+                    "`--add-opens=jdk.httpserver/sun.net.httpserver=ALL-UNNAMED` (the primary adds it for its workers; " +
+                    "add it to the primary's own command line)"
+            } finally {
+                process.destroyForcibly()
+            }
+        }
+    }
+}
+
+/** Starts the JDK adapter's server and prints why it could not (run without the add-opens flag). */
+object JdkWithoutFlag {
+    @JvmStatic
+    fun main(args: Array<String>) {
+        try {
+            AdapterUnderTest.Jdk.start(null).close()
+            println("started")
+        } catch (e: IllegalStateException) {
+            println("IllegalStateException: ${e.message}")
+        }
+    }
+}
 class JettySpec : HttpAdapterContract(AdapterUnderTest.Jetty)
 class NettySpec : HttpAdapterContract(AdapterUnderTest.Netty)

@@ -26,11 +26,16 @@ internal class JdkServer(
     private val acceptor = listening?.let { Acceptor(it, ::take) }
 
     init {
-        internals.dropListener()
-        http.createContext("/", handler).filters += Tracking()
-        http.executor = executor ?: ownExecutor
-        http.start()
-        acceptor?.let { Thread({ while (it.acceptSome()) Unit }, "jcluster-http-accept").apply { isDaemon = true }.start() }
+        try {
+            internals.dropListener()
+            http.createContext("/", handler).filters += Tracking()
+            http.executor = executor ?: ownExecutor
+            http.start()
+            acceptor?.let { Thread({ while (it.acceptSome()) Unit }, "jcluster-http-accept").apply { isDaemon = true }.start() }
+        } catch (e: Exception) {
+            release()
+            throw e
+        }
     }
 
     override val openConnections: Int get() = internals.openConnections

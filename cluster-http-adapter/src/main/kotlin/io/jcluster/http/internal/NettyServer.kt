@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollIoHandler
 import io.netty.channel.epoll.EpollServerSocketChannel
 import io.netty.channel.epoll.EpollSocketChannel
 import io.netty.channel.group.DefaultChannelGroup
+import io.netty.channel.unix.FileDescriptor
 import io.netty.handler.codec.http.HttpServerCodec
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler
 import io.netty.util.concurrent.GlobalEventExecutor
@@ -54,7 +55,12 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
     override fun adoptConnection(connection: SocketChannel) {
         val fd = Ipc.duplicateFd(connection)
         connection.close() // the socket stays open: Netty's descriptor still refers to it
-        val channel = EpollSocketChannel(fd)
+        val channel = try {
+            EpollSocketChannel(fd)
+        } catch (e: Exception) {
+            FileDescriptor(fd).close()
+            throw e
+        }
         channel.pipeline().addLast(pipeline)
         workers.register(channel).addListener { if (!it.isSuccess) channel.close() }
     }

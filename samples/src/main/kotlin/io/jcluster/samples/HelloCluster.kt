@@ -1,0 +1,126 @@
+package io.jcluster.samples
+
+import com.sun.net.httpserver.HttpExchange
+import io.jcluster.Cluster
+import io.jcluster.ClusterSettings
+import io.jcluster.ListenOptions
+import io.jcluster.Primary
+import io.jcluster.SharingStrategy
+import io.jcluster.WorkerEvent
+import io.jcluster.http.JdkHttp
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.filterIsInstance
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.serialization.Serializable
+import java.util.concurrent.atomic.AtomicLong
+import kotlin.system.exitProcess
+import kotlin.time.Duration.Companion.seconds
+
+/** What a worker tells the primary for every request it serves (Node's `{ cmd: 'notifyRequest' }`). */
+@Serializable
+data class NotifyRequest(val path: String)
+
+/**
+ * The main job, Node's message-counting cluster example on the JVM: a primary with one worker per
+ * CPU serving "Hello World" on one port; each worker notifies the primary of every request with a
+ * typed message, and the primary prints `numReqs = N` every second. Ctrl-C (or TERM) disconnects the
+ * workers gracefully, then the primary exits.
+ *
+ * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port]`
+ */
+object HelloCluster {
+    @JvmStatic
+    fun main(args: Array<String>) {
+        if (Cluster.isPrimary) primary(HelloOptions.parse(args)) else worker(HelloOptions.fromWorkerEnvironment())
+    }
+
+    private fun primary(options: HelloOptions) = runBlocking {
+        val settings = ClusterSettings(strategy = options.strategy, environment = options.toWorkerEnvironment())
+        val primary = Primary(settings)
+        val numReqs = AtomicLong()
+        launch(start = CoroutineStart.UNDISPATCHED) {
+            primary.events.collect { event ->
+                when (event) {
+                    is WorkerEvent.Message -> if (event.payload is NotifyRequest) numReqs.incrementAndGet()
+                    is WorkerEvent.Listening -> println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
+                    is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
+                    else -> Unit
+                }
+            }
+        }
+        println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops")
+        repeat(options.workers) { primary.fork() }
+        StopSignals.onStop {
+            println("stopping: disconnecting the workers")
+            runBlocking { withTimeoutOrNull(settings.disconnectTimeout + 1.seconds) { primary.disconnect() } }
+            primary.close()
+            println("numReqs = ${numReqs.get()}")
+            exitProcess(0)
+        }
+        while (true) {
+            delay(1_000)
+            println("numReqs = ${numReqs.get()}")
+        }
+    }
+
+    private fun worker(options: HelloOptions) = runBlocking {
+        val worker = Cluster.worker
+        val listener = Cluster.listen(options.port, options.host, ListenOptions(strategy = options.strategy))
+        val server = JdkHttp.serve(listener) { exchange: HttpExchange ->
+            exchange.use {
+                val body = "Hello World\n".toByteArray()
+                it.responseHeaders.add("Content-Type", "text/plain")
+                it.sendResponseHeaders(200, body.size.toLong())
+                it.responseBody.write(body)
+            }
+            runBlocking(Dispatchers.Unconfined) { worker.send(NotifyRequest(exchange.requestURI.path)) }
+        }
+        worker.onDisconnect { server.stop() }
+    }
+}
+
+/** The main job's flags, and how the primary hands them to its workers. */
+data class HelloOptions(val port: Int = 3000, val host: String = "127.0.0.1", val workers: Int = cpus(), val strategy: SharingStrategy = defaultStrategy()) {
+    fun toWorkerEnvironment(): Map<String, String> = mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName)
+
+    companion object {
+        private const val PORT = "HELLO_PORT"
+        private const val HOST = "HELLO_HOST"
+        private const val STRATEGY = "HELLO_STRATEGY"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port]"
+
+        fun parse(args: Array<String>): HelloOptions {
+            var options = HelloOptions()
+            val rest = args.iterator()
+            while (rest.hasNext()) {
+                val flag = rest.next()
+                if (flag == "--help" || flag == "-h") { println(USAGE); exitProcess(0) }
+                val value = if (rest.hasNext()) rest.next() else fail("$flag needs a value")
+                options = when (flag) {
+                    "--port" -> options.copy(port = value.toIntOrNull()?.takeIf { it in 0..65535 } ?: fail("--port: not a port: $value"))
+                    "--host" -> options.copy(host = value)
+                    "--workers" -> options.copy(workers = value.toIntOrNull()?.takeIf { it > 0 } ?: fail("--workers: not a positive number: $value"))
+                    "--strategy" -> options.copy(strategy = runCatching { SharingStrategy.parse(value) }.getOrElse { fail("--strategy: ${it.message}") })
+                    else -> fail("unknown flag $flag")
+                }
+            }
+            return options
+        }
+
+        fun fromWorkerEnvironment(env: Map<String, String> = System.getenv()) = HelloOptions(
+            port = env.getValue(PORT).toInt(), host = env.getValue(HOST), strategy = SharingStrategy.parse(env.getValue(STRATEGY)))
+
+        private fun cpus() = Runtime.getRuntime().availableProcessors()
+
+        private fun defaultStrategy() = ClusterSettings().strategy
+
+        private fun fail(message: String): Nothing {
+            System.err.println("hello-cluster: $message\n$USAGE")
+            exitProcess(2)
+        }
+    }
+}
