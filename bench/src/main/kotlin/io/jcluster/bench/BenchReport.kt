@@ -5,7 +5,10 @@ import kotlinx.serialization.json.Json
 import java.nio.file.Files
 import java.nio.file.Path
 
-/** One figure of a benchmark, with the peer's figure where a peer was measured in the same run. */
+/**
+ * One figure of a benchmark, with the peer's figure where a peer was measured in the same run, and
+ * where a bench has one, the same figure of its baseline (`http`: the single JVM without the cluster).
+ */
 @Serializable
 data class BenchResult(
     val metric: String,
@@ -13,6 +16,8 @@ data class BenchResult(
     val unit: String,
     val peer: String? = null,
     val peer_value: Double? = null,
+    val baseline: String? = null,
+    val baseline_value: Double? = null,
 )
 
 /** The file `bench/run NAME` writes: `bench/results/NAME.json`. */

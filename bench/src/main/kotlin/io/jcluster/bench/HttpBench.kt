@@ -1,0 +1,109 @@
+package io.jcluster.bench
+
+import io.jcluster.SharingStrategy
+import java.lang.management.ManagementFactory
+import java.nio.file.Path
+import kotlin.system.exitProcess
+
+/**
+ * `bench/run http`: wrk against hello world ([HttpBenchServer]) with keep-alive and with
+ * `Connection: close`, for each adapter in a single JVM and in a 2-worker cluster under each
+ * strategy, and against Node's `cluster` (rr and none) in the same run; then, on each cluster, a
+ * rolling replacement of both workers under keep-alive load, counting failed requests.
+ *
+ * Each server is warmed up with load in runs of [WARMUP_STEP] s, printed so the plateau shows:
+ * [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with `Connection: close`. Two
+ * worker JVMs compile the same code twice on two cores: measured with the JIT threads' CPU time, they
+ * settle after ~9 s of keep-alive load and ~8 s more of close load (one JVM: ~6 and ~4 s).
+ * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each server it waits (up to
+ * [QUIET_WAIT_SECONDS]) for other processes to go quiet, and it reports the CPU they took meanwhile.
+ */
+object HttpBench {
+    private val SECONDS = System.getenv("HTTP_BENCH_SECONDS")?.toInt() ?: 5
+    private const val WARMUP_STEP = 3
+    private const val KEEP_ALIVE_WARMUP_STEPS = 4
+    private const val CLOSE_WARMUP_STEPS = 3
+    private const val ROLLING_MAX_SECONDS = 120
+    private const val ROLLING_MARGIN_MILLIS = 1_000L
+    private const val BUSY_LOAD = 0.5
+    private const val QUIET_WAIT_SECONDS = 30
+
+    @JvmStatic
+    fun main(args: Array<String>) {
+        val nodeScript = Path.of(args.getOrElse(0) { "bench/node/http-cluster.js" })
+        val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
+        val only = args.getOrNull(2)?.split(',')?.toSet() // target keys, to try one or two by hand
+        // However the driver ends (timeout's TERM included), no server outlives it.
+        Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
+        warnIfBusy()
+        val measured = targets(nodeScript).filter { only == null || it.key in only }.mapNotNull { target ->
+            runCatching { target to measure(target) }
+                .onFailure { System.err.println("== $target: failed, left out of the results: $it") }.getOrNull()
+        }.toMap()
+        val report = HttpReport(measured, SECONDS)
+        report.print()
+        report.toBenchReport().write(resultsDir)
+        exitProcess(0)
+    }
+
+    /** Throughput on 2 cores means nothing if something else runs: say so up front. */
+    private fun warnIfBusy() {
+        val load = ManagementFactory.getOperatingSystemMXBean().systemLoadAverage
+        if (load > BUSY_LOAD) System.err.println("warning: load average %.2f: the machine is not quiet; figures will be low and noisy".format(load))
+    }
+
+    private fun targets(nodeScript: Path): List<HttpTarget> {
+        val jvm = HelloWorld.entries.flatMap { adapter ->
+            listOf(HttpTarget.Single(adapter)) + SharingStrategy.entries.map { HttpTarget.Clustered(adapter, it) }
+        }
+        val node = if (nodeAvailable()) listOf("rr", "none").map { HttpTarget.Node(nodeScript, it) } else emptyList()
+        return jvm + node
+    }
+
+    private fun nodeAvailable(): Boolean = runCatching { ProcessBuilder("node", "--version").start().waitFor() == 0 }
+        .getOrDefault(false).also { if (!it) System.err.println("node not found: Node's cluster is left out") }
+
+    private fun measure(target: HttpTarget): Measurement {
+        val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
+        val port = ServerProcess.freePort()
+        println("== $target on port $port" + if (waited > 1) " (waited $waited s for other processes to go quiet)" else "")
+        return ServerProcess.start(target, port).use { server ->
+            server.await("ready")
+            val wrk = Wrk("http://127.0.0.1:$port/")
+            warmUp(wrk, close = false, KEEP_ALIVE_WARMUP_STEPS)
+            warmUp(wrk, close = true, CLOSE_WARMUP_STEPS)
+            val others = OtherLoad.start()
+            val keepAlive = wrk.run(SECONDS, close = false).also { println("   keep-alive: $it") }
+            val close = wrk.run(SECONDS, close = true).also { println("   close:      $it") }
+            val rolling = if (target.replaces) rolling(server, wrk).also { println("   rolling:    $it") } else null
+            Measurement(keepAlive, close, rolling, others.coresUsed().also { println("   others:     %.2f cores".format(it)) })
+        }
+    }
+
+    private fun warmUp(wrk: Wrk, close: Boolean, steps: Int) {
+        val rates = List(steps) { wrk.run(WARMUP_STEP, close).requestsPerSecond }
+        println("   warm-up ${if (close) "close:     " else "keep-alive:"} ${rates.joinToString(" ") { "%.0f".format(it) }} req/s")
+    }
+
+    /** Keep-alive load from a second before `replace` until a second after `replaced`. */
+    private fun rolling(server: ServerProcess, wrk: Wrk): Rolling {
+        val run = wrk.start(ROLLING_MAX_SECONDS, close = false)
+        try {
+            Thread.sleep(ROLLING_MARGIN_MILLIS)
+            server.send("replace")
+            val millis = server.await("replaced", ROLLING_MAX_SECONDS - 10L).toLong()
+            Thread.sleep(ROLLING_MARGIN_MILLIS)
+            return Rolling(wrk.stop(run), millis)
+        } finally {
+            run.destroyForcibly()
+        }
+    }
+}
+
+/** One target's figures, and the CPU other processes took meanwhile (in cores; see [OtherLoad]). */
+data class Measurement(val keepAlive: WrkResult, val close: WrkResult, val rolling: Rolling?, val otherCores: Double)
+
+/** wrk's figures over a rolling replacement, and how long the replacement took. */
+data class Rolling(val load: WrkResult, val millis: Long) {
+    override fun toString() = "replaced in $millis ms; $load"
+}

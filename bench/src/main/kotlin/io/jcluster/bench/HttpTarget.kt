@@ -1,0 +1,102 @@
+package io.jcluster.bench
+
+import io.jcluster.SharingStrategy
+import io.jcluster.ipc.Ipc
+import java.io.IOException
+import java.net.ServerSocket
+import java.nio.file.Path
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+
+/** A server `bench/run http` measures: how to start it and what to call it in the report. */
+sealed class HttpTarget(val key: String, val label: String) {
+    abstract fun command(port: Int): List<String>
+
+    /** Whether `replace` replaces its workers (a single JVM has none). */
+    open val replaces: Boolean get() = true
+
+    override fun toString() = label
+
+    /** The bench server in one JVM, no cluster. */
+    class Single(val adapter: HelloWorld) : HttpTarget("${adapter}_single", "$adapter single JVM") {
+        override fun command(port: Int) = jvm(adapter, port, 0, null)
+        override val replaces: Boolean get() = false
+    }
+
+    /** A jcluster primary with [WORKERS] workers. */
+    class Clustered(val adapter: HelloWorld, val strategy: SharingStrategy) :
+        HttpTarget("${adapter}_${strategy.configName.replace('-', '_')}", "$adapter $strategy") {
+        override fun command(port: Int) = jvm(adapter, port, WORKERS, strategy)
+    }
+
+    /** Node's `cluster` with [WORKERS] workers; [policy] is `rr` or `none`. */
+    class Node(val script: Path, val policy: String) : HttpTarget("node_$policy", "node $policy") {
+        override fun command(port: Int) = listOf("node", script.toString(), "--policy", policy, "--port", "$port", "--workers", "$WORKERS")
+    }
+
+    companion object {
+        const val WORKERS = 2
+        private val javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString()
+
+        /**
+         * The same JVM options for every JVM target (workers inherit the primary's): quiet logs, and
+         * TCP_NODELAY for the JDK's HttpServer, which without it writes headers and body apart and
+         * waits out the client's delayed ACK (40 ms) on every keep-alive response.
+         */
+        private fun jvm(adapter: HelloWorld, port: Int, workers: Int, strategy: SharingStrategy?): List<String> =
+            listOf(javaBin) + Ipc.jvmFlags + listOf("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dkotlin-logging.logStartupMessage=false",
+                "-Dsun.net.httpserver.nodelay=true",
+                "-cp", System.getProperty("java.class.path"), HttpBenchServer::class.java.name,
+                "--adapter", "$adapter", "--port", "$port", "--workers", "$workers") +
+                (strategy?.let { listOf("--strategy", it.configName) } ?: emptyList())
+    }
+}
+
+/**
+ * A running [HttpTarget]: stdout is read for the server's `ready`/`replaced` lines, stdin carries
+ * commands, stderr goes to ours. Closing ends stdin (a graceful stop), then kills whatever is left.
+ */
+class ServerProcess private constructor(private val process: Process) : AutoCloseable {
+    private val lines = LinkedBlockingQueue<String>()
+
+    init {
+        Thread({ process.inputStream.bufferedReader().forEachLine { lines.put(it) }; lines.put(EOF) }, "server-stdout")
+            .apply { isDaemon = true; start() }
+    }
+
+    /** Waits for a line starting with [prefix]; returns the rest of it. */
+    fun await(prefix: String, timeoutSeconds: Long = 60): String {
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)
+        while (true) {
+            val line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+                ?: throw IOException("no '$prefix' from the server within $timeoutSeconds s")
+            if (line === EOF) throw IOException("the server exited (${process.waitFor()}) before '$prefix'")
+            if (line.startsWith(prefix)) return line.removePrefix(prefix).trim()
+            println(line)
+        }
+    }
+
+    fun send(command: String) {
+        process.outputStream.write("$command\n".toByteArray())
+        process.outputStream.flush()
+    }
+
+    override fun close() {
+        val workers = process.descendants().toList() // known now: once the primary is gone they are no one's descendants
+        runCatching { process.outputStream.close() }
+        if (!process.waitFor(STOP_SECONDS, TimeUnit.SECONDS)) System.err.println("server did not stop within $STOP_SECONDS s; killed")
+        workers.forEach { it.destroyForcibly() }
+        process.destroyForcibly().waitFor()
+    }
+
+    companion object {
+        private const val EOF = "\u0000eof"
+        private const val STOP_SECONDS = 20L
+
+        fun start(target: HttpTarget, port: Int): ServerProcess =
+            ServerProcess(ProcessBuilder(target.command(port)).redirectError(ProcessBuilder.Redirect.INHERIT).start())
+
+        /** A port free now (the server binds it a moment later; nothing else runs on this machine meanwhile). */
+        fun freePort(): Int = ServerSocket(0).use { it.localPort }
+    }
+}
