@@ -1,7 +1,6 @@
 package io.jcluster.bench
 
-import com.sun.net.httpserver.HttpHandler
-import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
 import io.jcluster.http.JdkHttp
 import io.jcluster.http.Jetty
 import io.jcluster.http.Netty
@@ -29,22 +28,26 @@ import org.eclipse.jetty.util.Callback
  */
 enum class HelloWorld(val configName: String) {
     JDK("jdk") {
-        override fun serve(listener: ClusterListener) = JdkHttp.serve(listener, HttpHandler { exchange ->
+        override suspend fun serve(port: Int, host: String, options: ListenOptions) = JdkHttp.serve(port, host, options) { exchange ->
             exchange.responseHeaders.set("Content-Type", TEXT)
             exchange.sendResponseHeaders(200, BYTES.size.toLong())
             exchange.responseBody.use { it.write(BYTES) }
-        })
+        }
     },
     JETTY("jetty") {
-        override fun serve(listener: ClusterListener) = Jetty.serve(listener, JettyHello())
+        override suspend fun serve(port: Int, host: String, options: ListenOptions) = Jetty.serve(port, host, options, handler = JettyHello())
     },
     NETTY("netty") {
-        override fun serve(listener: ClusterListener) = Netty.serve(listener, NettyHello())
+        override suspend fun serve(port: Int, host: String, options: ListenOptions) = Netty.serve(port, host, options, handler = NettyHello())
     },
     ;
 
-    /** Serves hello world on [listener] through this adapter. */
-    abstract fun serve(listener: ClusterListener): RunningHttpServer
+    /**
+     * Serves hello world on [port] of [host] through this adapter, as `server.listen(port)` does in
+     * Node: shared with the other workers in a worker (stopped gracefully when it disconnects), alone
+     * in the primary.
+     */
+    abstract suspend fun serve(port: Int, host: String, options: ListenOptions): RunningHttpServer
 
     override fun toString() = configName
 

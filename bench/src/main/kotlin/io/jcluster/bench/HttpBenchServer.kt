@@ -41,15 +41,13 @@ object HttpBenchServer {
         if (Cluster.isPrimary) exitProcess(0)
     }
 
-    /** Serves until the primary disconnects this worker; the process exits after the stop. */
+    /** Serves until the primary disconnects this worker; the adapter stops the server then, and the process exits. */
     private suspend fun worker(options: ServerOptions) {
-        val listener = Cluster.listen(options.port, HOST, ListenOptions(strategy = options.strategy))
-        val server = options.adapter.serve(listener)
-        Cluster.worker.onDisconnect { server.stop() }
+        options.adapter.serve(options.port, HOST, ListenOptions(strategy = options.strategy))
     }
 
     private suspend fun single(options: ServerOptions) {
-        val server = options.adapter.serve(Cluster.listen(options.port, HOST))
+        val server = options.adapter.serve(options.port, HOST, ListenOptions())
         println("ready ${options.port}")
         commands { line -> System.err.println("single JVM: nothing to do for '$line'") }
         server.stop()
