@@ -1,6 +1,5 @@
 package io.jcluster.internal
 
-import java.io.IOException
 import java.net.BindException
 import java.net.InetSocketAddress
 import java.net.SocketAddress
@@ -69,7 +68,6 @@ internal object SocketBinding {
         val why = when (cause) {
             is UnresolvedAddressException -> "cannot resolve the host"
             is UnsupportedAddressTypeException -> "unsupported address type"
-            is IOException -> cause.message ?: cause.javaClass.simpleName
             else -> cause.message ?: cause.javaClass.simpleName
         }
         return BindException("$why: ${describe(address)}").apply { initCause(cause) }
