@@ -4,6 +4,7 @@ import io.jcluster.ipc.Handle
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.net.SocketAddress
+import kotlin.time.Duration
 
 /**
  * What happens in a cluster, in the order it happened, on [Primary.events]. Collectors must be quick
@@ -17,6 +18,21 @@ public sealed interface ClusterEvent
 
 /** The settings for later forks changed; [settings] are the new ones. */
 public data class Setup(val settings: ClusterSettings) : ClusterEvent
+
+/**
+ * A supervised worker in [slot] died unexpectedly; its replacement starts after [delay] ([restarts]
+ * unexpected deaths so far within the restart window).
+ */
+public data class RespawnScheduled(val slot: Int, val delay: Duration, val restarts: Int) : ClusterEvent
+
+/** The cluster went [ClusterState.Failed]: nothing is respawned any more; [reason] says why. */
+public data class ClusterFailed(val reason: String) : ClusterEvent
+
+/** A reload began: [workers] supervised workers will be replaced. */
+public data class ReloadStarted(val workers: Int) : ClusterEvent
+
+/** A reload ended: [replaced] workers were replaced; [failure] says why it stopped early, or is null. */
+public data class ReloadFinished(val replaced: Int, val failure: String?) : ClusterEvent
 
 /** Something happened to one worker. Each also appears on that worker's [Worker.events]. */
 public sealed class WorkerEvent : ClusterEvent {
@@ -40,6 +56,12 @@ public sealed class WorkerEvent : ClusterEvent {
         /** INET, INET6 or UNIX. */
         val family: ProtocolFamily get() = ClusterListener.familyOf(address)
     }
+
+    /**
+     * The worker is ready (as [Supervision.readyWhen] defines it): a reload may now retire the
+     * worker it replaces. Comes once, after [Online].
+     */
+    public data class Ready(override val worker: Worker) : WorkerEvent()
 
     /** The worker sent [payload] (and a [handle], now owned by whoever takes it). */
     public data class Message(override val worker: Worker, val payload: Any, val handle: Handle?) : WorkerEvent()
@@ -86,4 +108,22 @@ public enum class ExitReason {
 
     /** It did not exit within the disconnect timeout after `disconnect()`, and the primary killed it. */
     DISCONNECT_TIMEOUT,
+
+    /** It was not ready within [Supervision.bootTimeout], and the primary killed it. */
+    BOOT_TIMEOUT,
+
+    /** It stopped answering heartbeats; the primary asked it for a thread dump and killed it. */
+    HEARTBEAT,
+
+    /** It served [Supervision.maxRequests] requests and was replaced. */
+    MAX_REQUESTS,
+
+    /** It used more memory than [Supervision.maxHeap] or [Supervision.maxRss] allow and was replaced. */
+    MEMORY,
+
+    /** A reload replaced it. */
+    RELOAD,
+
+    /** `spawn(-n)` retired it. */
+    SCALE_DOWN,
 }

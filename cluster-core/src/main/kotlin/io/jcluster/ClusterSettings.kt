@@ -36,6 +36,8 @@ public enum class Stdio {
  *   variable `JCLUSTER_SCHED_POLICY` sets the default (see [SharingStrategy]).
  * @property maxPendingHandoffs under round-robin, how many connections a worker may have handed to it
  *   and not yet taken before the primary skips it.
+ * @property supervision how the workers of [Primary.spawn] are kept alive: respawn, budget, readiness,
+ *   heartbeat, recycling, reload (see [Supervision]).
  * @property java the `java` executable.
  * @property classpath the worker's classpath.
  */
@@ -51,6 +53,7 @@ public data class ClusterSettings(
     val killTimeout: Duration = 5.seconds,
     val strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED,
     val maxPendingHandoffs: Int = 32,
+    val supervision: Supervision = Supervision(),
     val java: Path = PrimaryProcess.java,
     val classpath: String = PrimaryProcess.classpath,
 ) {

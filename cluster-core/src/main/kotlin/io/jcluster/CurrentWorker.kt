@@ -5,6 +5,7 @@ import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.map
+import kotlin.system.exitProcess
 
 /** A message from the primary to this worker, with the handle that came with it (now yours). */
 public data class WorkerMessage(val payload: Any, val handle: Handle?)
@@ -17,6 +18,12 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     /** This worker's id, as the primary numbered it. */
     public val id: Int get() = runtime.id
 
+    /**
+     * This worker's place among the supervised workers (`0..N-1`, kept by its replacements), or null
+     * for a worker of `fork()`.
+     */
+    public val slot: Int? get() = runtime.slot
+
     /** Messages from the primary, in order; collect once. Messages wait until someone collects. */
     public val messages: Flow<WorkerMessage> = runtime.messages.map { it.toWorkerMessage() }
 
@@ -28,6 +35,38 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
      * what was already sent, closes the channel, and the process exits with 0.
      */
     public suspend fun disconnect(): Unit = runtime.disconnect(askedByPrimary = false)
+
+    /**
+     * Tells the primary this worker is ready to serve. Under `readyWhen = READY` a reload retires the
+     * worker this one replaces only after this call; otherwise it changes nothing. Only the first call counts.
+     */
+    public suspend fun ready(): Unit = runtime.ready()
+
+    /**
+     * Adds a check the worker runs before it answers each heartbeat; one that returns false or throws
+     * keeps the worker silent, and past `heartbeatTimeout` the primary kills and replaces it. Keep it quick.
+     */
+    public fun addLivenessCheck(check: suspend () -> Boolean) {
+        runtime.addLivenessCheck(check)
+    }
+
+    /**
+     * Counts one served request (the HTTP adapters call it): after `Supervision.maxRequests` the
+     * primary replaces this worker gracefully.
+     */
+    public fun requestServed() {
+        runtime.requestServed()
+    }
+
+    /**
+     * Says this worker cannot boot (a bad configuration, say): prints [reason] to stderr and exits with
+     * [Supervision.CANNOT_BOOT], which makes the primary stop respawning instead of looping.
+     */
+    public fun cannotBoot(reason: String): Nothing {
+        System.err.println("cannot boot: $reason")
+        System.err.flush()
+        exitProcess(Supervision.CANNOT_BOOT)
+    }
 
     /** Runs [hook] when this worker disconnects, whoever asked; hooks run one after another, in order. */
     public fun onDisconnect(hook: suspend () -> Unit) {

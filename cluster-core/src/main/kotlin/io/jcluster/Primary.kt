@@ -62,6 +62,37 @@ public class Primary internal constructor(
         return loop.fork(environment)
     }
 
+    /**
+     * What supervision is doing: [ClusterState.Running] once [spawn] asked for workers,
+     * [ClusterState.Failed] once the restart budget ran out or workers cannot boot.
+     */
+    public val state: StateFlow<ClusterState> get() = loop.state
+
+    /**
+     * Supervised workers: [count] more (or, if negative, fewer: retired gracefully in
+     * [Supervision.cullOrder]). A supervised worker that dies is replaced, and [reload] replaces them
+     * all; see [Supervision]. Each has a stable [Worker.slot]. Returns at once; watch [events].
+     */
+    public fun spawn(count: Int) {
+        require(count != 0) { "spawn(0) does nothing: pass how many workers to add (or, negative, to retire)" }
+        controlServer()
+        loop.spawn(count)
+    }
+
+    /** One ready supervised worker per slot (recluster's `activeWorkers()`); [workers] has all of them, booting and retiring ones too. */
+    public fun activeWorkers(): List<Worker> = loop.activeWorkers()
+
+    /**
+     * Replaces every supervised worker without dropping a request: for each slot (up to
+     * [Supervision.reloadParallelism] at once) forks a replacement, waits until it is ready, then
+     * disconnects the old worker. Returns once every old worker has exited. A reload asked for while
+     * one runs is done once more after it, for all who asked (a burst of `HUP`s makes at most two).
+     *
+     * @throws ReloadFailedException if a replacement does not become ready: the reload stops there and
+     *   the workers not yet replaced keep serving.
+     */
+    public suspend fun reload(): ReloadResult = loop.reload()
+
     /** Changes the settings for later forks (Node's `setupPrimary`); emits [Setup]. Returns the new settings. */
     public suspend fun setup(change: (ClusterSettings) -> ClusterSettings): ClusterSettings = loop.setup(change)
 

@@ -20,12 +20,18 @@ public class Worker internal constructor(
     /** Unique in this primary, counted from 1, never reused. */
     public val id: Int,
     private val loop: PrimaryLoop,
+    /**
+     * The worker's place among the supervised workers, `0..N-1` (`JCLUSTER_WORKER_SLOT` in its
+     * environment): a replacement takes the slot of the worker it replaces. Null for a worker of `fork()`.
+     */
+    public val slot: Int? = null,
 ) {
     internal val mutableState = MutableStateFlow<WorkerState>(WorkerState.Forked)
     internal val link = CompletableDeferred<WorkerLink>()
     internal val gone = CompletableDeferred<Unit>()
     @Volatile internal var processHandle: ProcessHandle? = null
     @Volatile internal var exitedAfterDisconnectFlag = false
+    @Volatile internal var readyFlag = false
 
     /** The current state; see [WorkerState] for the transitions. */
     public val state: StateFlow<WorkerState> = mutableState.asStateFlow()
@@ -44,6 +50,9 @@ public class Worker internal constructor(
 
     /** Whether the worker's channel to the primary is up. */
     public fun isConnected(): Boolean = link.isCompleted && state.value.let { it != WorkerState.Disconnected && it !is WorkerState.Dead }
+
+    /** Whether the worker is ready, as [Supervision.readyWhen] defines it (see [WorkerEvent.Ready]). */
+    public fun isReady(): Boolean = readyFlag
 
     /** Whether the worker process has exited. */
     public fun isDead(): Boolean = state.value is WorkerState.Dead
@@ -72,7 +81,7 @@ public class Worker internal constructor(
         loop.kill(this, signal)
     }
 
-    override fun toString(): String = "Worker($id, pid=${pid ?: "-"}, ${state.value})"
+    override fun toString(): String = "Worker($id, ${slot?.let { "slot=$it, " } ?: ""}pid=${pid ?: "-"}, ${state.value})"
 }
 
 private fun Flow<ClusterEvent>.filterForWorker(worker: Worker): Flow<WorkerEvent> =

@@ -69,6 +69,31 @@ internal sealed interface ControlMessage {
     /** Worker → primary: the reply to [Handoff]; a refused connection goes to another worker. */
     @Serializable @SerialName("handoff-answer")
     data class HandoffAnswer(val accepted: Boolean) : ControlMessage
+
+    /** Worker → primary: I am ready (`Cluster.worker.ready()`; counts under `readyWhen = READY`). */
+    @Serializable @SerialName("ready")
+    data object Ready : ControlMessage
+
+    /** Primary → worker: the heartbeat; answer with [Pong] carrying the same [seq]. */
+    @Serializable @SerialName("ping")
+    data class Ping(val seq: Long) : ControlMessage
+
+    /**
+     * Worker → primary: the answer to [Ping] [seq], sent once the worker's coroutine pool and its
+     * liveness checks have run; [liveHeap] is the heap in use after the last collection, in bytes.
+     */
+    @Serializable @SerialName("pong")
+    data class Pong(val seq: Long, val liveHeap: Long) : ControlMessage
+
+    /** Worker → primary: replace me gracefully; [reason] is why (it served its `maxRequests`). */
+    @Serializable @SerialName("recycle")
+    data class Recycle(val reason: RecycleReason) : ControlMessage
+}
+
+/** Why a worker asks to be replaced. */
+@Serializable
+internal enum class RecycleReason {
+    @SerialName("max-requests") MAX_REQUESTS,
 }
 
 /** A socket address on the wire: a TCP host and port, or a Unix-domain socket path. */

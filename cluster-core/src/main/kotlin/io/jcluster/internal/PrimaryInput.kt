@@ -2,6 +2,7 @@ package io.jcluster.internal
 
 import io.jcluster.ClusterSettings
 import io.jcluster.ExitStatus
+import io.jcluster.ReloadResult
 import io.jcluster.Signal
 import io.jcluster.Worker
 import io.jcluster.ipc.Handle
@@ -21,6 +22,11 @@ internal sealed interface PrimaryInput {
     data class KillTimedOut(val workerId: Int) : PrimaryInput
     data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
+    data class Spawn(val count: Int) : PrimaryInput
+    data class Reload(val done: CompletableDeferred<ReloadResult>) : PrimaryInput
+    data class Respawn(val slot: Int) : PrimaryInput
+    data class BootTimedOut(val workerId: Int) : PrimaryInput
+    data object Tick : PrimaryInput
 }
 
 /** Answers a worker's control call (a `listen`, say). */

@@ -3,6 +3,10 @@ package io.jcluster.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterEvent
 import io.jcluster.ClusterSettings
+import io.jcluster.ClusterState
+import io.jcluster.ReadyWhen
+import io.jcluster.ReloadResult
+import io.jcluster.Supervision
 import io.jcluster.ExitReason
 import io.jcluster.ExitStatus
 import io.jcluster.Setup
@@ -13,6 +17,7 @@ import io.jcluster.WorkerInput
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableSharedFlow
@@ -27,6 +32,9 @@ import java.security.MessageDigest
 import java.security.SecureRandom
 import java.util.HexFormat
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+import kotlin.time.TimeSource
 
 private val log = KotlinLogging.logger {}
 
@@ -39,6 +47,8 @@ internal class PrimaryLoop(
     private val launcher: ProcessLauncher,
     private val scope: CoroutineScope,
     private val commands: WorkerCommands,
+    private val clock: TimeSource.WithComparableMarks = TimeSource.Monotonic,
+    memory: MemoryProbe = MemoryProbe.proc,
 ) {
     private val inbox = Channel<PrimaryInput>(Channel.UNLIMITED)
     private val records = HashMap<Int, WorkerRecord>()
@@ -47,6 +57,7 @@ internal class PrimaryLoop(
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
     private val ports = PortRegistry(scope)
+    private val supervisor = Supervisor(SupervisedWork(), clock, memory)
 
     @Volatile var settings: ClusterSettings = initialSettings
         private set
@@ -56,6 +67,9 @@ internal class PrimaryLoop(
 
     val events: SharedFlow<ClusterEvent> = _events.asSharedFlow()
     val workers: StateFlow<Map<Int, Worker>> = _workers.asStateFlow()
+    val state: StateFlow<ClusterState> get() = supervisor.state
+
+    fun activeWorkers(): List<Worker> = supervisor.activeWorkers()
 
     fun start() = scope.launch {
         for (input in inbox) {
@@ -72,6 +86,10 @@ internal class PrimaryLoop(
 
     fun fork(environment: Map<String, String>): Worker =
         Worker(nextId.incrementAndGet(), this).also { enqueue(PrimaryInput.Fork(it, environment)) }
+
+    fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(count))
+
+    suspend fun reload(): ReloadResult = CompletableDeferred<ReloadResult>().also { enqueue(PrimaryInput.Reload(it)) }.await()
 
     fun disconnect(worker: Worker) = enqueue(PrimaryInput.Disconnect(worker.id))
 
@@ -106,11 +124,16 @@ internal class PrimaryLoop(
             is PrimaryInput.KillTimedOut -> records[input.workerId]?.takeIf { it.exit == null }?.process?.signal(Signal.KILL)
             is PrimaryInput.Setup -> setup(input)
             is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
+            is PrimaryInput.Spawn -> supervisor.spawn(input.count)
+            is PrimaryInput.Reload -> supervisor.reload(input.done)
+            is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
+            is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
+            PrimaryInput.Tick -> supervisor.tick()
         }
     }
 
-    private suspend fun launch(worker: Worker, environment: Map<String, String>) {
-        val record = WorkerRecord(worker, newToken())
+    private suspend fun launch(worker: Worker, environment: Map<String, String>): WorkerRecord {
+        val record = WorkerRecord(worker, newToken(), clock.markNow())
         records[worker.id] = record
         _workers.value += worker.id to worker
         val spec = commands.spec(worker.id, record.token, settings, environment)
@@ -119,13 +142,15 @@ internal class PrimaryLoop(
         } catch (e: Exception) {
             log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
             emit(WorkerEvent.Forked(worker))
-            return exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
+            exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
+            return record
         }
         record.process = process
         worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
         if (closing) process.signal(Signal.KILL)
         emit(WorkerEvent.Forked(worker))
         process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
+        return record
     }
 
     private suspend fun hello(input: PrimaryInput.Hello) {
@@ -141,7 +166,7 @@ internal class PrimaryLoop(
                 record.link = input.link
                 record.worker.link.complete(input.link)
                 emit(WorkerEvent.Online(record.worker))
-                if (record.disconnectRequested) sendDisconnect(record)
+                if (record.disconnectRequested) sendDisconnect(record) else readyIf(record, ReadyWhen.STARTED)
             }
         }
     }
@@ -165,6 +190,9 @@ internal class PrimaryLoop(
             }
             is ControlMessage.Listening -> listening(record, message)
             is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
+            ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
+            is ControlMessage.Pong -> supervisor.pong(record, message)
+            is ControlMessage.Recycle -> supervisor.recycle(record, ExitReason.MAX_REQUESTS)
             else -> {
                 val text = "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored"
                 log.warn { text }
@@ -178,6 +206,16 @@ internal class PrimaryLoop(
         if (record.exit != null) return
         record.apply(WorkerInput.Listening) // a second listener: already Listening, and that is fine
         emit(WorkerEvent.Listening(record.worker, address))
+        readyIf(record, ReadyWhen.LISTENING)
+    }
+
+    /** Marks [record] ready if [now] is what the settings wait for. */
+    private suspend fun readyIf(record: WorkerRecord, now: ReadyWhen) {
+        if (record.ready || !record.isServing || settings.supervision.readyWhen != now) return
+        record.ready = true
+        record.worker.readyFlag = true
+        emit(WorkerEvent.Ready(record.worker))
+        supervisor.ready(record)
     }
 
     /** Answers a worker's call without holding up the loop. */
@@ -201,6 +239,7 @@ internal class PrimaryLoop(
 
     private suspend fun exited(record: WorkerRecord, exit: ExitStatus, stderr: List<String>) {
         record.exit = exit
+        record.stderr = stderr
         record.timer?.cancel()
         ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
@@ -210,11 +249,13 @@ internal class PrimaryLoop(
             record.channelClosed = true
             emit(WorkerEvent.Disconnected(record.worker))
         }
-        emit(WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason(record, exit), stderr))
+        val reason = reason(record, exit)
+        emit(WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
         removeIfGone(record)
+        supervisor.exited(record, reason)
     }
 
-    private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = when {
+    private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = record.stopReason ?: when {
         record.disconnectTimedOut -> ExitReason.DISCONNECT_TIMEOUT
         record.killSignal != null -> ExitReason.KILL
         record.disconnectRequested || record.worker.exitedAfterDisconnect -> ExitReason.DISCONNECT
@@ -227,7 +268,10 @@ internal class PrimaryLoop(
         if (!record.isGone) return
         records.remove(record.worker.id)
         _workers.value -= record.worker.id
-        if (records.isEmpty()) disconnectWaiters.forEach { it.complete(Unit) }.also { disconnectWaiters.clear() }
+        if (records.isEmpty()) {
+            disconnectWaiters.forEach { it.complete(Unit) }.also { disconnectWaiters.clear() }
+            supervisor.stopped()
+        }
     }
 
     private suspend fun requestDisconnect(record: WorkerRecord) {
@@ -275,9 +319,52 @@ internal class PrimaryLoop(
     }
 
     private suspend fun disconnectAll(done: CompletableDeferred<Unit>) {
-        if (records.isEmpty()) return done.complete(Unit).let { }
+        supervisor.stop()
+        if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
         records.values.toList().forEach { requestDisconnect(it) }
+    }
+
+    /** The loop's side of supervision: what the [Supervisor] may do with workers. */
+    private inner class SupervisedWork : Workforce {
+        override val supervision: Supervision get() = settings.supervision
+
+        override suspend fun fork(slot: Int): WorkerRecord {
+            val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
+            val record = launch(worker, supervisedEnvironment(slot))
+            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(worker.id))
+            return record
+        }
+
+        override suspend fun retire(record: WorkerRecord, reason: ExitReason) {
+            if (record.stopReason == null && record.exit == null) record.stopReason = reason
+            requestDisconnect(record)
+        }
+
+        override fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
+            record.stopReason = reason
+            record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
+            record.timer?.cancel()
+            record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
+        }
+
+        override fun send(record: WorkerRecord, message: ControlMessage) {
+            val link = record.link ?: return
+            scope.launch { runCatching { link.sendControl(message) } }
+        }
+
+        override fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
+
+        override suspend fun emit(event: ClusterEvent) = this@PrimaryLoop.emit(event)
+
+        private fun supervisedEnvironment(slot: Int): Map<String, String> {
+            val limit = supervision.maxRequests
+            val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
+            return buildMap {
+                put(WorkerEnvironment.SLOT, slot.toString())
+                if (limit > 0) put(WorkerEnvironment.MAX_REQUESTS, (limit + jitter).toString())
+            }
+        }
     }
 
     /** The record [link] belongs to; null for a link the loop refused or replaced. */
@@ -293,6 +380,7 @@ internal class PrimaryLoop(
         const val EVENT_BUFFER = 4096
         const val LAUNCH_FAILED = 127
         const val COMMAND_LOG_CHARS = 300
+        val DUMP_GRACE = 1.seconds
         val random = SecureRandom()
     }
 }

@@ -1,14 +1,16 @@
 package io.jcluster.internal
 
+import io.jcluster.ExitReason
+import io.jcluster.ExitStatus
 import io.jcluster.Signal
 import io.jcluster.Worker
 import io.jcluster.WorkerInput
 import io.jcluster.WorkerState
-import io.jcluster.ExitStatus
 import kotlinx.coroutines.Job
+import kotlin.time.ComparableTimeMark
 
 /** What the primary's loop knows about one worker. Only the loop touches it. */
-internal class WorkerRecord(val worker: Worker, val token: String) {
+internal class WorkerRecord(val worker: Worker, val token: String, val startedAt: ComparableTimeMark) {
     var process: LaunchedProcess? = null
     var link: WorkerLink? = null
     var channelClosed = false
@@ -18,7 +20,20 @@ internal class WorkerRecord(val worker: Worker, val token: String) {
     var disconnectTimedOut = false
     var timer: Job? = null
 
+    /** Why the primary itself ended this worker (a reload, a missed heartbeat…); null if it did not. */
+    var stopReason: ExitReason? = null
+    var ready = false
+    var bootTimer: Job? = null
+    var lastPong: ComparableTimeMark? = null
+    var liveHeap = 0L
+
+    /** The first lines the process wrote to stderr, once it exited. */
+    var stderr: List<String> = emptyList()
+
     val isGone: Boolean get() = channelClosed && exit != null
+
+    /** True while the worker runs and nobody has asked it to stop. */
+    val isServing: Boolean get() = exit == null && !disconnectRequested && stopReason == null && killSignal == null
 
     /** Moves the worker's state on; false (and no change) where the transition table has none. */
     fun apply(input: WorkerInput): Boolean {

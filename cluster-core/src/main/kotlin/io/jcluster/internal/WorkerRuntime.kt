@@ -14,7 +14,10 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.CopyOnWriteArrayList
+import java.lang.management.ManagementFactory
+import java.lang.management.MemoryType
 import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicLong
 import kotlin.system.exitProcess
 import kotlin.time.Duration.Companion.seconds
 
@@ -28,12 +31,17 @@ private val log = KotlinLogging.logger {}
  */
 internal class WorkerRuntime(environment: WorkerEnvironment) {
     val id: Int = environment.workerId
+    val slot: Int? = environment.slot
+    private val maxRequests = environment.maxRequests
     private val connection = Ipc.connect(environment.controlSocket, IpcOptions(name = "primary"))
     private val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
     private val user = connection.open(Lane.USER, PayloadCodec)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val disconnectHooks = CopyOnWriteArrayList<suspend () -> Unit>()
     private val disconnecting = AtomicBoolean(false)
+    private val readySent = AtomicBoolean(false)
+    private val requests = AtomicLong()
+    private val livenessChecks = CopyOnWriteArrayList<suspend () -> Boolean>()
     val listeners = WorkerListeners(id, control, scope, REUSE_PORT_CLOSE_WAIT)
 
     init {
@@ -52,6 +60,34 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         disconnectHooks += hook
     }
 
+    suspend fun ready() {
+        if (readySent.compareAndSet(false, true)) control.send(ControlMessage.Ready)
+    }
+
+    fun addLivenessCheck(check: suspend () -> Boolean) {
+        livenessChecks += check
+    }
+
+    /** Counts a served request; the one that reaches `maxRequests` asks the primary to replace this worker. */
+    fun requestServed() {
+        if (requests.incrementAndGet() == maxRequests) scope.launch { runCatching { control.send(ControlMessage.Recycle(RecycleReason.MAX_REQUESTS)) } }
+    }
+
+    /**
+     * Answers a heartbeat from a fresh coroutine of the worker's pool, after the liveness checks: a
+     * worker whose pool is wedged (every thread in an endless loop, a deadlock, a GC spiral), or
+     * whose check fails, stays silent, and the primary kills and replaces it.
+     */
+    private fun answer(ping: ControlMessage.Ping) = scope.launch {
+        val alive = livenessChecks.all { check -> runCatching { check() }.onFailure { log.warn(it) { "a liveness check failed" } }.getOrDefault(false) }
+        if (alive) runCatching { control.send(ControlMessage.Pong(ping.seq, liveHeap())) }
+    }
+
+    /** The heap still in use after each pool's last collection: what a leak grows, unlike `used`. */
+    private fun liveHeap(): Long = ManagementFactory.getMemoryPoolMXBeans()
+        .filter { it.type == MemoryType.HEAP }
+        .sumOf { (it.collectionUsage ?: it.usage)?.used ?: 0L }
+
     /** Closes servers (the hooks), lets queued messages go out, closes the channel; the process then exits 0. */
     suspend fun disconnect(askedByPrimary: Boolean) {
         if (!disconnecting.compareAndSet(false, true)) return
@@ -65,6 +101,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
             // In its own coroutine: hand-offs must still be answered while the servers drain.
             ControlMessage.Disconnect -> scope.launch { disconnect(askedByPrimary = true) }
             is ControlMessage.Handoff -> listeners.handoff(incoming, message.lease)
+            is ControlMessage.Ping -> answer(message)
             else -> {
                 log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
                 incoming.handles.forEach { it.close() }

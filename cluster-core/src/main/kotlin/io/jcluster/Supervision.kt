@@ -1,0 +1,104 @@
+package io.jcluster
+
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
+
+/** When a supervised worker counts as ready: serving, so that a reload may retire the worker it replaces. */
+public enum class ReadyWhen {
+    /** Once it is online (connected to the primary). */
+    STARTED,
+
+    /** Once its first server listens. The default. */
+    LISTENING,
+
+    /** Once it calls `Cluster.worker.ready()`. */
+    READY,
+}
+
+/** Which workers go first when `spawn(-n)` scales down. */
+public enum class CullOrder {
+    /** The most recently started first (PM2's `scale`). The default. */
+    YOUNGEST,
+
+    /** The longest-running first (gunicorn's `TTOU`). */
+    OLDEST,
+}
+
+/**
+ * How the primary keeps the workers it supervises (those of `Primary.spawn`, not of `fork`) alive and
+ * fresh. Every policy has a default that users of PM2, gunicorn or recluster would expect; the README
+ * has them as a table.
+ *
+ * @property respawnDelay the minimum time between a worker's unexpected death and its replacement
+ *   (recluster's `respawn`); each further death in a row multiplies it by [backoffFactor], up to
+ *   [maxRespawnDelay] (PM2's `exp_backoff_restart_delay`).
+ * @property healthyUptime a worker that lived this long resets the backoff of its slot.
+ * @property maxRestarts the restart budget: more unexpected deaths than this within [restartWindow]
+ *   (Erlang's intensity and period) and the cluster stops respawning and goes [ClusterState.Failed].
+ * @property maxBootFailures this many workers in a row that die before they are ready, or any exit
+ *   with [CANNOT_BOOT], and the cluster goes [ClusterState.Failed] with the worker's stderr in the reason.
+ * @property readyWhen when a worker counts as ready.
+ * @property bootTimeout a worker not ready this long after its fork is killed (and counts as a boot failure).
+ * @property heartbeatInterval how often the primary pings each ready worker.
+ * @property heartbeatTimeout a worker that has not answered a ping for this long is hung: the primary
+ *   asks it for a thread dump (`SIGQUIT`), kills it and replaces it. Null: no heartbeat.
+ * @property maxRequests recycle a worker after it served this many requests (plus up to
+ *   [maxRequestsJitter] more, drawn per worker so that they do not all recycle at once, as in
+ *   gunicorn); 0: never. The HTTP adapters count requests.
+ * @property maxHeap recycle a worker whose live heap (after its last collection) exceeds this many bytes; null: never.
+ * @property maxRss recycle a worker whose resident set exceeds this many bytes (PM2's `max_memory_restart`); null: never.
+ * @property reloadParallelism how many workers a reload replaces at once.
+ * @property cullOrder which workers `spawn(-n)` retires first.
+ */
+public data class Supervision(
+    val respawnDelay: Duration = 100.milliseconds,
+    val backoffFactor: Double = 2.0,
+    val maxRespawnDelay: Duration = 15.seconds,
+    val healthyUptime: Duration = 30.seconds,
+    val maxRestarts: Int = 10,
+    val restartWindow: Duration = 60.seconds,
+    val maxBootFailures: Int = 3,
+    val readyWhen: ReadyWhen = ReadyWhen.LISTENING,
+    val bootTimeout: Duration = 60.seconds,
+    val heartbeatInterval: Duration = 5.seconds,
+    val heartbeatTimeout: Duration? = 30.seconds,
+    val maxRequests: Long = 0,
+    val maxRequestsJitter: Long = 0,
+    val maxHeap: Long? = null,
+    val maxRss: Long? = null,
+    val reloadParallelism: Int = 1,
+    val cullOrder: CullOrder = CullOrder.YOUNGEST,
+) {
+    init {
+        require(!respawnDelay.isNegative()) { "respawnDelay must not be negative, was $respawnDelay" }
+        require(backoffFactor >= 1.0) { "backoffFactor must be at least 1 (1: no backoff), was $backoffFactor" }
+        require(maxRespawnDelay >= respawnDelay) { "maxRespawnDelay ($maxRespawnDelay) must be at least respawnDelay ($respawnDelay)" }
+        require(maxRestarts >= 0) { "maxRestarts must not be negative, was $maxRestarts" }
+        require(restartWindow.isPositive()) { "restartWindow must be positive, was $restartWindow" }
+        require(maxBootFailures > 0) { "maxBootFailures must be positive, was $maxBootFailures" }
+        require(bootTimeout.isPositive()) { "bootTimeout must be positive, was $bootTimeout" }
+        require(heartbeatInterval.isPositive()) { "heartbeatInterval must be positive, was $heartbeatInterval" }
+        heartbeatTimeout?.let {
+            require(it > heartbeatInterval) {
+                "heartbeatTimeout ($it) must be longer than heartbeatInterval ($heartbeatInterval), or every worker would look hung; " +
+                    "raise the timeout or shorten the interval"
+            }
+        }
+        require(maxRequests >= 0 && maxRequestsJitter >= 0) { "maxRequests and maxRequestsJitter must not be negative" }
+        require(maxHeap == null || maxHeap > 0) { "maxHeap must be positive bytes, or null for no limit" }
+        require(maxRss == null || maxRss > 0) { "maxRss must be positive bytes, or null for no limit" }
+        require(reloadParallelism > 0) { "reloadParallelism must be positive, was $reloadParallelism" }
+    }
+
+    public companion object {
+        /**
+         * The exit code by which a worker says "I cannot boot: do not try again" (`EX_CONFIG` of
+         * sysexits.h); `Cluster.worker.cannotBoot(reason)` exits with it.
+         */
+        public const val CANNOT_BOOT: Int = 78
+
+        /** The exit code a primary should end with once its cluster has [ClusterState.Failed] (`EX_UNAVAILABLE`). */
+        public const val PRIMARY_FAILED: Int = 69
+    }
+}

@@ -1,0 +1,341 @@
+package io.jcluster
+
+import io.jcluster.internal.ControlMessage
+import io.jcluster.internal.MemoryProbe
+import io.jcluster.internal.PrimaryInput
+import io.jcluster.internal.PrimaryLoop
+import io.jcluster.internal.WorkerCommands
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.longs.shouldBeInRange
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.async
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.test.TestScope
+import kotlinx.coroutines.test.advanceTimeBy
+import kotlinx.coroutines.test.runCurrent
+import kotlinx.coroutines.test.runTest
+import kotlinx.coroutines.test.testTimeSource
+import java.nio.file.Path
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
+
+/** Every supervision policy, against a fake launcher and fake links, in virtual time. */
+@OptIn(ExperimentalCoroutinesApi::class)
+class SupervisorSpec : FunSpec({
+    class Harness(val test: TestScope, supervision: Supervision = Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null)) {
+        val launcher = FakeLauncher()
+        var rss = 0L
+        val loop = PrimaryLoop(
+            ClusterSettings(mainClass = "test.Main", supervision = supervision), launcher, test.backgroundScope,
+            WorkerCommands({ Path.of("/nowhere/control.sock") }, null), test.testTimeSource, MemoryProbe { rss },
+        )
+        val events = mutableListOf<ClusterEvent>()
+        val links = HashMap<Long, FakeLink>()
+
+        init {
+            loop.start()
+            test.backgroundScope.launch(start = CoroutineStart.UNDISPATCHED) { loop.events.collect { events += it } }
+        }
+
+        fun spawn(n: Int) = loop.spawn(n).also { test.runCurrent() }
+
+        /** The n-th process launched (from 0). */
+        fun process(n: Int) = launcher.launched[n]
+
+        fun slotOf(process: FakeProcess) = process.spec.environment.getValue("JCLUSTER_WORKER_SLOT").toInt()
+
+        /** Brings every launched process that has not said hello online (and so ready: readyWhen = STARTED). */
+        fun up() {
+            launcher.launched.filter { it.pid !in links }.forEach { process ->
+                val link = FakeLink().also { links[process.pid] = it }
+                loop.enqueue(PrimaryInput.Hello(process.spec.workerId, process.token, process.pid, link))
+            }
+            test.runCurrent()
+        }
+
+        fun exit(process: FakeProcess, code: Int = 1, stderr: List<String> = emptyList()) {
+            process.exit(ExitStatus(code, null), stderr)
+            links[process.pid]?.let { loop.enqueue(PrimaryInput.LinkDown(process.spec.workerId, it)) }
+            test.runCurrent()
+        }
+
+        fun after(duration: Duration) {
+            test.advanceTimeBy(duration)
+            test.runCurrent()
+        }
+
+        fun delays() = events.filterIsInstance<RespawnScheduled>().map { it.delay }
+
+        fun exits() = events.filterIsInstance<WorkerEvent.Exited>()
+
+        fun disconnectAsked(process: FakeProcess) = ControlMessage.Disconnect in links.getValue(process.pid).control
+    }
+
+    test("a crash is respawned after a delay that doubles each time, up to the cap") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRespawnDelay = 1.seconds, maxRestarts = 100))
+            h.spawn(1)
+            repeat(6) { n ->
+                h.up()
+                h.exit(h.process(n))
+                h.launcher.launched.size shouldBe n + 1 // not before the delay
+                h.after(h.delays().last())
+            }
+            h.delays() shouldContainExactly listOf(100, 200, 400, 800, 1000, 1000).map { it.milliseconds }
+            h.launcher.launched.size shouldBe 7
+            h.launcher.launched.map { h.slotOf(it) }.toSet() shouldBe setOf(0)
+        }
+    }
+
+    test("a worker that lived past healthyUptime resets the backoff of its slot") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, healthyUptime = 10.seconds))
+            h.spawn(1)
+            h.up(); h.exit(h.process(0)); h.after(100.milliseconds)
+            h.up(); h.exit(h.process(1)); h.after(200.milliseconds)
+            h.up(); h.after(10.seconds); h.exit(h.process(2))
+            h.delays() shouldContainExactly listOf(100, 200, 100).map { it.milliseconds }
+        }
+    }
+
+    test("past the restart budget the cluster fails, says why, and respawns nothing more") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 3, restartWindow = 10.seconds, backoffFactor = 1.0))
+            h.spawn(1)
+            repeat(3) { n -> h.up(); h.exit(h.process(n)); h.after(100.milliseconds) }
+            h.loop.state.value shouldBe ClusterState.Running
+            h.up(); h.exit(h.process(3), stderr = listOf("java.lang.IllegalStateException: boom"))
+            val failed = h.events.filterIsInstance<ClusterFailed>().single()
+            failed.reason shouldContain "4 unexpected worker deaths within 10s (maxRestarts = 3)"
+            failed.reason shouldContain "boom"
+            h.loop.state.value.shouldBeInstanceOf<ClusterState.Failed>()
+            h.after(1.seconds)
+            h.launcher.launched.size shouldBe 4
+        }
+    }
+
+    test("deaths that fall out of the restart window do not count") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 2, restartWindow = 10.seconds, backoffFactor = 1.0))
+            h.spawn(1)
+            repeat(6) { n -> h.up(); h.after(6.seconds); h.exit(h.process(n)); h.after(100.milliseconds) }
+            h.loop.state.value shouldBe ClusterState.Running
+            h.events.filterIsInstance<RespawnScheduled>().map { it.restarts }.max() shouldBe 2
+        }
+    }
+
+    test("workers that die before they are ready, several in a row, stop the cluster with their stderr") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxBootFailures = 3))
+            h.spawn(1)
+            repeat(3) { n -> h.exit(h.process(n), stderr = listOf("Error: Could not find or load main class test.Main")); h.after(1.seconds) }
+            val failed = h.loop.state.value.shouldBeInstanceOf<ClusterState.Failed>()
+            failed.reason shouldContain "3 workers in a row died before they were ready"
+            failed.reason shouldContain "Could not find or load main class"
+            h.launcher.launched.size shouldBe 3
+        }
+    }
+
+    test("a worker exiting with CANNOT_BOOT stops the cluster at once") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(2)
+            h.exit(h.process(0), Supervision.CANNOT_BOOT, listOf("cannot boot: DATABASE_URL is not set"))
+            h.loop.state.value.shouldBeInstanceOf<ClusterState.Failed>().reason shouldContain "DATABASE_URL is not set"
+            h.after(1.seconds)
+            h.launcher.launched.size shouldBe 2
+        }
+    }
+
+    test("a worker not ready within bootTimeout is dumped, killed, and counts as a boot failure") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.READY, heartbeatTimeout = null, bootTimeout = 5.seconds))
+            h.spawn(1)
+            h.up() // online, but it never calls ready()
+            h.after(5.seconds)
+            h.process(0).signals shouldContainExactly listOf(Signal.QUIT)
+            h.after(1.seconds)
+            h.process(0).signals shouldContainExactly listOf(Signal.QUIT, Signal.KILL)
+            h.exit(h.process(0), 137)
+            h.exits().single().reason shouldBe ExitReason.BOOT_TIMEOUT
+            h.delays() shouldContainExactly listOf(100.milliseconds)
+        }
+    }
+
+    test("a worker that stops answering heartbeats is dumped, killed and replaced") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatInterval = 1.seconds, heartbeatTimeout = 3.seconds))
+            h.spawn(1)
+            h.up()
+            val link = h.links.getValue(h.process(0).pid)
+            // It answers for a while…
+            repeat(5) { h.after(1.seconds); h.loop.enqueue(PrimaryInput.Control(1, link, ControlMessage.Pong(it + 1L, 0))) }
+            h.process(0).signals shouldBe emptyList()
+            // …then hangs.
+            h.after(4.seconds)
+            h.process(0).signals shouldContainExactly listOf(Signal.QUIT)
+            h.after(1.seconds)
+            h.process(0).signals.last() shouldBe Signal.KILL
+            h.exit(h.process(0), 137)
+            h.exits().single().reason shouldBe ExitReason.HEARTBEAT
+            h.exits().single().exitedAfterDisconnect shouldBe false
+            h.after(100.milliseconds)
+            h.launcher.launched.size shouldBe 2
+        }
+    }
+
+    test("spawn(-n) retires the youngest workers by default, the oldest if asked") {
+        for ((order, retired, nextSlot) in listOf(Triple(CullOrder.YOUNGEST, listOf(1, 2), 1), Triple(CullOrder.OLDEST, listOf(0, 1), 0))) {
+            runTest {
+                val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, cullOrder = order))
+                repeat(3) { h.spawn(1); h.up(); h.after(1.seconds) }
+                h.spawn(-2)
+                (0..2).filter { h.disconnectAsked(h.process(it)) } shouldContainExactly retired
+                retired.forEach { h.exit(h.process(it), 0) }
+                h.exits().map { it.reason }.toSet() shouldBe setOf(ExitReason.SCALE_DOWN)
+                h.loop.activeWorkers().map { it.id } shouldBe listOf((0..2).single { it !in retired } + 1)
+                h.after(1.seconds)
+                h.launcher.launched.size shouldBe 3 // nothing respawned
+                h.spawn(1)
+                h.slotOf(h.launcher.launched.last()) shouldBe nextSlot // the lowest free slot
+            }
+        }
+    }
+
+    test("reload replaces each slot in turn: fork, wait until ready, then disconnect the old one") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(2)
+            h.up()
+            val result = async { h.loop.reload() }
+            runCurrent()
+            h.launcher.launched.size shouldBe 3 // one at a time
+            h.slotOf(h.process(2)) shouldBe 0
+            h.disconnectAsked(h.process(0)) shouldBe false // not before its replacement is ready
+            h.up()
+            h.disconnectAsked(h.process(0)) shouldBe true
+            h.launcher.launched.size shouldBe 4
+            h.slotOf(h.process(3)) shouldBe 1
+            h.up()
+            h.disconnectAsked(h.process(1)) shouldBe true
+            result.isCompleted shouldBe false // the old ones are still draining
+            h.exit(h.process(0), 0)
+            h.exit(h.process(1), 0)
+            result.await().replaced shouldBe 2
+            h.exits().map { it.reason } shouldContainExactly listOf(ExitReason.RELOAD, ExitReason.RELOAD)
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(3, 4)
+            h.events.filterIsInstance<ReloadFinished>().single() shouldBe ReloadFinished(2, null)
+            h.delays() shouldBe emptyList()
+        }
+    }
+
+    test("a reload whose replacement never becomes ready stops and leaves the old workers serving") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(2)
+            h.up()
+            val result = async { runCatching { h.loop.reload() } }
+            runCurrent()
+            h.exit(h.process(2), 1, listOf("NoClassDefFoundError: the new code is broken"))
+            val failure = result.await().exceptionOrNull().shouldBeInstanceOf<ReloadFailedException>()
+            failure.message shouldContain "NoClassDefFoundError"
+            h.launcher.launched.size shouldBe 3 // slot 1 was not touched
+            h.disconnectAsked(h.process(0)) shouldBe false
+            h.disconnectAsked(h.process(1)) shouldBe false
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(1, 2)
+            h.loop.state.value shouldBe ClusterState.Running
+            h.delays() shouldBe emptyList() // a failed replacement is not respawned: the old one serves
+        }
+    }
+
+    test("reloads asked for during a reload make exactly one more") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(1)
+            h.up()
+            val first = async { h.loop.reload() }
+            runCurrent()
+            val more = List(5) { async { h.loop.reload() } }
+            runCurrent()
+            h.up(); h.exit(h.process(0), 0) // the first reload ends; the second starts
+            first.await().replaced shouldBe 1
+            h.up(); h.exit(h.process(1), 0)
+            more.forEach { it.await().replaced shouldBe 1 }
+            h.launcher.launched.size shouldBe 3
+            h.events.filterIsInstance<ReloadStarted>().size shouldBe 2
+        }
+    }
+
+    test("a worker over maxRss is replaced gracefully, its replacement ready first") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, heartbeatInterval = 1.seconds, maxRss = 100_000_000))
+            h.spawn(1)
+            h.up()
+            h.rss = 200_000_000
+            h.after(1.seconds)
+            h.launcher.launched.size shouldBe 2
+            h.disconnectAsked(h.process(0)) shouldBe false
+            h.up()
+            h.disconnectAsked(h.process(0)) shouldBe true
+            h.exit(h.process(0), 0)
+            h.exits().single().reason shouldBe ExitReason.MEMORY
+        }
+    }
+
+    test("maxRequests: each worker gets the limit plus its jitter, and its recycle request replaces it") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRequests = 1000, maxRequestsJitter = 50))
+            h.spawn(2)
+            h.up()
+            (0..1).forEach { h.process(it).spec.environment.getValue("JCLUSTER_MAX_REQUESTS").toLong() shouldBeInRange 1000L..1050L }
+            h.loop.enqueue(PrimaryInput.Control(1, h.links.getValue(h.process(0).pid), ControlMessage.Recycle(io.jcluster.internal.RecycleReason.MAX_REQUESTS)))
+            runCurrent()
+            h.slotOf(h.process(2)) shouldBe 0
+            h.up()
+            h.exit(h.process(0), 0)
+            h.exits().single().reason shouldBe ExitReason.MAX_REQUESTS
+        }
+    }
+
+    test("a supervised worker that the user disconnects or kills is replaced at once, without backoff") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(1)
+            h.up()
+            h.loop.workers.value.getValue(1).kill()
+            runCurrent()
+            h.exit(h.process(0), 143)
+            h.launcher.launched.size shouldBe 2
+            h.delays() shouldBe emptyList()
+        }
+    }
+
+    test("disconnect() stops supervision: nothing is respawned") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(2)
+            h.up()
+            val done = async { h.loop.disconnectAll() }
+            runCurrent()
+            h.loop.state.value shouldBe ClusterState.Stopping
+            h.exit(h.process(0), 0)
+            h.exit(h.process(1), 0)
+            done.await()
+            h.loop.state.value shouldBe ClusterState.Idle
+            h.launcher.launched.size shouldBe 2
+        }
+    }
+
+    test("settings that cannot work are refused with the fix") {
+        shouldThrow<IllegalArgumentException> { Supervision(heartbeatInterval = 10.seconds, heartbeatTimeout = 5.seconds) }
+            .message shouldContain "must be longer than heartbeatInterval"
+        shouldThrow<IllegalArgumentException> { Supervision(backoffFactor = 0.5) }.message shouldContain "backoffFactor"
+    }
+})
