@@ -5,6 +5,11 @@ import java.nio.ByteBuffer
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.nio.file.Path
+import kotlinx.coroutines.DelicateCoroutinesApi
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.launch
+import kotlin.system.exitProcess
 
 /**
  * Primary → `serve` worker: listen on [port] (or the Unix socket [path]) this way; [refuse]: refuse
@@ -22,6 +27,14 @@ data class ListenCommand(
     val refuse: Boolean = false,
     val answerDelayMillis: Long = 0,
 )
+
+/** Primary → `supervised` worker: exit with [code] now. */
+@Serializable
+data class Crash(val code: Int)
+
+/** Primary → `supervised` worker: hang (every thread of the coroutine pool in an endless loop). */
+@Serializable
+data object Hang
 
 /** `serve` worker → primary: the listener for [command] listens on [port] ([path]), or [error] says why not. */
 @Serializable
@@ -42,10 +55,18 @@ class LineServer(private val worker: CurrentWorker) {
     private val listeners = HashMap<ListenCommand, ClusterListener>()
     private val answer get() = ByteBuffer.wrap("${worker.id}\n".toByteArray())
 
+    /** Listens on the port (`listen(0)`: the one all workers share) at once, as a real server boots, then serves. */
+    suspend fun runListening() {
+        listen(ListenCommand(port = 0)).error?.let { error(it) }
+        run()
+    }
+
     suspend fun run() {
         worker.onDisconnect { listeners.values.forEach { it.close() } }
         worker.messages.collect { (payload, _) ->
             when (payload) {
+                is Crash -> exitProcess(payload.code)
+                Hang -> hang()
                 is ListenCommand -> worker.send(listen(payload))
                 is CloseCommand -> {
                     listeners.remove(payload.command)?.close()
@@ -73,6 +94,13 @@ class LineServer(private val worker: CurrentWorker) {
         listener.listening()
         listeners[command] = listener
         return ListenResult(worker.id, command, listener.port)
+    }
+
+    @Volatile private var sink = 0L
+
+    @OptIn(DelicateCoroutinesApi::class) // the point is to wedge the whole pool, for good
+    private fun hang() = repeat(Runtime.getRuntime().availableProcessors() * 4) {
+        GlobalScope.launch(Dispatchers.Default) { while (true) sink++ }
     }
 
     private fun acceptLoop(channel: ServerSocketChannel, delayMillis: Long) {

@@ -141,13 +141,13 @@ private suspend fun EventLog.results(worker: Worker, command: ListenCommand, cou
 private fun EventLog.closedCount(worker: Worker) = messagesOf(worker).filterIsInstance<Closed>().size
 
 /** Opens [count] connections to 127.0.0.1:[port] and returns the worker id each was answered by. */
-private suspend fun connectMany(port: Int, count: Int, parallel: Boolean = true): List<Int> = withContext(Dispatchers.IO) {
+internal suspend fun connectMany(port: Int, count: Int, parallel: Boolean = true): List<Int> = withContext(Dispatchers.IO) {
     val address = InetSocketAddress("127.0.0.1", port)
     if (!parallel) return@withContext List(count) { readLine(address) }
     coroutineScope { List(count) { async { readLine(address) } }.awaitAll() }
 }
 
-private fun readLine(address: java.net.SocketAddress): Int = SocketChannel.open(address).use { channel ->
+internal fun readLine(address: java.net.SocketAddress): Int = SocketChannel.open(address).use { channel ->
     val buffer = ByteBuffer.allocate(64)
     while (channel.read(buffer) >= 0) Unit
     String(buffer.array(), 0, buffer.position()).trim().toInt()

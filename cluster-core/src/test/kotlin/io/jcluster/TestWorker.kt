@@ -28,7 +28,9 @@ data class Pong(val n: Int, val workerId: Int)
  * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
- * connection with its worker id and a newline.
+ * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
+ * `listen(0)` port from the start, and obeys [Crash] and [Hang]; `cannot-boot` exits with
+ * [Supervision.CANNOT_BOOT].
  */
 object TestWorker {
     @JvmStatic
@@ -59,6 +61,8 @@ object TestWorker {
                 }
                 behaviour == "self-disconnect" -> worker.disconnect()
                 behaviour == "serve" -> LineServer(worker).run()
+                behaviour == "supervised" -> LineServer(worker).runListening()
+                behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
             }
         }
