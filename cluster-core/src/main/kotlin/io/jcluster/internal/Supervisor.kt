@@ -151,11 +151,12 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         val replacing = slot.pendingFor
         slot.pending = null
         slot.pendingFor = null
+        val why = "the replacement for slot ${slot.index} ${describe(record, reason)}"
+        val run = reload
+        val reloading = run != null && run.replacing.remove(slot.index)
+        if (reloading) abort(run!!, why)
         if (replacing != null) {
-            val why = "the replacement for slot ${slot.index} ${describe(record, reason)}"
-            val run = reload
-            if (run != null && run.replacing.remove(slot.index)) abort(run, why)
-            else log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
+            if (!reloading) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
             return
         }
         if (!reason.isFailure) return run { slot.pending = work.fork(slot.index) }

@@ -45,6 +45,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     val listeners = WorkerListeners(id, control, scope, REUSE_PORT_CLOSE_WAIT)
 
     init {
+        exitWhenMainFails()
         runBlocking { control.send(ControlMessage.Hello(id, environment.token)) }
         scope.launch { control.incoming.collect { onControl(it) } }
         Thread(::exitWhenClosed, "jcluster-worker-channel").start()
@@ -110,6 +111,20 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         }
     }
 
+    /**
+     * A worker whose `main` throws exits with 1, as a JVM with no other thread would: the channel's
+     * thread would otherwise keep a worker that never serves alive until its boot timeout.
+     */
+    private fun exitWhenMainFails() {
+        val main = Thread.currentThread().takeIf { it.name == "main" } ?: return
+        main.setUncaughtExceptionHandler { thread, error ->
+            System.err.print("Exception in thread \"${thread.name}\" ")
+            error.printStackTrace()
+            System.err.flush()
+            exitProcess(EXIT_MAIN_FAILED)
+        }
+    }
+
     private fun exitWhenClosed() {
         val cause = runBlocking { connection.awaitClosed() }
         val code = if (disconnecting.get()) 0 else EXIT_PRIMARY_GONE
@@ -122,6 +137,9 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     companion object {
         /** The exit code of a worker whose primary went away without disconnecting it. */
         const val EXIT_PRIMARY_GONE = 70
+
+        /** The exit code of a worker whose `main` threw. */
+        const val EXIT_MAIN_FAILED = 1
         private const val HALT_AFTER_MILLIS = 500L
         private val REUSE_PORT_CLOSE_WAIT = 5.seconds
     }

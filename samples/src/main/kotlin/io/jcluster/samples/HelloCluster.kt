@@ -2,10 +2,12 @@ package io.jcluster.samples
 
 import com.sun.net.httpserver.HttpExchange
 import io.jcluster.Cluster
+import io.jcluster.ClusterFailed
 import io.jcluster.ClusterSettings
 import io.jcluster.ListenOptions
 import io.jcluster.Primary
 import io.jcluster.SharingStrategy
+import io.jcluster.Supervision
 import io.jcluster.WorkerEvent
 import io.jcluster.http.JdkHttp
 import kotlinx.coroutines.CoroutineStart
@@ -27,8 +29,10 @@ data class NotifyRequest(val path: String)
 /**
  * The main job, Node's message-counting cluster example on the JVM: a primary with one worker per
  * CPU serving "Hello World" on one port; each worker notifies the primary of every request with a
- * typed message, and the primary prints `numReqs = N` every second. Ctrl-C (or TERM) disconnects the
- * workers gracefully, then the primary exits.
+ * typed message, and the primary prints `numReqs = N` every second. The workers are supervised: one
+ * that dies is respawned, `HUP` replaces them all without dropping a request (a reload), and if they
+ * cannot boot the primary exits with [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
+ * workers gracefully, then the primary exits with 0.
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port]`
  */
@@ -42,24 +46,39 @@ object HelloCluster {
         val settings = ClusterSettings(strategy = options.strategy, environment = options.toWorkerEnvironment())
         val primary = Primary(settings)
         val numReqs = AtomicLong()
+        fun stop(code: Int) {
+            runBlocking { withTimeoutOrNull(settings.disconnectTimeout + 1.seconds) { primary.disconnect() } }
+            primary.close()
+            println("numReqs = ${numReqs.get()}")
+            exitProcess(code)
+        }
         launch(start = CoroutineStart.UNDISPATCHED) {
             primary.events.collect { event ->
                 when (event) {
                     is WorkerEvent.Message -> if (event.payload is NotifyRequest) numReqs.incrementAndGet()
                     is WorkerEvent.Listening -> println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
                     is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
+                    is ClusterFailed -> {
+                        println("cluster failed: ${event.reason}")
+                        Thread { stop(Supervision.PRIMARY_FAILED) }.start()
+                    }
                     else -> Unit
                 }
             }
         }
-        println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops")
-        repeat(options.workers) { primary.fork() }
+        println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
+        primary.spawn(options.workers)
         StopSignals.onStop {
             println("stopping: disconnecting the workers")
-            runBlocking { withTimeoutOrNull(settings.disconnectTimeout + 1.seconds) { primary.disconnect() } }
-            primary.close()
-            println("numReqs = ${numReqs.get()}")
-            exitProcess(0)
+            stop(0)
+        }
+        StopSignals.onReload {
+            launch {
+                println("reloading")
+                runCatching { primary.reload() }
+                    .onSuccess { println("reloaded: ${it.replaced} workers replaced in ${it.took.inWholeMilliseconds} ms") }
+                    .onFailure { println("reload failed: ${it.message}") }
+            }
         }
         while (true) {
             delay(1_000)

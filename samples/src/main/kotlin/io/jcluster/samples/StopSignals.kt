@@ -4,8 +4,9 @@ import sun.misc.Signal
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
- * Runs an action once on the first `INT` (Ctrl-C) or `TERM`, instead of the JVM's immediate exit, so
- * a primary can stop its workers gracefully. A second signal during the stop is ignored.
+ * The main job's signals: the first `INT` (Ctrl-C) or `TERM` runs a stop action instead of the JVM's
+ * immediate exit, so a primary can stop its workers gracefully (a second one during the stop is
+ * ignored); each `HUP` runs a reload action.
  */
 object StopSignals {
     fun onStop(action: () -> Unit) {
@@ -15,5 +16,10 @@ object StopSignals {
                 if (started.compareAndSet(false, true)) Thread(action, "hello-cluster-stop").start()
             }
         }
+    }
+
+    /** Runs [action] on each `HUP` (on the signal thread: it must only start the work). */
+    fun onReload(action: () -> Unit) {
+        Signal.handle(Signal("HUP")) { action() }
     }
 }

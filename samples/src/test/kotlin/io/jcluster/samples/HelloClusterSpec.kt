@@ -8,7 +8,14 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
+import io.jcluster.Supervision
+import io.kotest.matchers.shouldNotBe
+import io.kotest.matchers.string.shouldContain
+import java.net.InetAddress
+import java.net.ServerSocket
 import java.net.URI
+import java.util.Collections
+import java.util.concurrent.atomic.AtomicLong
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
@@ -24,12 +31,7 @@ class HelloClusterSpec : FunSpec({
     timeout = 60_000
 
     test("two workers serve Hello World on one port, the primary counts every request, TERM stops all") {
-        val java = ProcessHandle.current().info().command().orElseThrow()
-        val primary = ProcessBuilder(listOf(java) + Ipc.jvmFlags + listOf(
-            "-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name, "--workers", "2", "--port", "0",
-        )).redirectErrorStream(true).start()
-        val lines = LinkedBlockingQueue<String>()
-        thread(isDaemon = true) { primary.inputStream.bufferedReader().forEachLine { lines.put(it) } }
+        val (primary, lines) = helloCluster("--workers", "2", "--port", "0")
         try {
             val listening = withTimeout(40_000) { List(2) { lines.next { Regex("listening on /127.0.0.1:(\\d+)").find(it)?.groupValues?.get(1) } } }
             val port = listening.toSet().single().toInt()
@@ -49,11 +51,104 @@ class HelloClusterSpec : FunSpec({
             primary.exitValue() shouldBe 0
             workers.filter { it.isAlive }.shouldBeEmpty()
         } finally {
-            primary.descendants().forEach { it.destroyForcibly() }
-            primary.destroyForcibly()
+            primary.destroyAll()
+        }
+    }
+
+    test("HUP reloads every worker without a failed request, and a worker killed with SIGKILL is respawned") {
+        val (primary, lines) = helloCluster("--workers", "2", "--port", "0")
+        try {
+            val first = withTimeout(40_000) { List(2) { lines.next { listening.find(it) } } }
+            val port = first.map { it.groupValues[2] }.toSet().single().toInt()
+            val load = HelloLoad(port)
+            try {
+                load.awaitServed(50)
+                signal("HUP", primary.pid())
+                withTimeout(40_000) { lines.next { it.takeIf { line -> line.startsWith("reloaded: 2 workers replaced") } } }
+                val served = load.served.get()
+                load.awaitServed(served + 50) // the new workers serve
+            } finally {
+                load.stop()
+            }
+            load.failures.shouldBeEmpty()
+            val reloaded = primary.children().toList().map { it.pid() }.toSet()
+            reloaded.intersect(first.map { it.groupValues[1].toLong() }.toSet()).shouldBeEmpty()
+
+            val victim = reloaded.first()
+            signal("KILL", victim)
+            withTimeout(20_000) { lines.next { it.takeIf { line -> line.contains("died: SIGNAL killed by SIGKILL") } } }
+            val replacement = withTimeout(20_000) { lines.next { listening.find(it) } }
+            replacement.groupValues[1].toLong() shouldNotBe victim
+            primary.children().count() shouldBe 2
+        } finally {
+            primary.destroyAll()
+        }
+    }
+
+    test("workers that cannot boot (the port is taken) make the primary exit with 69, saying why") {
+        ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")).use { taken ->
+            val (primary, lines) = helloCluster("--workers", "1", "--port", "${taken.localPort}")
+            try {
+                val failed = withTimeout(60_000) { lines.next { it.takeIf { line -> line.startsWith("cluster failed:") } } }
+                failed shouldContain "3 workers in a row died before they were ready"
+                withContext(Dispatchers.IO) { primary.waitFor(20, TimeUnit.SECONDS) } shouldBe true
+                primary.exitValue() shouldBe Supervision.PRIMARY_FAILED
+                generateSequence { lines.poll() }.joinToString("\n") shouldContain "Address already in use"
+            } finally {
+                primary.destroyAll()
+            }
         }
     }
 })
+
+private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
+
+/** Starts `bin/hello-cluster`'s primary with [args]; its output (stdout and stderr) arrives line by line. */
+private fun helloCluster(vararg args: String): Pair<Process, LinkedBlockingQueue<String>> {
+    val java = ProcessHandle.current().info().command().orElseThrow()
+    val primary = ProcessBuilder(listOf(java) + Ipc.jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
+        .redirectErrorStream(true).start()
+    val lines = LinkedBlockingQueue<String>()
+    thread(isDaemon = true) { primary.inputStream.bufferedReader().forEachLine { lines.put(it) } }
+    return primary to lines
+}
+
+private fun Process.destroyAll() {
+    descendants().forEach { it.destroyForcibly() }
+    destroyForcibly()
+}
+
+private fun signal(name: String, pid: Long) {
+    ProcessBuilder("kill", "-$name", "$pid").start().waitFor(5, TimeUnit.SECONDS) shouldBe true
+}
+
+/** GET / over and over on two threads (new connections and kept-alive ones), recording failures. */
+private class HelloLoad(port: Int) {
+    val served = AtomicLong()
+    val failures: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    @Volatile private var running = true
+    private val request = HttpRequest.newBuilder(URI("http://127.0.0.1:$port/")).build()
+    private val threads = List(2) { n ->
+        thread(isDaemon = true) {
+            var client = HttpClient.newHttpClient()
+            while (running) {
+                if (n == 0) client = HttpClient.newHttpClient() // a new connection each time
+                runCatching { client.send(request, HttpResponse.BodyHandlers.ofString()) }
+                    .onSuccess { if (it.statusCode() == 200 && it.body() == "Hello World\n") served.incrementAndGet() else failures += "${it.statusCode()} ${it.body()}" }
+                    .onFailure { failures += it.toString() }
+            }
+        }
+    }
+
+    suspend fun awaitServed(count: Long) = withTimeout(20_000) {
+        while (served.get() < count) kotlinx.coroutines.delay(10)
+    }
+
+    fun stop() {
+        running = false
+        threads.forEach { it.join(5_000) }
+    }
+}
 
 /** Takes lines until [pick] returns non-null for one; returns that. */
 private suspend fun <T : Any> LinkedBlockingQueue<String>.next(pick: (String) -> T?): T = withContext(Dispatchers.IO) {
