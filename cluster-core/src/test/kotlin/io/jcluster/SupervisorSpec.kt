@@ -255,6 +255,24 @@ class SupervisorSpec : FunSpec({
         }
     }
 
+    test("an old worker that crashes while its replacement boots leaves the slot to it; if that one dies too, the reload fails and the slot respawns") {
+        runTest {
+            val h = Harness(this)
+            h.spawn(1)
+            h.up()
+            val result = async { runCatching { h.loop.reload() } }
+            runCurrent()
+            h.exit(h.process(0)) // the old one crashes: its replacement is already booting
+            h.launcher.launched.size shouldBe 2
+            h.exit(h.process(1)) // …and the replacement dies before it is ready
+            result.await().exceptionOrNull().shouldBeInstanceOf<ReloadFailedException>()
+            h.after(1.seconds)
+            h.launcher.launched.size shouldBe 3
+            h.up()
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(3)
+        }
+    }
+
     test("reloads asked for during a reload make exactly one more") {
         runTest {
             val h = Harness(this)

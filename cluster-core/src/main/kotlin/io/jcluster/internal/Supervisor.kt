@@ -152,11 +152,10 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         slot.pending = null
         slot.pendingFor = null
         val why = "the replacement for slot ${slot.index} ${describe(record, reason)}"
-        val run = reload
-        val reloading = run != null && run.replacing.remove(slot.index)
-        if (reloading) abort(run!!, why)
+        val run = reload?.takeIf { it.replacing.remove(slot.index) }
+        run?.let { abort(it, why) }
         if (replacing != null) {
-            if (!reloading) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
+            if (run == null) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
             return
         }
         if (!reason.isFailure) return run { slot.pending = work.fork(slot.index) }
