@@ -35,7 +35,7 @@ public enum class Stdio {
  * @property strategy how workers share a port, unless a listener says otherwise; the environment
  *   variable `JCLUSTER_SCHED_POLICY` sets the default (see [SharingStrategy]).
  * @property maxPendingHandoffs under round-robin, how many connections a worker may have handed to it
- *   and not yet taken before the primary skips it.
+ *   and not yet acknowledged (workers acknowledge in batches) before the primary skips it.
  * @property supervision how the workers of [Primary.spawn] are kept alive: respawn, budget, readiness,
  *   heartbeat, recycling, reload (see [Supervision]).
  * @property java the `java` executable.

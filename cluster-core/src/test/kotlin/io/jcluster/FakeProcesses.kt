@@ -49,15 +49,16 @@ internal class FakeLink : WorkerLink {
         user += message
     }
 
-    /** What [handoff] answers: take every connection, or refuse it; [answers] false: never answer. */
-    @Volatile var takesConnections = true
-    @Volatile var answers = true
+    /**
+     * What the fake worker does with each connection handed to it, which it owns: by default it takes
+     * it (closes it) and never acknowledges it. Specs answer through the handle, as the primary's loop does.
+     */
+    @Volatile var onHandoff: (lease: Int, connection: Handle, refusedBy: List<Int>) -> Unit = { _, connection, _ -> connection.close() }
     val handedOff: MutableList<Int> = java.util.Collections.synchronizedList(mutableListOf())
 
-    override suspend fun handoff(lease: Int, connection: Handle): Boolean {
+    override suspend fun handoff(lease: Int, connection: Handle, refusedBy: List<Int>) {
         handedOff += lease
-        if (!answers) kotlinx.coroutines.awaitCancellation()
-        return takesConnections
+        onHandoff(lease, connection, refusedBy)
     }
 
     override fun close() {

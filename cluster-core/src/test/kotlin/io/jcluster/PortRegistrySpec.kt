@@ -12,9 +12,12 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.withTimeout
 import java.net.InetAddress
+import java.net.InetSocketAddress
 import java.net.ServerSocket
+import java.nio.channels.SocketChannel
 
 /** The primary's listeners for its workers, against fake workers and real sockets in this JVM. */
 class PortRegistrySpec : FunSpec({
@@ -34,6 +37,23 @@ class PortRegistrySpec : FunSpec({
             mayClose.isCompleted shouldBe false
             ports.listening(2, replacement.lease)
             withTimeout(2_000) { mayClose.await() }
+        }
+    }
+
+    test("under round-robin a lease given back ends only once the hand-offs on their way to its worker are answered") {
+        withRegistry { ports ->
+            val link = FakeLink()
+            val granted = ports.listen(1, link, listenRequest(0, SharingStrategy.ROUND_ROBIN), SharingStrategy.SHARED, 8, draining = false)
+                .message.shouldBeInstanceOf<ControlMessage.ListenGranted>()
+            ports.listening(1, granted.lease)
+            SocketChannel.open(InetSocketAddress("127.0.0.1", granted.address.port)).use {
+                withTimeout(5_000) { while (link.handedOff.isEmpty()) delay(5) }
+                val ended = CompletableDeferred<Unit>()
+                ports.unlisten(1, granted.lease) { ended.complete(Unit) }
+                ended.isCompleted shouldBe false
+                ports.handoffAnswer(1, ControlMessage.HandoffsTaken(granted.lease, 1), null)
+                withTimeout(2_000) { ended.await() }
+            }
         }
     }
 

@@ -39,13 +39,11 @@ sealed class HttpTarget(val key: String, val label: String) {
         private val javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString()
 
         /**
-         * The same JVM options for every JVM target (workers inherit the primary's): quiet logs, and
-         * TCP_NODELAY for the JDK's HttpServer, which without it writes headers and body apart and
-         * waits out the client's delayed ACK (40 ms) on every keep-alive response.
+         * The same JVM options for every JVM target (workers inherit the primary's): quiet logs. (No
+         * `-Dsun.net.httpserver.nodelay=true`: the JDK adapter sets TCP_NODELAY itself.)
          */
         private fun jvm(adapter: HelloWorld, port: Int, workers: Int, strategy: SharingStrategy?): List<String> =
             listOf(javaBin) + Ipc.jvmFlags + listOf("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dkotlin-logging.logStartupMessage=false",
-                "-Dsun.net.httpserver.nodelay=true",
                 "-cp", System.getProperty("java.class.path"), HttpBenchServer::class.java.name,
                 "--adapter", "$adapter", "--port", "$port", "--workers", "$workers") +
                 (strategy?.let { listOf("--strategy", it.configName) } ?: emptyList())

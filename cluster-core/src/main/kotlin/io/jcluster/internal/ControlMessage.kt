@@ -62,13 +62,24 @@ internal sealed interface ControlMessage {
     @Serializable @SerialName("unlistened")
     data object Unlistened : ControlMessage
 
-    /** Primary → worker, a call with a connection's fd: serve this connection of [lease] (round-robin). */
+    /**
+     * Primary → worker, with a connection's fd, one-way: serve this connection of [lease]
+     * (round-robin). The worker acknowledges the connections it takes in batches ([HandoffsTaken]) and
+     * gives back one it refuses ([HandoffRefused]). [refusedBy]: the leases that refused it already.
+     */
     @Serializable @SerialName("handoff")
-    data class Handoff(val lease: Int) : ControlMessage
+    data class Handoff(val lease: Int, val refusedBy: List<Int> = emptyList()) : ControlMessage
 
-    /** Worker → primary: the reply to [Handoff]; a refused connection goes to another worker. */
-    @Serializable @SerialName("handoff-answer")
-    data class HandoffAnswer(val accepted: Boolean) : ControlMessage
+    /** Worker → primary: [count] more connections handed on [lease] were taken. */
+    @Serializable @SerialName("handoffs-taken")
+    data class HandoffsTaken(val lease: Int, val count: Int) : ControlMessage
+
+    /**
+     * Worker → primary, with the connection's fd: a connection handed on [lease] was refused; the
+     * primary gives it to a worker not in [refusedBy] (the [Handoff]'s, with [lease] added).
+     */
+    @Serializable @SerialName("handoff-refused")
+    data class HandoffRefused(val lease: Int, val refusedBy: List<Int>) : ControlMessage
 
     /** Worker → primary: I am ready (`Cluster.worker.ready()`; counts under `readyWhen = READY`). */
     @Serializable @SerialName("ready")

@@ -58,16 +58,18 @@ internal class ControlServer(path: Path, private val loop: PrimaryLoop, private 
         coroutineScope {
             launch {
                 runCatching {
-                    control.incoming.collect { incoming ->
-                        val reply = if (incoming.expectsReply) IncomingReply(incoming) else null
-                        loop.enqueue(PrimaryInput.Control(id, link, incoming.message, reply))
-                    }
+                    control.incoming.collect { incoming -> loop.enqueue(input(id, link, incoming)) }
                 }
             }
             launch { runCatching { user.incoming.collect { loop.enqueue(PrimaryInput.UserMessage(id, link, it.message, it.handle)) } } }
         }
         // Only now, after everything the worker sent was handed on, does the loop hear the link is down.
         loop.enqueue(PrimaryInput.LinkDown(id, link))
+    }
+
+    private fun input(id: Int, link: WorkerLink, incoming: Incoming<ControlMessage>): PrimaryInput = when (val message = incoming.message) {
+        is ControlMessage.HandoffsTaken, is ControlMessage.HandoffRefused -> PrimaryInput.HandoffAnswer(id, link, message, incoming.handle)
+        else -> PrimaryInput.Control(id, link, message, if (incoming.expectsReply) IncomingReply(incoming) else null)
     }
 
     private class IncomingReply(private val incoming: Incoming<ControlMessage>) : ControlReply {

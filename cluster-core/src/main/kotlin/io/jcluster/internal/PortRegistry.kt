@@ -2,11 +2,13 @@ package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
+import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
 import java.net.BindException
 import java.net.InetSocketAddress
 import java.net.SocketAddress
+import java.nio.channels.SocketChannel
 
 private val log = KotlinLogging.logger {}
 
@@ -57,6 +59,27 @@ internal class PortRegistry(private val scope: CoroutineScope) {
         if (lease == null) return scope.launchQuietly(closed)
         lease.handle.drain(lease)
         waitingToClose[lease] = closed
+        releaseWaiting()
+    }
+
+    /**
+     * [workerId]'s answer to round-robin hand-offs: [ControlMessage.HandoffsTaken], or
+     * [ControlMessage.HandoffRefused] with the refused connection, which goes to another worker.
+     */
+    @Synchronized
+    fun handoffAnswer(workerId: Int, answer: ControlMessage, connection: Handle?) {
+        val leaseId = (answer as? ControlMessage.HandoffsTaken)?.lease ?: (answer as ControlMessage.HandoffRefused).lease
+        val lease = leases[leaseId]?.takeIf { it.workerId == workerId }
+        val handle = lease?.handle as? RoundRobinHandle
+        if (lease == null || handle == null) {
+            if (connection != null) log.warn { "worker $workerId sent back a connection of lease $leaseId, which is gone; closed it" }
+            return connection?.close() ?: Unit
+        }
+        when (answer) {
+            is ControlMessage.HandoffsTaken -> handle.taken(lease, answer.count)
+            is ControlMessage.HandoffRefused -> handle.refused(lease, connection?.channelOrNull(), answer.refusedBy.toSet() + leaseId)
+            else -> error("not an answer to hand-offs: $answer")
+        }
         releaseWaiting()
     }
 
@@ -115,6 +138,13 @@ internal class PortRegistry(private val scope: CoroutineScope) {
     /** Ends every lease waiting to close that may now close. */
     private fun releaseWaiting() {
         waitingToClose.keys.filter { it.handle.mayClose(it) }.forEach { end(it) }
+    }
+
+    /** The connection a refusal brought back; any other handle is closed. */
+    private fun Handle.channelOrNull(): SocketChannel? = when (this) {
+        is Handle.TcpConnection -> channel
+        is Handle.UnixConnection -> channel
+        else -> null.also { close() }
     }
 
     private fun CoroutineScope.launchQuietly(action: suspend () -> Unit) {

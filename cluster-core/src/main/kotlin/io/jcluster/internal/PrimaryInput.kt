@@ -13,6 +13,8 @@ internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
     data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val reply: ControlReply? = null) : PrimaryInput
+    /** A worker's answer to round-robin hand-offs ([ControlMessage.HandoffsTaken], [ControlMessage.HandoffRefused] with the connection). */
+    data class HandoffAnswer(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val connection: Handle?) : PrimaryInput
     data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
     data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
     data class Exited(val workerId: Int, val exit: ExitStatus, val stderr: List<String>) : PrimaryInput

@@ -115,6 +115,7 @@ internal class PrimaryLoop(
             is PrimaryInput.Fork -> launch(input.worker, input.environment)
             is PrimaryInput.Hello -> hello(input)
             is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message, input.reply) }
+            is PrimaryInput.HandoffAnswer -> current(input.workerId, input.link)?.let { ports.handoffAnswer(it.worker.id, input.message, input.connection) } ?: input.connection?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
             is PrimaryInput.Exited -> records[input.workerId]?.let { exited(it, input.exit, input.stderr) }

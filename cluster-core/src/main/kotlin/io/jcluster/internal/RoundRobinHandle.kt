@@ -3,6 +3,7 @@ package io.jcluster.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
 import io.jcluster.ipc.Handle
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
@@ -14,17 +15,21 @@ import java.net.UnixDomainSocketAddress
 import java.nio.channels.ClosedChannelException
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 
 private val log = KotlinLogging.logger {}
 
 /**
  * `round-robin`: the primary accepts and hands each connection's fd to the next listening worker in
- * turn (Node's `SCHED_RR`). A worker that is draining, or has [maxPending] hand-offs unanswered, is
- * skipped; a connection a worker refuses goes to the next one. Connections wait in the primary (and
- * then in the kernel's backlog) while no worker can take them.
+ * turn (Node's `SCHED_RR`). A hand-off is one message, not a call: the worker acknowledges taken
+ * connections in batches ([taken]) and sends a refused one back ([refused]), which then goes to a
+ * worker that has not refused it yet, or is closed once every worker has. A worker that is draining,
+ * or has [maxPending] hand-offs not yet acknowledged, is skipped. Connections wait in the primary
+ * (and then in the kernel's backlog) while no worker can take them.
  *
- * One thread accepts; one coroutine routes. The loop changes the rotation; the router reads it.
+ * One thread accepts; one coroutine routes. The loop changes the rotation and reports the workers'
+ * acknowledgements; the router reads the rotation and counts what it sends.
  */
 internal class RoundRobinHandle(
     key: PortKey,
@@ -33,25 +38,34 @@ internal class RoundRobinHandle(
     private val maxPending: Int,
 ) : PortHandle(key, channel.localAddress) {
     private class Target(val lease: Lease) {
+        /** Connections sent to the worker that it has neither acknowledged nor sent back. */
         val pending = AtomicInteger()
     }
 
     override val strategy: SharingStrategy get() = SharingStrategy.ROUND_ROBIN
 
+    // Every lease's target, in the rotation or not: acknowledgements still come once a worker drains.
+    private val targets = ConcurrentHashMap<Int, Target>()
     @Volatile private var rotation: List<Target> = emptyList()
     private var next = 0
     private val changes = MutableStateFlow(0L) // ticks whenever a worker might have become able to take a connection
     private val accepted = Channel<SocketChannel>(ACCEPTED_QUEUE)
     private val acceptor = Thread(::acceptConnections, "jcluster-accept-${SocketBinding.describe(address)}").apply { isDaemon = true }
-    private val router = scope.launch { for (connection in accepted) route(connection) }
+    private val router = scope.launch { for (connection in accepted) route(connection, emptySet()) }
 
     init {
         acceptor.start()
     }
 
+    override fun add(lease: Lease): Grant {
+        targets[lease.id] = Target(lease)
+        return super.add(lease)
+    }
+
     override fun listening(lease: Lease) {
         super.listening(lease)
-        if (!lease.draining && rotation.none { it.lease === lease }) rotation = rotation + Target(lease)
+        val target = targets[lease.id] ?: return
+        if (!lease.draining && target !in rotation) rotation = rotation + target
         tick()
     }
 
@@ -62,7 +76,29 @@ internal class RoundRobinHandle(
 
     override fun remove(lease: Lease) {
         super.remove(lease)
+        targets.remove(lease.id)
         rotation = rotation.filterNot { it.lease === lease }
+    }
+
+    /** A worker giving its lease back may go once its hand-offs are answered: a refused one must still find this lease. */
+    override fun mayClose(lease: Lease): Boolean = (targets[lease.id]?.pending?.get() ?: 0) == 0
+
+    /** [lease]'s worker took [count] more of the connections sent to it. */
+    fun taken(lease: Lease, count: Int) {
+        val target = targets[lease.id] ?: return
+        target.pending.updateAndGet { (it - count).coerceAtLeast(0) }
+        tick()
+    }
+
+    /**
+     * [lease]'s worker refused a connection and sent it back ([connection]; null if it could not):
+     * it goes to a worker not in [refusedBy] (which holds [lease]).
+     */
+    fun refused(lease: Lease, connection: SocketChannel?, refusedBy: Set<Int>) {
+        targets[lease.id]?.pending?.updateAndGet { (it - 1).coerceAtLeast(0) }
+        tick()
+        if (connection == null) return log.warn { "worker ${lease.workerId} refused a connection on ${SocketBinding.describe(address)} and lost it" }
+        scope.launch { route(connection, refusedBy) }
     }
 
     override fun close() {
@@ -86,58 +122,44 @@ internal class RoundRobinHandle(
         }
     }
 
-    /** Hands [connection] to workers until one takes it, or every worker refused it. */
-    private suspend fun route(connection: SocketChannel) {
-        val refusedBy = HashSet<Lease>()
-        val target = nextTarget(refusedBy) ?: return refuseEverywhere(connection)
-        target.pending.incrementAndGet()
-        scope.launch {
-            var current: Target? = target
-            while (current != null) {
-                val taken = handOff(current, connection)
-                current.pending.decrementAndGet()
-                tick()
-                if (taken != false) break // taken, or lost with its worker
-                refusedBy += current.lease
-                current = nextTarget(refusedBy)?.also { it.pending.incrementAndGet() }
-                if (current == null) refuseEverywhere(connection)
-            }
-        }
-    }
-
-    /** True: the worker took it; false: it refused; null: the worker went while it was on its way (the connection is lost). */
-    private suspend fun handOff(target: Target, connection: SocketChannel): Boolean? {
-        val handle = if (address is UnixDomainSocketAddress) Handle.UnixConnection(connection) else Handle.TcpConnection(connection)
-        val taken = try {
-            target.lease.link.handoff(target.lease.id, handle)
-        } catch (e: Exception) {
-            log.debug { "hand-off to worker ${target.lease.workerId} failed: $e" }
+    /** Sends [connection] to the next worker that can take it and has not refused it; the link closes the primary's copy. */
+    private suspend fun route(connection: SocketChannel, refusedBy: Set<Int>) {
+        val target = try {
+            nextTarget(refusedBy) ?: return refuseEverywhere(connection)
+        } catch (e: CancellationException) {
             connection.close()
-            return null
+            throw e
         }
-        if (taken) connection.close() // the worker has its own copy now
-        return taken
+        target.pending.incrementAndGet()
+        val handle = if (address is UnixDomainSocketAddress) Handle.UnixConnection(connection) else Handle.TcpConnection(connection)
+        try {
+            target.lease.link.handoff(target.lease.id, handle, refusedBy.toList())
+        } catch (e: Exception) {
+            if (e is CancellationException) throw e
+            target.pending.decrementAndGet()
+            log.debug { "hand-off to worker ${target.lease.workerId} failed (the connection is lost with it): $e" }
+        }
     }
 
     /**
      * The next worker in turn that can take a connection, waiting while none can; null once every
      * worker that listens has refused it.
      */
-    private suspend fun nextTarget(refusedBy: Set<Lease>): Target? {
+    private suspend fun nextTarget(refusedBy: Set<Int>): Target? {
         while (true) {
             val seen = changes.value
             val current = rotation
-            if (current.isNotEmpty() && current.all { it.lease in refusedBy }) return null
+            if (current.isNotEmpty() && current.all { it.lease.id in refusedBy }) return null
             pick(current, refusedBy)?.let { return it }
             changes.first { it != seen }
         }
     }
 
     @Synchronized
-    private fun pick(current: List<Target>, refusedBy: Set<Lease>): Target? {
+    private fun pick(current: List<Target>, refusedBy: Set<Int>): Target? {
         for (i in current.indices) {
             val candidate = current[(next + i) % current.size]
-            if (candidate.lease !in refusedBy && candidate.pending.get() < maxPending) {
+            if (candidate.lease.id !in refusedBy && candidate.pending.get() < maxPending) {
                 next = (next + i + 1) % current.size
                 return candidate
             }

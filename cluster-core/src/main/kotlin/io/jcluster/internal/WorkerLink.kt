@@ -10,8 +10,12 @@ internal interface WorkerLink {
 
     suspend fun sendUser(message: Any, handle: Handle?)
 
-    /** Hands a connection of [lease] to the worker (round-robin); true if it took it, false if it refused. */
-    suspend fun handoff(lease: Int, connection: Handle): Boolean
+    /**
+     * Sends [connection] of [lease] to the worker (round-robin) without waiting for an answer, and
+     * closes it here, also if the send fails: the worker owns its copy. [refusedBy]: the leases that
+     * refused it already. The answer comes later as [ControlMessage.HandoffsTaken] or [ControlMessage.HandoffRefused].
+     */
+    suspend fun handoff(lease: Int, connection: Handle, refusedBy: List<Int>)
 
     fun close()
 }
@@ -26,9 +30,12 @@ internal class IpcWorkerLink(
 
     override suspend fun sendUser(message: Any, handle: Handle?) = user.send(message, handle)
 
-    override suspend fun handoff(lease: Int, connection: Handle): Boolean {
-        val answer = control.call(ControlMessage.Handoff(lease), connection).message
-        return answer is ControlMessage.HandoffAnswer && answer.accepted
+    override suspend fun handoff(lease: Int, connection: Handle, refusedBy: List<Int>) {
+        try {
+            control.send(ControlMessage.Handoff(lease, refusedBy), connection)
+        } finally {
+            connection.close() // send returns once the descriptor is in the socket
+        }
     }
 
     override fun close() = connection.close()

@@ -17,6 +17,8 @@ import java.net.BindException
 import java.net.SocketAddress
 import java.nio.channels.ServerSocketChannel
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
 
 private val log = KotlinLogging.logger {}
@@ -35,6 +37,8 @@ internal class WorkerListeners(
     private val handed = ConcurrentHashMap<Int, ClusterListener.Connections>()
     private val outbox = Channel<suspend () -> Unit>(Channel.UNLIMITED)
     private val portZeroCalls = ConcurrentHashMap<WireAddress, Int>()
+    private val unacknowledged = ConcurrentHashMap<Int, AtomicInteger>() // per lease: connections taken, not yet acknowledged
+    private val acknowledgeQueued = AtomicBoolean()
 
     init {
         scope.launch { for (action in outbox) runCatching { action() }.onFailure { log.debug { "to the primary: $it" } } }
@@ -55,18 +59,43 @@ internal class WorkerListeners(
         }
     }
 
-    /** A connection the primary hands over; answers whether a listener took it. */
-    suspend fun handoff(incoming: Incoming<ControlMessage>, lease: Int) {
-        val connection = when (val handle = incoming.handle) {
-            is Handle.TcpConnection -> handle.channel
-            is Handle.UnixConnection -> handle.channel
-            else -> null
-        }
-        val handler = handed[lease]?.handler
+    /**
+     * A connection the primary hands over. One the listener takes is acknowledged later, in a batch
+     * with the others taken meanwhile ([acknowledge]); one it refuses goes back to the primary at once.
+     */
+    fun handoff(incoming: Incoming<ControlMessage>, handoff: ControlMessage.Handoff) {
+        val handle = incoming.handle
+        incoming.handles.drop(1).forEach { runCatching { it.close() } }
+        val connection = (handle as? Handle.TcpConnection)?.channel ?: (handle as? Handle.UnixConnection)?.channel
+        val handler = handed[handoff.lease]?.handler
         val taken = connection != null && handler != null &&
             runCatching { handler.accept(connection) }.getOrElse { log.warn(it) { "a connection handler failed; connection refused" }; false }
-        if (!taken) incoming.handles.forEach { runCatching { it.close() } }
-        incoming.reply(ControlMessage.HandoffAnswer(taken))
+        if (taken) {
+            unacknowledged.computeIfAbsent(handoff.lease) { AtomicInteger() }.incrementAndGet()
+            if (acknowledgeQueued.compareAndSet(false, true)) outbox.trySend(::acknowledge)
+            return
+        }
+        val back = handle.takeIf { connection != null }
+        if (back == null) handle?.close()
+        outbox.trySend {
+            try {
+                control.send(ControlMessage.HandoffRefused(handoff.lease, handoff.refusedBy + handoff.lease), back)
+            } finally {
+                back?.close()
+            }
+        }
+    }
+
+    /**
+     * Tells the primary how many connections each listener took since the last time. It runs once the
+     * hand-offs that came meanwhile were taken, so under load one message answers many of them.
+     */
+    private suspend fun acknowledge() {
+        acknowledgeQueued.set(false) // a connection taken from now on queues the next acknowledgement
+        for ((lease, count) in unacknowledged) {
+            val taken = count.getAndSet(0)
+            if (taken > 0) control.send(ControlMessage.HandoffsTaken(lease, taken))
+        }
     }
 
     private fun granted(answer: ControlMessage.ListenGranted, handle: Handle?, backlog: Int): ClusterListener {

@@ -101,7 +101,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         when (val message = incoming.message) {
             // In its own coroutine: hand-offs must still be answered while the servers drain.
             ControlMessage.Disconnect -> scope.launch { disconnect(askedByPrimary = true) }
-            is ControlMessage.Handoff -> listeners.handoff(incoming, message.lease)
+            is ControlMessage.Handoff -> listeners.handoff(incoming, message)
             is ControlMessage.Ping -> answer(message)
             else -> {
                 log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }

@@ -23,6 +23,11 @@ import java.util.concurrent.Executor
  * relayed to (a copy of every byte, and handlers would see the relay's address), or a
  * `SelectorProvider` of our own (it would replace every channel of the JVM).
  *
+ * Every connection gets `TCP_NODELAY`, without the system property `sun.net.httpserver.nodelay` the
+ * server alone would need: it writes a response's headers and body apart, and with Nagle's algorithm
+ * on, each keep-alive response would wait out the client's delayed ACK (~1.4k requests/s instead of
+ * tens of thousands).
+ *
  * The handler runs on a thread per request in flight (reused) unless you pass an executor: the
  * server's own default runs every handler on its one dispatcher thread, where a slow request would
  * hold up all the others.

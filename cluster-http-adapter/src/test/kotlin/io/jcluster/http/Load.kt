@@ -16,8 +16,11 @@ data class Answer(val workerId: Int, val sentAt: Long, val receivedAt: Long)
 
 /**
  * Client loops against one port, bounded in count: [KEEP_ALIVE_LOOPS] loops over the JDK's
- * `HttpClient` (keep-alive, pooled connections) and one that opens a connection per request
- * (`Connection: close`); every third request takes [SLOW_MILLIS]. Every answer and every error is kept.
+ * `HttpClient` (keep-alive, pooled connections), [RAW_KEEP_ALIVE_LOOPS] over one raw connection at
+ * a time (keep-alive, as wrk does it), and one that opens a connection per request
+ * (`Connection: close`); every third request takes [SLOW_MILLIS]. Every answer and every error is
+ * kept. The raw loops matter: the `HttpClient` quietly retries a GET whose pooled connection the
+ * server closed under it, so a server that drops a request could pass with it alone.
  */
 class Load(private val port: Int) {
     val answers = ConcurrentLinkedQueue<Answer>()
@@ -28,6 +31,7 @@ class Load(private val port: Int) {
 
     fun start(scope: CoroutineScope): Job = scope.launch(Dispatchers.IO) {
         repeat(KEEP_ALIVE_LOOPS) { launch { loop { path -> pooled(path) } } }
+        repeat(RAW_KEEP_ALIVE_LOOPS) { launch { rawKeepAlive() } }
         launch { loop { path -> RawConnection(port).use { it.get(path, close = true).body } } }
     }
 
@@ -51,6 +55,27 @@ class Load(private val port: Int) {
         }
     }
 
+    /** One connection until the server answers `Connection: close`, then the next; nothing is retried. */
+    private fun rawKeepAlive() {
+        var open: RawConnection? = null
+        try {
+            loop { path ->
+                val connection = open ?: RawConnection(port).also { open = it }
+                val response = try {
+                    connection.get(path)
+                } catch (e: Exception) {
+                    connection.close().also { open = null }
+                    throw e
+                }
+                if (response.closes) connection.close().also { open = null }
+                check(response.status == 200) { "status ${response.status}" }
+                response.body
+            }
+        } finally {
+            open?.close()
+        }
+    }
+
     private fun pooled(path: String): String {
         val response = client.send(HttpRequest.newBuilder(URI("http://127.0.0.1:$port$path")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
         check(response.statusCode() == 200) { "status ${response.statusCode()}" }
@@ -59,6 +84,7 @@ class Load(private val port: Int) {
 
     companion object {
         const val KEEP_ALIVE_LOOPS = 3
+        const val RAW_KEEP_ALIVE_LOOPS = 2
         const val SLOW_MILLIS = 200
         const val MAX_REQUESTS = 2_000
 

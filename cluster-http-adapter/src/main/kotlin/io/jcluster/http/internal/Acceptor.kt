@@ -13,7 +13,8 @@ private val log = KotlinLogging.logger {}
 /**
  * Accepts on a listening socket for a server built on JDK channels (the JDK's `HttpServer`, Jetty)
  * and hands each connection to [take], the same entry the round-robin hand-offs use. One thread at a
- * time calls [acceptSome]; [close] may come from any thread.
+ * time calls [acceptSome]; [close] may come from any thread. Netty, which accepts on a descriptor of
+ * its own, uses one only for [close]: to take what is queued when it stops.
  *
  * Why not let the server accept on the socket itself:
  * - The acceptor has a descriptor of its own (a `dup` of the listener's): the listener keeps its

@@ -17,7 +17,8 @@ import java.nio.channels.SocketChannel
  *   every connection through [inject], from the [Acceptor] or from the primary.
  * - [inject] does with a handed connection what the server's dispatcher does with one it accepts
  *   (`ServerImpl.Dispatcher.run`): a `HttpConnection` marked newly accepted, in the connection sets,
- *   registered for reading on the dispatcher's selector, which it then wakes. The JDK's own idle timer
+ *   registered for reading on the dispatcher's selector, which it then wakes; with `TCP_NODELAY` on,
+ *   whatever `sun.net.httpserver.nodelay` says. The JDK's own idle timer
  *   also works on these sets from another thread, so they are synchronized sets; the key is registered
  *   with its attachment and only then given interest, so the dispatcher never sees a bare key.
  * - [closeIdle] is the JDK's own idle-timeout task (`ServerImpl.IdleTimeoutTask`) with a shorter interval.
@@ -42,7 +43,9 @@ internal class JdkServerInternals(http: HttpServer) {
     /** Serves [channel], a connection accepted elsewhere, as if the server had accepted it. */
     fun inject(channel: SocketChannel) {
         channel.configureBlocking(false)
-        if (noDelay.invoke(null) as Boolean) channel.socket().tcpNoDelay = true
+        // Always, not only with -Dsun.net.httpserver.nodelay=true: the server writes headers and body
+        // apart, and with Nagle on each keep-alive response waits out the client's delayed ACK (40 ms).
+        channel.socket().tcpNoDelay = true
         val connection = connectionCtor.newInstance()
         setChannel.invoke(connection, channel)
         markNewlyAccepted.invoke(impl, connection)
@@ -79,7 +82,6 @@ internal class JdkServerInternals(http: HttpServer) {
         private val implClass by lazy { Class.forName("sun.net.httpserver.ServerImpl") }
         private val connectionClass by lazy { Class.forName("sun.net.httpserver.HttpConnection") }
         private val serverField by lazy { opened(Class.forName("sun.net.httpserver.HttpServerImpl").getDeclaredField("server")) }
-        private val noDelay by lazy { opened(Class.forName("sun.net.httpserver.ServerConfig").getDeclaredMethod("noDelay")) }
         private val markNewlyAccepted by lazy { opened(implClass.getDeclaredMethod("markNewlyAccepted", connectionClass)) }
         private val connectionCtor by lazy { opened(connectionClass.getDeclaredConstructor()) }
         private val setChannel by lazy { opened(connectionClass.getDeclaredMethod("setChannel", SocketChannel::class.java)) }

@@ -41,13 +41,21 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
     }
     private val serverChannel: Channel?
 
+    // Netty accepts on its own descriptor; this second one only keeps the socket open at the stop
+    // while it takes what the kernel queued on it (see stopAccepting).
+    private val lastAccepts: Acceptor?
+
     init {
+        var acceptor: Acceptor? = null
         serverChannel = try {
+            acceptor = listening?.let { Acceptor(it, ::take) }
             listening?.let(::register)
         } catch (e: Exception) {
+            acceptor?.close()
             release()
             throw e
         }
+        lastAccepts = acceptor
     }
 
     override val openConnections: Int get() = connections.size
@@ -62,11 +70,19 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
             throw e
         }
         channel.pipeline().addLast(pipeline)
+        connections.add(channel) // now, not when it is registered: a stop under way must wait for it
         workers.register(channel).addListener { if (!it.isSuccess) channel.close() }
     }
 
+    /**
+     * Closing Netty's descriptor alone would leave connections queued on the socket to whoever holds
+     * it; under reuse-port that is nobody once the listener was given back, and the kernel resets them
+     * (`tcp_migrate_req=0`). So [lastAccepts] takes them, as the other adapters' acceptors do, and
+     * only then closes the last descriptor.
+     */
     override fun stopAccepting() {
         serverChannel?.close()?.syncUninterruptibly()
+        lastAccepts?.close()
     }
 
     override fun drain(deadline: Long) {
@@ -79,6 +95,7 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
     }
 
     override fun release() {
+        lastAccepts?.close() // in case the stop failed before
         connections.close().awaitUninterruptibly(CLOSE_WAIT_MILLIS)
         serverChannel?.close()
         listOf(boss, workers).map { it.shutdownGracefully(0, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS) }
