@@ -1,7 +1,9 @@
 package io.jcluster.http.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.Cluster
 import io.jcluster.ClusterListener
+import io.jcluster.CurrentWorker
 import io.jcluster.http.HttpStats
 import io.jcluster.http.RunningHttpServer
 import kotlinx.coroutines.Dispatchers
@@ -15,6 +17,9 @@ import java.util.concurrent.atomic.AtomicLong
 import kotlin.time.Duration
 
 private val log = KotlinLogging.logger {}
+
+/** This process as a worker, or null in a primary or a plain JVM. */
+private val worker: CurrentWorker? by lazy { if (Cluster.isWorker) Cluster.worker else null }
 
 /**
  * What every adapter's server shares: the two ways in (a listening socket, or [adopt] for connections
@@ -35,9 +40,13 @@ internal abstract class AdoptingServer(final override val address: SocketAddress
     /** True from the moment a stop begins: responses then carry `Connection: close`. */
     val isStopping: Boolean get() = stopping.get()
 
-    /** Counts one request; servers call it as each request starts. */
+    /**
+     * Counts one request; servers call it as each request starts. In a worker it also counts towards
+     * `Supervision.maxRequests`, after which the primary replaces the worker gracefully.
+     */
     fun requestTaken() {
         requests.incrementAndGet()
+        worker?.requestServed()
     }
 
     protected abstract val openConnections: Int
