@@ -38,6 +38,12 @@ public enum class Stdio {
  *   and not yet acknowledged (workers acknowledge in batches) before the primary skips it.
  * @property supervision how the workers of [Primary.spawn] are kept alive: respawn, budget, readiness,
  *   heartbeat, recycling, reload (see [Supervision]).
+ * @property user run the workers as this user (a name or a uid), through util-linux `setpriv`: a
+ *   primary started as root may bind privileged ports and its workers still run unprivileged. The
+ *   control socket is handed to that user; the classpath must be readable by it. Null: the primary's user.
+ * @property group the workers' group (a name or a gid); null: the [user]'s primary group.
+ * @property controlSocket where the primary binds its control socket; null: a fresh private directory
+ *   under `java.io.tmpdir` (LearnBoost's `socket path`).
  * @property java the `java` executable.
  * @property classpath the worker's classpath.
  */
@@ -54,6 +60,9 @@ public data class ClusterSettings(
     val strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED,
     val maxPendingHandoffs: Int = 32,
     val supervision: Supervision = Supervision(),
+    val user: String? = null,
+    val group: String? = null,
+    val controlSocket: Path? = null,
     val java: Path = PrimaryProcess.java,
     val classpath: String = PrimaryProcess.classpath,
 ) {
@@ -62,6 +71,7 @@ public data class ClusterSettings(
         require(disconnectTimeout.isPositive()) { "disconnectTimeout must be positive, was $disconnectTimeout" }
         require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
         require(maxPendingHandoffs > 0) { "maxPendingHandoffs must be positive, was $maxPendingHandoffs" }
+        require(group == null || user != null) { "group is set but user is not: set user too (workers change both through setpriv)" }
     }
 }
 

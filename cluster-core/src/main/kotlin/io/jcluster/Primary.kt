@@ -14,6 +14,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
+import java.nio.file.Files
 import java.util.concurrent.TimeUnit
 
 /**
@@ -99,6 +100,9 @@ public class Primary internal constructor(
     /** Disconnects every worker and returns once all are gone (at once if there are none). */
     public suspend fun disconnect(): Unit = loop.disconnectAll()
 
+    /** Stops supervision and sends [signal] to every worker; returns once all are gone. */
+    public suspend fun killAll(signal: Signal = Signal.TERM): Unit = loop.killAll(signal)
+
     /** Kills every worker (TERM, then KILL after the kill timeout) and releases the control socket. */
     override fun close() {
         killWorkers()
@@ -118,12 +122,24 @@ public class Primary internal constructor(
         loop.closePorts()
         controlServer?.let { server ->
             runCatching { server.close() }
-            runCatching { server.path.parent.toFile().deleteRecursively() }
+            runCatching { if (ownDirectory) server.path.parent.toFile().deleteRecursively() else Files.deleteIfExists(server.path) }
         }
     }
 
-    /** The control socket, bound on first use in a fresh 0700 directory. */
+    /** True when the control socket is in a directory this primary created (and so removes). */
+    private val ownDirectory: Boolean = settings.controlSocket == null
+
+    /**
+     * The control socket, bound on first use: where the settings say, or in a fresh 0700 directory.
+     * When workers run as another user, the directory and the socket are handed to that user.
+     */
     private fun controlServer(): ControlServer = controlServer ?: synchronized(this) {
-        controlServer ?: ControlServer(SocketDirectories.create().resolve("control.sock"), loop, scope).also { controlServer = it }
+        controlServer ?: run {
+            val path = loop.settings.controlSocket ?: SocketDirectories.create().resolve("control.sock")
+            ControlServer(path, loop, scope).also { server ->
+                loop.settings.user?.let { user -> SocketDirectories.handOver(server.path, ownDirectory, user, loop.settings.group) }
+                controlServer = server
+            }
+        }
     }
 }

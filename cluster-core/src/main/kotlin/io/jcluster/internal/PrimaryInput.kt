@@ -24,6 +24,7 @@ internal sealed interface PrimaryInput {
     data class KillTimedOut(val workerId: Int) : PrimaryInput
     data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
+    data class KillAll(val signal: Signal, val done: CompletableDeferred<Unit>) : PrimaryInput
     data class Spawn(val count: Int) : PrimaryInput
     data class Reload(val done: CompletableDeferred<ReloadResult>) : PrimaryInput
     data class Respawn(val slot: Int) : PrimaryInput

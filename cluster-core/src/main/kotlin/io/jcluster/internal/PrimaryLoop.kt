@@ -62,6 +62,9 @@ internal class PrimaryLoop(
     @Volatile var settings: ClusterSettings = initialSettings
         private set
 
+    /** Runs on the loop before each fork, with the slot (null for `fork()`); what it throws is logged. */
+    @Volatile var beforeFork: (Int?) -> Unit = {}
+
     /** Set when the primary closes; a process launched after that is killed at once. */
     @Volatile var closing: Boolean = false
 
@@ -104,6 +107,8 @@ internal class PrimaryLoop(
 
     suspend fun disconnectAll() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
 
+    suspend fun killAll(signal: Signal) = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.KillAll(signal, it)) }.await()
+
     /** Closes the listeners the primary holds for its workers (the primary is closing). */
     fun closePorts() = ports.closeAll()
 
@@ -125,6 +130,7 @@ internal class PrimaryLoop(
             is PrimaryInput.KillTimedOut -> records[input.workerId]?.takeIf { it.exit == null }?.process?.signal(Signal.KILL)
             is PrimaryInput.Setup -> setup(input)
             is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
+            is PrimaryInput.KillAll -> killAll(input.signal, input.done)
             is PrimaryInput.Spawn -> supervisor.spawn(input.count)
             is PrimaryInput.Reload -> supervisor.reload(input.done)
             is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
@@ -137,6 +143,7 @@ internal class PrimaryLoop(
         val record = WorkerRecord(worker, newToken(), clock.markNow())
         records[worker.id] = record
         _workers.value += worker.id to worker
+        runCatching { beforeFork(worker.slot) }.onFailure { log.error(it) { "a before-fork hook failed; forking anyway" } }
         val spec = commands.spec(worker.id, record.token, settings, environment)
         val process = try {
             launcher.launch(spec)
@@ -366,6 +373,13 @@ internal class PrimaryLoop(
                 if (limit > 0) put(WorkerEnvironment.MAX_REQUESTS, (limit + jitter).toString())
             }
         }
+    }
+
+    private suspend fun killAll(signal: Signal, done: CompletableDeferred<Unit>) {
+        supervisor.stop()
+        if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
+        disconnectWaiters += done
+        records.values.toList().forEach { kill(it, signal) }
     }
 
     /** The record [link] belongs to; null for a link the loop refused or replaced. */

@@ -3,6 +3,7 @@ package io.jcluster.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import java.nio.file.Files
 import java.nio.file.Path
+import java.nio.file.attribute.PosixFileAttributeView
 import kotlin.io.path.listDirectoryEntries
 
 private val log = KotlinLogging.logger {}
@@ -19,6 +20,20 @@ internal object SocketDirectories {
     fun create(root: Path = Path.of(System.getProperty("java.io.tmpdir"))): Path {
         sweep(root)
         return Files.createTempDirectory(root, "$PREFIX${ProcessHandle.current().pid()}-")
+    }
+
+    /**
+     * Gives [socket] (and its directory, if this primary created it) to [user] and [group], so that
+     * workers running as that user can connect; it stays closed to everyone else.
+     */
+    fun handOver(socket: Path, withDirectory: Boolean, user: String, group: String?) {
+        val lookup = socket.fileSystem.userPrincipalLookupService
+        val owner = lookup.lookupPrincipalByName(user)
+        val paths = listOfNotNull(socket.parent.takeIf { withDirectory }, socket)
+        paths.forEach { Files.setOwner(it, owner) }
+        group?.let { lookup.lookupPrincipalByGroupName(it) }?.let { gid ->
+            paths.forEach { Files.getFileAttributeView(it, PosixFileAttributeView::class.java).setGroup(gid) }
+        }
     }
 
     /** Removes the directories of primaries that are no longer running. A reused pid only delays that. */

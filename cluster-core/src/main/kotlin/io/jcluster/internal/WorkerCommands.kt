@@ -8,9 +8,11 @@ import java.nio.file.Path
 internal class WorkerCommands(private val controlSocket: () -> Path, private val fastStart: FastStart?) {
     fun spec(workerId: Int, token: String, settings: ClusterSettings, environment: Map<String, String>): LaunchSpec {
         val command = buildList {
+            settings.user?.let { addAll(UserSwitch.prefix(it, settings.group)) }
             add(settings.java.toString())
             addAll(IPC_FLAGS)
-            if (settings.fastStart && fastStart != null) addAll(fastStart.flags(settings))
+            // The archive lives in the primary's user's cache, which another user may not read.
+            if (settings.fastStart && fastStart != null && settings.user == null) addAll(fastStart.flags(settings))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
             add("-cp")
             add(settings.classpath)

@@ -1,0 +1,53 @@
+package io.jcluster
+
+import kotlinx.coroutines.awaitCancellation
+import kotlin.reflect.KClass
+import kotlin.system.exitProcess
+
+/**
+ * Clusters [app] (LearnBoost's `cluster(server)…listen(80)`): the same `main` runs in the primary and
+ * in every worker.
+ *
+ * ```
+ * suspend fun main() = cluster(HelloApp) {
+ *     workers = cpus
+ *     env("production") { use(Plugins.debug()) }
+ *     listen(3000)
+ * }
+ * ```
+ *
+ * In the primary, [configure] sets the cluster up, the workers are spawned and supervised, and this
+ * returns once the cluster closes (`TERM` closes it gracefully, `INT` at once, `HUP` or `USR2`
+ * restarts the workers, `TTIN`/`TTOU` add or retire one); if supervision failed, the process exits
+ * with [Supervision.PRIMARY_FAILED]. In a worker, [configure] runs too (so the worker knows where to
+ * listen), then [app] serves until the worker disconnects.
+ */
+public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) {
+    val config = ClusterConfig(ClusterConfig.currentEnvironment(), Cluster.isPrimary).apply(configure)
+    if (Cluster.isWorker) serve(app, config)
+    val cluster = startCluster(config)
+    PrimarySignals.install(cluster)
+    if (cluster.awaitClosed() == PrimaryState.FAILED) exitProcess(Supervision.PRIMARY_FAILED)
+}
+
+/** [cluster] with an app class made (by its no-argument constructor, or its `object`) only in workers. */
+public suspend fun cluster(app: KClass<out WorkerApp>, configure: ClusterConfig.() -> Unit): Unit =
+    cluster(WorkerApp.lazy { app.objectInstance ?: app.java.getDeclaredConstructor().newInstance() }, configure)
+
+/**
+ * Starts the primary of a cluster configured by [configure] and returns at once, without signal
+ * handlers: for tests and for programs that run the primary themselves. In a worker, use [cluster].
+ */
+public fun startCluster(configure: ClusterConfig.() -> Unit): ManagedCluster {
+    check(Cluster.isPrimary) { "startCluster() starts a primary, and this process is a worker: call cluster(app) { … } from main, which serves in a worker" }
+    return startCluster(ClusterConfig(ClusterConfig.currentEnvironment(), isPrimary = true).apply(configure))
+}
+
+private fun startCluster(config: ClusterConfig): ManagedCluster =
+    ManagedCluster(Primary(config.toSettings()), config.plugins.toList()).also { it.start(config.workers) }
+
+private suspend fun serve(app: WorkerApp, config: ClusterConfig): Nothing {
+    check(config.addresses.isNotEmpty()) { "the cluster configuration has no listen(…): tell the workers where to serve, for example listen(3000)" }
+    app.serve(WorkerContext(config.addresses.toList(), config.listenOptions(), Cluster.worker, config.environment))
+    awaitCancellation() // the worker runs until it disconnects, which ends the process
+}

@@ -1,0 +1,187 @@
+package io.jcluster
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharedFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asSharedFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
+import java.util.concurrent.atomic.AtomicBoolean
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The primary of a [cluster], with the LearnBoost module's controls: [spawn], [close] (graceful),
+ * [destroy] (hard), [restart], [kill], a [state] and primary-level [events]; [plugins] hear of it all.
+ * The Node-style [primary] underneath has the workers and their events.
+ */
+public class ManagedCluster internal constructor(
+    /** The primary underneath: its `workers`, `events`, `activeWorkers()`. */
+    public val primary: Primary,
+    private val plugins: List<ClusterPlugin>,
+) {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val _state = MutableStateFlow(PrimaryState.ACTIVE)
+    private val _events = MutableSharedFlow<PrimaryEvent>(replay = EVENT_REPLAY, extraBufferCapacity = EVENT_BUFFER)
+    private val closed = CompletableDeferred<Unit>()
+    private val closing = AtomicBoolean()
+    private var listening = false
+
+    @Volatile private var wanted = 0
+    @Volatile private var failure: String? = null
+
+    /** Active, restarting, closing, closed, or failed. */
+    public val state: StateFlow<PrimaryState> = _state.asStateFlow()
+
+    /** The primary's events, in order; the last [EVENT_REPLAY] are replayed to a late collector. */
+    public val events: SharedFlow<PrimaryEvent> = _events.asSharedFlow()
+
+    /** How many workers the cluster keeps. */
+    public val workers: Int get() = wanted
+
+    init {
+        primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
+        scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { primary.events.collect(::onClusterEvent) }
+    }
+
+    internal fun start(workers: Int) {
+        hooks("onStarting") { it.onStarting(this) }
+        emit(PrimaryEvent.Started)
+        spawn(workers)
+    }
+
+    /** [count] workers more, or (negative) fewer; see [Primary.spawn]. */
+    public fun spawn(count: Int) {
+        check(_state.value == PrimaryState.ACTIVE || _state.value == PrimaryState.RESTARTING) { "cannot spawn: the cluster is ${_state.value}" }
+        require(wanted + count >= 0) { "spawn($count) would leave ${wanted + count} workers; at most ${-wanted} can go" }
+        val before = wanted
+        wanted += count
+        primary.spawn(count)
+        emit(PrimaryEvent.WorkersChanged(before, wanted))
+        hooks("onWorkersChanged") { it.onWorkersChanged(this, before, wanted) }
+    }
+
+    /**
+     * Restarts every worker. Without [signal], gracefully: a zero-downtime reload (see [Primary.reload]).
+     * With one (LearnBoost's forced restart), each worker is sent [signal], and supervision replaces it
+     * at once. Returns when the workers are replaced.
+     */
+    public suspend fun restart(signal: Signal? = null) {
+        _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
+        emit(PrimaryEvent.Restarting(signal))
+        hooks("onRestart") { it.onRestart(this) }
+        val failure = try {
+            if (signal == null) primary.reload() else hardRestart(signal)
+            null
+        } catch (e: ReloadFailedException) {
+            e.message
+        } finally {
+            _state.compareAndSet(PrimaryState.RESTARTING, PrimaryState.ACTIVE)
+        }
+        emit(PrimaryEvent.Restarted(failure))
+        failure?.let { throw ReloadFailedException(it) }
+    }
+
+    private suspend fun hardRestart(signal: Signal) {
+        val old = primary.activeWorkers()
+        old.forEach { it.kill(signal) }
+        primary.workers.first { workers -> old.none { it.id in workers } }
+        primary.state.first { primary.activeWorkers().size == wanted || it is ClusterState.Failed }
+    }
+
+    /** Closes gracefully: every worker disconnects (finishing its requests), then the primary lets go. */
+    public suspend fun close() {
+        if (!closing.compareAndSet(false, true)) return closed.await()
+        _state.value = PrimaryState.CLOSING
+        emit(PrimaryEvent.Closing)
+        primary.disconnect()
+        finish()
+    }
+
+    /** Stops at once: every worker is killed now (LearnBoost `destroy`). */
+    public fun destroy() {
+        if (!closing.compareAndSet(false, true)) return
+        _state.value = PrimaryState.CLOSING
+        primary.close()
+        finish()
+    }
+
+    /** Sends [signal] to every worker and closes once they are gone (LearnBoost `kill`); past the kill timeout they are killed. */
+    public suspend fun kill(signal: Signal = Signal.TERM) {
+        if (!closing.compareAndSet(false, true)) return closed.await()
+        _state.value = PrimaryState.CLOSING
+        emit(PrimaryEvent.Killed(signal))
+        withTimeoutOrNull(primary.settings.disconnectTimeout + primary.settings.killTimeout) { primary.killAll(signal) }
+        finish()
+    }
+
+    /** Returns once the cluster is closed; the state then says whether it [PrimaryState.FAILED]. */
+    public suspend fun awaitClosed(): PrimaryState {
+        closed.await()
+        return _state.value
+    }
+
+    private fun finish() {
+        primary.close()
+        _state.value = if (failure != null) PrimaryState.FAILED else PrimaryState.CLOSED
+        emit(PrimaryEvent.Closed)
+        hooks("onExit") { it.onExit(this) }
+        closed.complete(Unit)
+        scope.cancel()
+    }
+
+    private fun onClusterEvent(event: ClusterEvent) {
+        when (event) {
+            is WorkerEvent.Forked -> {
+                emit(PrimaryEvent.WorkerSpawned(event.worker))
+                hooks("afterFork") { it.afterFork(this, event.worker) }
+            }
+            is WorkerEvent.Ready -> if (!listening && primary.activeWorkers().size >= wanted) {
+                listening = true
+                emit(PrimaryEvent.Listening)
+                hooks("whenReady") { it.whenReady(this) }
+            }
+            is WorkerEvent.Exited -> {
+                if (!event.exitedAfterDisconnect) emit(PrimaryEvent.WorkerKilled(event.worker, event))
+                hooks("onWorkerExit") { it.onWorkerExit(this, event) }
+            }
+            is ClusterFailed -> {
+                failure = event.reason
+                scope.launch { close() } // and the state then reads FAILED
+            }
+            else -> Unit
+        }
+    }
+
+    /** Runs [hook] on every plugin; one that throws is logged and reported, and the others still run. */
+    private inline fun hooks(name: String, hook: (ClusterPlugin) -> Unit) {
+        for (plugin in plugins) {
+            try {
+                hook(plugin)
+            } catch (e: Exception) {
+                log.error(e) { "plugin ${plugin.name} failed in $name; the cluster goes on" }
+                emit(PrimaryEvent.PluginFailed(plugin.name, name, e))
+            }
+        }
+    }
+
+    private fun emit(event: PrimaryEvent) {
+        if (!_events.tryEmit(event)) log.warn { "a collector of the primary's events is too slow; dropped $event" }
+    }
+
+    public companion object {
+        /** How many past events a new collector of [events] gets. */
+        public const val EVENT_REPLAY: Int = 64
+        private const val EVENT_BUFFER = 4096
+    }
+}

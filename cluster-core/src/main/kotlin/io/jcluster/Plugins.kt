@@ -1,0 +1,36 @@
+package io.jcluster
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+
+private val log = KotlinLogging.logger("io.jcluster.debug")
+
+/** The plugins that come with jcluster (more in the operations module). */
+public object Plugins {
+    /** Logs every step of the primary's life and every worker's (LearnBoost's `debug()`), at INFO. */
+    @JvmStatic
+    public fun debug(): ClusterPlugin = DebugPlugin
+}
+
+private object DebugPlugin : ClusterPlugin {
+    override val name: String = "debug"
+
+    override fun onStarting(cluster: ManagedCluster) = say("starting, pid ${ProcessHandle.current().pid()}")
+
+    override fun whenReady(cluster: ManagedCluster) =
+        say("ready: ${cluster.primary.activeWorkers().joinToString { "worker ${it.id} (slot ${it.slot}, pid ${it.pid})" }}")
+
+    override fun beforeFork(cluster: ManagedCluster, slot: Int?) = say("forking a worker for slot $slot")
+
+    override fun afterFork(cluster: ManagedCluster, worker: Worker) = say("forked worker ${worker.id} (slot ${worker.slot}, pid ${worker.pid})")
+
+    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited) =
+        say("worker ${exit.worker.id} exited: ${exit.reason}, ${exit.exit}")
+
+    override fun onWorkersChanged(cluster: ManagedCluster, from: Int, to: Int) = say("workers: $from → $to")
+
+    override fun onRestart(cluster: ManagedCluster) = say("restarting the workers")
+
+    override fun onExit(cluster: ManagedCluster) = say("closed (${cluster.state.value})")
+
+    private fun say(text: String) = log.info { "cluster: $text" }
+}
