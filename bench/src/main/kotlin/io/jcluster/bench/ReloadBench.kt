@@ -23,6 +23,10 @@ object ReloadBench {
     private const val LEAD_MILLIS = 5_000L
     private const val TAIL_MILLIS = 2_000L
     private const val QUIET_WAIT_SECONDS = 10
+    private const val DISTURBED_CORES = 0.2
+
+    /** Scenarios during which other processes took over [DISTURBED_CORES]: their times are not this machine's best. */
+    private val disturbed = mutableListOf<String>()
 
     @JvmStatic
     fun main(args: Array<String>) {
@@ -42,6 +46,7 @@ object ReloadBench {
         }
         val report = ReloadReport(outcomes)
         report.print()
+        if (disturbed.isNotEmpty()) println("  warning: other processes took over $DISTURBED_CORES cores during ${disturbed.joinToString()}; run again on a quiet machine")
         report.toBenchReport().write(resultsDir)
         exitProcess(0)
     }
@@ -55,7 +60,11 @@ object ReloadBench {
             val cluster = SupervisedCluster(server, WORKERS).apply { awaitListening() }
             val wrk = Wrk("http://127.0.0.1:$port/")
             println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
-            wrk.around(MAX_RUN_SECONDS, close = false) { withLoadAround { action(cluster, port) } }
+            val others = OtherLoad.start()
+            wrk.around(MAX_RUN_SECONDS, close = false) { withLoadAround { action(cluster, port) } }.also {
+                val cores = others.coresUsed().also { println("   others: %.2f cores".format(it)) }
+                if (cores > DISTURBED_CORES) disturbed += "$target $name"
+            }
         }
     }.onFailure { System.err.println("== $target: $name failed, left out of the results: ${it.message}") }
 
