@@ -9,8 +9,8 @@
 // The scheduling policy is Node's own choice (round-robin on Linux) unless
 // NODE_CLUSTER_SCHED_POLICY=none|rr says otherwise.
 //   SIGHUP   rolling restart, one worker at a time: fork a new worker, on its
-//            'listening' disconnect the old one, wait for its exit; prints
-//            `reloading`, then `reloaded` (or `reload failed: <why>`).
+//            'listening' disconnect the old one, wait for its exit (SIGKILL after
+//            10 s); prints `reloading`, then `reloaded` (or `reload failed: <why>`).
 //   a worker that exits without being disconnected is respawned:
 //            `worker <id> died: <reason> <exit>`
 //   every worker that listens (first ones, replacements, respawns):
@@ -22,6 +22,9 @@ const http = require('node:http');
 
 const BODY = 'Hello World\n';
 const REPLACE_TIMEOUT_MS = 30000;
+// An old worker whose keep-alive connections stay busy may never finish closing:
+// the usual bound of a hand-written restart (recluster's `timeout`), then SIGKILL.
+const DISCONNECT_TIMEOUT_MS = 10000;
 
 function parseArgs(argv) {
   const opts = { port: 0, workers: 2 };
@@ -72,7 +75,11 @@ function primary(opts) {
     fresh.once('listening', () => {
       clearTimeout(timer);
       if (old.isDead()) return resolve();
-      old.once('exit', resolve);
+      const kill = setTimeout(() => {
+        console.log(`worker ${old.id} still running ${DISCONNECT_TIMEOUT_MS} ms after its disconnect: killed`);
+        old.process.kill('SIGKILL');
+      }, DISCONNECT_TIMEOUT_MS);
+      old.once('exit', () => { clearTimeout(kill); resolve(); });
       old.disconnect();
     });
   });
