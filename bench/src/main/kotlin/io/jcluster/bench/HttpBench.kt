@@ -87,16 +87,12 @@ object HttpBench {
 
     /** Keep-alive load from a second before `replace` until a second after `replaced`. */
     private fun rolling(server: ServerProcess, wrk: Wrk): Rolling {
-        val run = wrk.start(ROLLING_MAX_SECONDS, close = false)
-        try {
+        val (load, millis) = wrk.around(ROLLING_MAX_SECONDS, close = false) {
             Thread.sleep(ROLLING_MARGIN_MILLIS)
             server.send("replace")
-            val millis = server.await("replaced", ROLLING_MAX_SECONDS - 10L).toLong()
-            Thread.sleep(ROLLING_MARGIN_MILLIS)
-            return Rolling(wrk.stop(run), millis)
-        } finally {
-            run.destroyForcibly()
+            server.await("replaced", ROLLING_MAX_SECONDS - 10L).toLong().also { Thread.sleep(ROLLING_MARGIN_MILLIS) }
         }
+        return Rolling(load, millis)
     }
 }
 

@@ -51,27 +51,41 @@ sealed class HttpTarget(val key: String, val label: String) {
 }
 
 /**
- * A running [HttpTarget]: stdout is read for the server's `ready`/`replaced` lines, stdin carries
- * commands, stderr goes to ours. Closing ends stdin (a graceful stop), then kills whatever is left.
+ * A running server: stdout is read line by line (each line stamped with the time it was read) for the
+ * server's `ready`/`replaced`/`listening` lines, stdin carries commands, stderr goes to ours. Closing
+ * stops it with [stop] (ending stdin, a graceful stop, unless the server wants a signal), then kills
+ * whatever is left.
  */
-class ServerProcess private constructor(private val process: Process) : AutoCloseable {
-    private val lines = LinkedBlockingQueue<String>()
+class ServerProcess private constructor(private val process: Process, private val stop: (Process) -> Unit) : AutoCloseable {
+    /** A line of the server's stdout and when it was read ([System.nanoTime]). */
+    data class Line(val text: String, val nanos: Long)
+
+    private val lines = LinkedBlockingQueue<Line>()
 
     init {
-        Thread({ process.inputStream.bufferedReader().forEachLine { lines.put(it) }; lines.put(EOF) }, "server-stdout")
+        // A worker may hold the pipe open after the primary exited: close() then closes it under the reader.
+        Thread({ runCatching { process.inputStream.bufferedReader().forEachLine { lines.put(Line(it, System.nanoTime())) } }; lines.put(EOF) }, "server-stdout")
             .apply { isDaemon = true; start() }
     }
 
-    /** Waits for a line starting with [prefix]; returns the rest of it. */
+    /** The server's pid: the primary's, for a cluster. */
+    val pid: Long get() = process.pid()
+
+    /** Waits for a line starting with [prefix], printing the lines before it; returns the rest of it. */
     fun await(prefix: String, timeoutSeconds: Long = 60): String {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)
         while (true) {
-            val line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
-                ?: throw IOException("no '$prefix' from the server within $timeoutSeconds s")
-            if (line === EOF) throw IOException("the server exited (${process.waitFor()}) before '$prefix'")
+            val line = next(deadline, "'$prefix' within $timeoutSeconds s").text
             if (line.startsWith(prefix)) return line.removePrefix(prefix).trim()
             println(line)
         }
+    }
+
+    /** The next line, read by [deadline] ([System.nanoTime]); otherwise an IOException that says what was [awaited]. */
+    fun next(deadline: Long, awaited: String): Line {
+        val line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS) ?: throw IOException("no $awaited")
+        if (line === EOF) throw IOException("the server exited (exit value ${process.waitFor()}) while awaiting $awaited")
+        return line
     }
 
     fun send(command: String) {
@@ -81,18 +95,21 @@ class ServerProcess private constructor(private val process: Process) : AutoClos
 
     override fun close() {
         val workers = process.descendants().toList() // known now: once the primary is gone they are no one's descendants
-        runCatching { process.outputStream.close() }
+        runCatching { stop(process) }
         if (!process.waitFor(STOP_SECONDS, TimeUnit.SECONDS)) System.err.println("server did not stop within $STOP_SECONDS s; killed")
         workers.forEach { it.destroyForcibly() }
         process.destroyForcibly().waitFor()
     }
 
     companion object {
-        private const val EOF = "\u0000eof"
+        private val EOF = Line("\u0000eof", 0)
         private const val STOP_SECONDS = 20L
 
-        fun start(target: HttpTarget, port: Int): ServerProcess =
-            ServerProcess(ProcessBuilder(target.command(port)).redirectError(ProcessBuilder.Redirect.INHERIT).start())
+        fun start(target: HttpTarget, port: Int): ServerProcess = start(target.command(port)) { it.outputStream.close() }
+
+        /** Starts [command]; closing it runs [stop] first (SIGTERM: `Process::destroy`). */
+        fun start(command: List<String>, stop: (Process) -> Unit): ServerProcess =
+            ServerProcess(ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(), stop)
 
         /** A port free now (the server binds it a moment later; nothing else runs on this machine meanwhile). */
         fun freePort(): Int = ServerSocket(0).use { it.localPort }

@@ -30,6 +30,17 @@ class Wrk(private val url: String) {
         return ProcessBuilder(command).redirectErrorStream(true).start()
     }
 
+    /** Load (for at most [maxSeconds]) around [action]: wrk starts, [action] runs, wrk stops; wrk never outlives the call. */
+    fun <T> around(maxSeconds: Int, close: Boolean, action: () -> T): Pair<WrkResult, T> {
+        val run = start(maxSeconds, close)
+        try {
+            val value = action()
+            return stop(run) to value
+        } finally {
+            run.destroyForcibly()
+        }
+    }
+
     fun stop(run: Process): WrkResult {
         ProcessBuilder("kill", "-INT", run.pid().toString()).start().waitFor()
         return parse(run.finish(30))
