@@ -3,7 +3,10 @@ package io.jcluster.http
 import io.jcluster.Cluster
 import io.jcluster.ClusterListener
 import io.jcluster.ListenOptions
+import io.jcluster.WorkerApp
 import io.jcluster.http.internal.WorkerServers
+import java.net.InetSocketAddress
+import java.net.SocketAddress
 import kotlin.time.Duration
 
 /**
@@ -35,8 +38,16 @@ public interface HttpAdapter<in H : Any> {
         options: ListenOptions = ListenOptions(),
         stopTimeout: Duration = RunningHttpServer.DEFAULT_STOP_TIMEOUT,
         handler: H,
+    ): RunningHttpServer = serve(if (host == null) InetSocketAddress(port) else InetSocketAddress(host, port), options, stopTimeout, handler)
+
+    /** [serve] on [address]: a TCP address, or a Unix-domain socket path. */
+    public suspend fun serve(
+        address: SocketAddress,
+        options: ListenOptions = ListenOptions(),
+        stopTimeout: Duration = RunningHttpServer.DEFAULT_STOP_TIMEOUT,
+        handler: H,
     ): RunningHttpServer {
-        val listener = Cluster.listen(port, host, options)
+        val listener = Cluster.listen(address, options)
         val server = try {
             serve(listener, handler)
         } catch (e: Exception) {
@@ -45,5 +56,13 @@ public interface HttpAdapter<in H : Any> {
         }
         if (Cluster.isWorker) WorkerServers.stopOnDisconnect(server, stopTimeout)
         return server
+    }
+
+    /**
+     * The app of a `cluster(app) { … }`: each worker serves [handler] on every address the
+     * configuration `listen`s on, and stops gracefully when it disconnects.
+     */
+    public fun app(handler: H): WorkerApp = WorkerApp { context ->
+        context.addresses.forEach { address -> serve(address, context.options, handler = handler) }
     }
 }
