@@ -70,6 +70,7 @@ public class IpcConnection internal constructor(
     public val closeCause: IpcException? get() = cause
 
     @Volatile private var cause: IpcException? = null
+    @Volatile private var writeFailure: IpcException? = null
 
     internal fun start(): IpcConnection = apply {
         writer.start()
@@ -169,12 +170,22 @@ public class IpcConnection internal constructor(
         }
         writer.finish(cause)
         writer.join(FLUSH_MILLIS)
-        shutDown(cause)
+        shutDown(cause ?: writeFailure)
     }
 
+    /**
+     * A write failed, most often because the peer hung up. What it sent before it went may still wait
+     * to be read, and only the reader can say whether that was a broken frame: so reading stops at
+     * what has already arrived, and the reader closes the connection with its verdict, or with this
+     * failure if it has none. Bounded: a reader held up by a full lane does not keep it open.
+     */
     private fun fail(cause: Throwable) {
         if (!closing.get()) log.debug { "${options.name}: write failed: $cause" }
-        shutDown(cause as? IpcException ?: IpcClosedException("writing to ${describePeer()} failed: $cause", cause))
+        val failure = cause as? IpcException ?: IpcClosedException("writing to ${describePeer()} failed: $cause", cause)
+        writeFailure = failure
+        runCatching { socket.shutdownInput() }
+        if (Thread.currentThread() === readerThread || !readerThread.isAlive) return shutDown(failure)
+        Thread({ readerThread.join(FLUSH_MILLIS); shutDown(failure) }, "jcluster-ipc-failed[${options.name}]").apply { isDaemon = true }.start()
     }
 
     private fun shutDown(cause: IpcException?) {
