@@ -88,12 +88,15 @@ public class IpcConnection internal constructor(
     public suspend fun awaitClosed(): IpcException? = closed.await()
 
     /**
-     * Closes gracefully: frames already queued are still written (within a second), then the socket
-     * closes. Pending calls fail with [IpcClosedException].
+     * Closes gracefully: every frame already sent or queued is still written, for as long as the peer
+     * keeps reading (a peer that reads nothing for five seconds is given up on, and the frames left
+     * are logged as lost), then the socket closes. Pending calls fail with [IpcClosedException].
      */
     override fun close() {
         writer.finish()
-        if (Thread.currentThread() != readerThread) writer.join(FLUSH_MILLIS)
+        if (Thread.currentThread() != readerThread && !writer.awaitDrained(DRAIN_STALL_MILLIS)) {
+            log.warn { "${options.name}: ${describePeer()} read nothing for $DRAIN_STALL_MILLIS ms; closing with ${writer.unsent} frame(s) unsent" }
+        }
         shutDown(null)
     }
 
@@ -207,5 +210,8 @@ public class IpcConnection internal constructor(
     private companion object {
         val EMPTY = ByteArray(0)
         const val FLUSH_MILLIS = 1_000L
+
+        /** How long [close] waits for a peer that takes no bytes at all before it gives up on what is queued. */
+        const val DRAIN_STALL_MILLIS = 5_000L
     }
 }
