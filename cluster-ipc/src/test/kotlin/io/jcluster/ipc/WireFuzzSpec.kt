@@ -35,6 +35,7 @@ import kotlin.time.Duration.Companion.seconds
  * exception escapes to a thread or a collector; a bad frame closes its own connection only, a bad
  * payload loses its own message only. The seed is fixed, so a run is repeatable; the counts are printed.
  */
+@OptIn(io.kotest.common.ExperimentalKotest::class) // PropTestConfig(seed = …)
 class WireFuzzSpec : FunSpec({
     timeout = 60_000
     val seeded = PropTestConfig(seed = 7_2026)
