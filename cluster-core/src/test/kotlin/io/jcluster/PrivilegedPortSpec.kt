@@ -4,9 +4,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldMatch
-import java.io.File
 import java.nio.file.Files
-import java.nio.file.Path
 import java.util.concurrent.TimeUnit
 
 /**
@@ -43,21 +41,3 @@ class PrivilegedPortSpec : FunSpec({
         }
     }
 })
-
-private fun canDropPrivileges(): Boolean =
-    ProcessHandle.current().info().user().orElse("") == "root" && File("/usr/bin/setpriv").canExecute()
-
-/** Copies this JVM's classpath into [scratch] (which `nobody` can read; /root cannot be) and returns the new one. */
-private fun copyClasspathFor(scratch: Path): String {
-    scratch.toFile().setReadable(true, false)
-    scratch.toFile().setExecutable(true, false)
-    scratch.toFile().setWritable(true, false)
-    return System.getProperty("java.class.path").split(File.pathSeparator).filter { it.isNotEmpty() && File(it).exists() }
-        .mapIndexed { i, entry ->
-            val source = File(entry)
-            val target = scratch.resolve("cp$i-${source.name}").toFile()
-            source.copyRecursively(target)
-            target.walk().forEach { it.setReadable(true, false); if (it.isDirectory) it.setExecutable(true, false) }
-            target.path
-        }.joinToString(File.pathSeparator)
-}

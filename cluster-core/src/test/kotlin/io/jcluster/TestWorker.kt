@@ -27,6 +27,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
  * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
+ * `flood:N` sends N [Ping]s and disconnects at once; `drop-handles` closes each handle it gets and
+ * answers each [Ping] with a [Pong].
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash] and [Hang]; `cannot-boot` exits with
@@ -60,6 +62,14 @@ object TestWorker {
                     worker.send(Ready(worker.id))
                 }
                 behaviour == "self-disconnect" -> worker.disconnect()
+                behaviour.startsWith("flood:") -> {
+                    repeat(behaviour.removePrefix("flood:").toInt()) { worker.send(Ping(it)) }
+                    worker.disconnect()
+                }
+                behaviour == "drop-handles" -> worker.messages.collect { (payload, handle) ->
+                    handle?.close()
+                    if (payload is Ping) worker.send(Pong(payload.n, worker.id))
+                }
                 behaviour == "serve" -> LineServer(worker).run()
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")

@@ -11,6 +11,7 @@ import java.util.HexFormat
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.TimeUnit
 import java.util.zip.ZipFile
+import kotlin.io.path.listDirectoryEntries
 
 private val log = KotlinLogging.logger {}
 
@@ -39,8 +40,19 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     private fun cacheDirectory(settings: ClusterSettings): Path? = runCatching {
         val key = keyOf(settings)
-        cacheRoot.resolve(key).also { Files.createDirectories(it) }
+        cacheRoot.resolve(key).also { Files.createDirectories(it); sweep(it) }
     }.onFailure { log.warn { "fast start is off: cannot use the cache directory $cacheRoot: $it" } }.getOrNull()
+
+    /**
+     * Removes the partial files (an archive being trained, a library being copied) of primaries that
+     * are gone: one killed with SIGKILL cannot remove its own. Each such name carries its writer's pid.
+     */
+    private fun sweep(dir: Path) {
+        runCatching { dir.listDirectoryEntries("*.tmp") }.getOrDefault(emptyList()).forEach { file ->
+            val pid = PARTIAL.matchEntire(file.fileName.toString())?.groupValues?.get(1)?.toLongOrNull() ?: return@forEach
+            if (ProcessHandle.of(pid).isEmpty) runCatching { Files.deleteIfExists(file) }.onSuccess { log.debug { "removed $file, left by pid $pid" } }
+        }
+    }
 
     /** Same JDK, same classpath (each entry with its size and time), same JVM options: same key. */
     private fun keyOf(settings: ClusterSettings): String {
@@ -64,7 +76,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
                 val entry = zip.entries().asSequence().firstOrNull {
                     it.name.startsWith(platform) && it.name.endsWith(".so") && !it.name.endsWith(".nodeps.so")
                 } ?: return null
-                val partial = Files.createTempFile(dir, "lib", ".tmp")
+                val partial = Files.createTempFile(dir, "lib.${ProcessHandle.current().pid()}.", ".tmp")
                 zip.getInputStream(entry).use { Files.copy(it, partial, StandardCopyOption.REPLACE_EXISTING) }
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE)
                 target
@@ -107,6 +119,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         private const val ARCHIVE = "worker.jsa"
         private const val KEY_CHARS = 24
         private const val TRAINING_SECONDS = 60L
+        private val PARTIAL = Regex("""(?:worker\.jsa|lib)\.(\d+)\..*tmp""")
 
         /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
         fun defaultCacheRoot(): Path =

@@ -70,6 +70,7 @@ public class IpcConnection internal constructor(
     public val closeCause: IpcException? get() = cause
 
     @Volatile private var cause: IpcException? = null
+    @Volatile private var writeFailure: IpcException? = null
 
     internal fun start(): IpcConnection = apply {
         writer.start()
@@ -87,12 +88,15 @@ public class IpcConnection internal constructor(
     public suspend fun awaitClosed(): IpcException? = closed.await()
 
     /**
-     * Closes gracefully: frames already queued are still written (within a second), then the socket
-     * closes. Pending calls fail with [IpcClosedException].
+     * Closes gracefully: every frame already sent or queued is still written, for as long as the peer
+     * keeps reading (a peer that reads nothing for five seconds is given up on, and the frames left
+     * are logged as lost), then the socket closes. Pending calls fail with [IpcClosedException].
      */
     override fun close() {
         writer.finish()
-        if (Thread.currentThread() != readerThread) writer.join(FLUSH_MILLIS)
+        if (Thread.currentThread() != readerThread && !writer.awaitDrained(DRAIN_STALL_MILLIS)) {
+            log.warn { "${options.name}: ${describePeer()} read nothing for $DRAIN_STALL_MILLIS ms; closing with ${writer.unsent} frame(s) unsent" }
+        }
         shutDown(null)
     }
 
@@ -169,12 +173,22 @@ public class IpcConnection internal constructor(
         }
         writer.finish(cause)
         writer.join(FLUSH_MILLIS)
-        shutDown(cause)
+        shutDown(cause ?: writeFailure)
     }
 
+    /**
+     * A write failed, most often because the peer hung up. What it sent before it went may still wait
+     * to be read, and only the reader can say whether that was a broken frame: so reading stops at
+     * what has already arrived, and the reader closes the connection with its verdict, or with this
+     * failure if it has none. Bounded: a reader held up by a full lane does not keep it open.
+     */
     private fun fail(cause: Throwable) {
         if (!closing.get()) log.debug { "${options.name}: write failed: $cause" }
-        shutDown(cause as? IpcException ?: IpcClosedException("writing to ${describePeer()} failed: $cause", cause))
+        val failure = cause as? IpcException ?: IpcClosedException("writing to ${describePeer()} failed: $cause", cause)
+        writeFailure = failure
+        runCatching { socket.shutdownInput() }
+        if (Thread.currentThread() === readerThread || !readerThread.isAlive) return shutDown(failure)
+        Thread({ readerThread.join(FLUSH_MILLIS); shutDown(failure) }, "jcluster-ipc-failed[${options.name}]").apply { isDaemon = true }.start()
     }
 
     private fun shutDown(cause: IpcException?) {
@@ -196,5 +210,8 @@ public class IpcConnection internal constructor(
     private companion object {
         val EMPTY = ByteArray(0)
         const val FLUSH_MILLIS = 1_000L
+
+        /** How long [close] waits for a peer that takes no bytes at all before it gives up on what is queued. */
+        const val DRAIN_STALL_MILLIS = 5_000L
     }
 }

@@ -1,6 +1,7 @@
 package io.jcluster.ipc
 
 import kotlinx.serialization.KSerializer
+import java.nio.charset.CharacterCodingException
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.serializer
@@ -52,7 +53,12 @@ public class JsonCodec<M : Any>(
  */
 private fun utf8(bytes: ByteArray): String {
     val text = String(bytes, Charsets.UTF_8)
-    return if (text.indexOf('\uFFFD') < 0) text else bytes.decodeToString(throwOnInvalidSequence = true)
+    if (text.indexOf('\uFFFD') < 0) return text
+    return try {
+        bytes.decodeToString(throwOnInvalidSequence = true)
+    } catch (e: CharacterCodingException) {
+        throw IllegalArgumentException("the payload is not valid UTF-8 (JSON must be)", e)
+    }
 }
 
 /** Raw bytes, untouched: for callers that bring their own serialization. */

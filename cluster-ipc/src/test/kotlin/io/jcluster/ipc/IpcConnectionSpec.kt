@@ -94,8 +94,8 @@ class IpcConnectionSpec : FunSpec({
             }
         } finally {
             oneThread.close()
+            b.close() // first: a's close() would wait for a reader that never reads
             a.close()
-            b.close()
         }
     }
 

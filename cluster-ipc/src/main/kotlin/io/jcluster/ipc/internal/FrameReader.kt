@@ -17,7 +17,9 @@ import java.nio.ByteBuffer
  * read ended, until a frame that announces them completes; a frame without handles that starts past
  * that offset proves nobody announced them.
  *
- * The buffer grows only as bytes actually arrive, so a forged length allocates nothing.
+ * The buffer grows only as bytes actually arrive, so a forged length allocates nothing. Descriptors
+ * are bounded too: once complete frames have taken theirs, only the one incomplete frame at the end
+ * can be owed any, so more than [WireFormat.MAX_HANDLES] waiting means a peer is piling them up.
  */
 internal class FrameReader(
     private val socket: AFUNIXSocketChannel,
@@ -31,6 +33,9 @@ internal class FrameReader(
     private val fds = ArrayDeque<ReceivedFd>()
 
     private val readable = Readiness(socket, java.nio.channels.SelectionKey.OP_READ)
+
+    /** The read buffer's size now: the specs check that only bytes that arrived made it grow. */
+    val bufferCapacity: Int get() = buffer.capacity()
 
     init {
         socket.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER)
@@ -74,6 +79,7 @@ internal class FrameReader(
         buffer.limit(end).position(start)
         buffer.compact()
         bufferOffset += start
+        if (fds.size > WireFormat.MAX_HANDLES) throw UnexpectedHandleException(fds.size)
     }
 
     private fun frameLength(start: Int): Int {
@@ -112,7 +118,10 @@ internal class FrameReader(
 
     private fun endOfStream() {
         val pending = buffer.position()
-        if (pending == 0) return
+        if (pending == 0) {
+            if (fds.isNotEmpty()) throw UnexpectedHandleException(fds.size) // sent with the last frame, which announced none
+            return
+        }
         val expected = if (pending >= WireFormat.LENGTH_FIELD_SIZE) frameLength(0) else WireFormat.LENGTH_FIELD_SIZE
         throw TruncatedFrameException(pending, expected)
     }

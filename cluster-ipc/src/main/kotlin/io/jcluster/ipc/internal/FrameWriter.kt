@@ -35,6 +35,7 @@ internal class FrameWriter(
     @Volatile private var finished = false
     @Volatile private var lastDirectWrite = 0L
     @Volatile private var carry: OutboundFrame? = null // the rest of a directly written frame, written next
+    @Volatile private var bytesWritten = 0L
     private val batch: ByteBuffer = ByteBuffer.allocateDirect(BATCH_SIZE)
     private val writable = Readiness(socket, SelectionKey.OP_WRITE)
     private val thread = Thread({ runBlocking { drain() } }, name).apply { isDaemon = true }
@@ -73,6 +74,29 @@ internal class FrameWriter(
 
     /** Waits until the queue is drained and the thread has ended. */
     fun join(millis: Long) = thread.join(millis)
+
+    /**
+     * After [finish]: waits until everything queued is written (true), for as long as the peer keeps
+     * taking bytes; false once it has taken none for [stallMillis] (the peer is stuck or gone).
+     */
+    fun awaitDrained(stallMillis: Long): Boolean {
+        var seen = bytesWritten
+        var lastProgress = System.nanoTime()
+        while (thread.isAlive) {
+            thread.join(DRAIN_CHECK_MILLIS)
+            val now = bytesWritten
+            if (now != seen) {
+                seen = now
+                lastProgress = System.nanoTime()
+            } else if (System.nanoTime() - lastProgress > stallMillis * 1_000_000) {
+                return !thread.isAlive
+            }
+        }
+        return true
+    }
+
+    /** Frames queued or half written, not yet in the socket. */
+    val unsent: Int get() = pending.get()
 
     /**
      * Sends that follow each other closely are a burst: they go through the writer thread, which packs
@@ -153,18 +177,18 @@ internal class FrameWriter(
     /** One non-blocking write; [fds] ride on it. Returns the bytes written (0: the socket is full). */
     private fun write(buffer: ByteBuffer, fds: Array<FileDescriptor>?): Int {
         if (!socket.isOpen) throw ClosedChannelException()
-        if (fds == null) return socket.write(buffer)
-        socket.setOutboundFileDescriptors(*fds)
+        if (fds != null) socket.setOutboundFileDescriptors(*fds)
         try {
-            return socket.write(buffer)
+            return socket.write(buffer).also { bytesWritten += it } // always under the lock: one writer at a time
         } finally {
-            socket.setOutboundFileDescriptors()
+            if (fds != null) socket.setOutboundFileDescriptors()
         }
     }
 
     private companion object {
         const val BATCH_SIZE = 64 * 1024
         const val BURST_NANOS = 5_000L
+        const val DRAIN_CHECK_MILLIS = 100L
         val WAKE_UP = OutboundFrame(ByteArray(0))
     }
 }

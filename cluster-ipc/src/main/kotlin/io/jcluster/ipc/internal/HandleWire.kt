@@ -5,6 +5,7 @@ import io.jcluster.ipc.MalformedFrameException
 import java.io.ByteArrayOutputStream
 import java.io.DataOutputStream
 import java.io.FileDescriptor
+import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.net.SocketAddress
@@ -24,7 +25,8 @@ internal object HandleWire {
     private const val UNIX_CONNECTION = 4
     private const val RAW_FD = 5
 
-    private const val IP_LITERAL_CHARS = "0123456789abcdefABCDEF.:"
+    private const val MAX_PORT = 65535
+    private val IPV4 = Regex("""\d{1,3}(\.\d{1,3}){3}""")
 
     private val families = mapOf<ProtocolFamily, Int>(
         StandardProtocolFamily.INET to 4, StandardProtocolFamily.INET6 to 6, StandardProtocolFamily.UNIX to 1)
@@ -80,23 +82,65 @@ internal object HandleWire {
         val family = families.entries.firstOrNull { it.value == familyCode }?.key
         if (type != RAW_FD && family == null) throw MalformedFrameException("unknown protocol family $familyCode in a handle descriptor")
         return when (type) {
-            TCP_LISTENER -> Handle.TcpListener(JdkChannels.adoptServer(fd, family!!))
-            TCP_CONNECTION -> Handle.TcpConnection(JdkChannels.adoptSocket(fd, family!!, parseInet(address)))
-            UNIX_LISTENER -> Handle.UnixListener(JdkChannels.adoptServer(fd, family!!))
-            UNIX_CONNECTION -> Handle.UnixConnection(JdkChannels.adoptSocket(fd, family!!, UnixDomainSocketAddress.of(address)))
+            TCP_LISTENER -> Handle.TcpListener(adopt(type) { JdkChannels.adoptServer(fd, family!!) })
+            TCP_CONNECTION -> parseInet(address).let { remote -> Handle.TcpConnection(adopt(type) { JdkChannels.adoptSocket(fd, family!!, remote) }) }
+            UNIX_LISTENER -> Handle.UnixListener(adopt(type) { JdkChannels.adoptServer(fd, family!!) })
+            UNIX_CONNECTION -> parseUnix(address).let { remote -> Handle.UnixConnection(adopt(type) { JdkChannels.adoptSocket(fd, family!!, remote) }) }
             RAW_FD -> Handle.RawFd(fd)
             else -> throw MalformedFrameException("unknown handle type $type")
         }
     }
+
+    /**
+     * The JDK channel for a received descriptor. The JDK asks the socket for its address as it wraps
+     * it; a descriptor that is not the socket its descriptor says (a pipe, a file) fails there.
+     */
+    private fun <C> adopt(type: Int, wrap: () -> C): C =
+        try {
+            wrap()
+        } catch (e: java.lang.reflect.InvocationTargetException) {
+            throw MalformedFrameException("a handle descriptor says ${typeName(type)} but its file descriptor is not one: ${e.cause ?: e}")
+        }
+
+    private fun typeName(type: Int): String = when (type) {
+        TCP_LISTENER -> "TCP listener"
+        TCP_CONNECTION -> "TCP connection"
+        UNIX_LISTENER -> "Unix listener"
+        else -> "Unix connection"
+    }
+
+    private fun parseUnix(text: String): SocketAddress =
+        try {
+            UnixDomainSocketAddress.of(text)
+        } catch (e: IllegalArgumentException) { // InvalidPathException: a NUL byte, say
+            throw MalformedFrameException("bad socket path in a handle descriptor: ${e.message}")
+        }
 
     private fun parseInet(text: String): SocketAddress? {
         if (text.isEmpty()) return null
         val colon = text.lastIndexOf(':')
         if (colon <= 0) throw MalformedFrameException("bad remote address '$text' in a handle descriptor")
         val host = text.substring(0, colon)
-        val port = text.substring(colon + 1).toIntOrNull() ?: throw MalformedFrameException("bad port in '$text'")
-        // Only IP literals: a host name here would send the reader thread to DNS.
-        if (!host.all { it in IP_LITERAL_CHARS }) throw MalformedFrameException("remote address '$host' is not an IP literal")
-        return InetSocketAddress(host, port)
+        val port = text.substring(colon + 1).toIntOrNull()?.takeIf { it in 0..MAX_PORT }
+            ?: throw MalformedFrameException("bad port in the remote address '$text' of a handle descriptor")
+        return InetSocketAddress(ipLiteral(host), port)
+    }
+
+    /**
+     * [host] as an address, only if it is an IP literal: a host name here would send the reader thread
+     * to DNS. A dotted quad is IPv4; anything with a colon is IPv6, looked up in brackets, which the
+     * JDK parses as a literal or refuses, never resolves (`cafe` or `beef` alone would be resolved).
+     */
+    private fun ipLiteral(host: String): InetAddress {
+        val literal = when {
+            IPV4.matches(host) && host.split('.').all { it.toInt() <= 255 } -> host
+            ':' in host -> "[$host]"
+            else -> throw MalformedFrameException("remote address '$host' in a handle descriptor is not an IP literal")
+        }
+        return try {
+            InetAddress.getByName(literal)
+        } catch (e: java.net.UnknownHostException) {
+            throw MalformedFrameException("remote address '$host' in a handle descriptor is not an IP literal: ${e.message}")
+        }
     }
 }
