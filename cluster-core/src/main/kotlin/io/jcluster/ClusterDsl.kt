@@ -35,12 +35,14 @@ public suspend fun cluster(app: KClass<out WorkerApp>, configure: ClusterConfig.
     cluster(WorkerApp.lazy { app.objectInstance ?: app.java.getDeclaredConstructor().newInstance() }, configure)
 
 /**
- * Starts the primary of a cluster configured by [configure] and returns at once, without signal
- * handlers: for tests and for programs that run the primary themselves. In a worker, use [cluster].
+ * Starts the primary of a cluster configured by [configure] in [environment] (which its workers
+ * then share) and returns at once, without signal handlers: for tests and for programs that run the
+ * primary themselves. In a worker, use [cluster].
  */
-public fun startCluster(configure: ClusterConfig.() -> Unit): ManagedCluster {
+@JvmOverloads
+public fun startCluster(environment: String = ClusterConfig.currentEnvironment(), configure: ClusterConfig.() -> Unit): ManagedCluster {
     check(Cluster.isPrimary) { "startCluster() starts a primary, and this process is a worker: call cluster(app) { … } from main, which serves in a worker" }
-    return startCluster(ClusterConfig(ClusterConfig.currentEnvironment(), isPrimary = true).apply(configure))
+    return startCluster(ClusterConfig(environment, isPrimary = true).apply(configure))
 }
 
 private fun startCluster(config: ClusterConfig): ManagedCluster =

@@ -148,8 +148,8 @@ public class ManagedCluster internal constructor(
             }
             is WorkerEvent.Ready -> if (!listening && primary.activeWorkers().size >= wanted) {
                 listening = true
+                hooks("whenReady") { it.whenReady(this) } // first: whoever hears Listening sees what the hooks did
                 emit(PrimaryEvent.Listening)
-                hooks("whenReady") { it.whenReady(this) }
             }
             is WorkerEvent.Exited -> {
                 if (!event.exitedAfterDisconnect) emit(PrimaryEvent.WorkerKilled(event.worker, event))

@@ -7,7 +7,9 @@ import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.ProcessLauncher
 import io.jcluster.internal.SharedArchiveFastStart
 import io.jcluster.internal.SocketDirectories
+import io.jcluster.internal.UserSwitch
 import io.jcluster.internal.WorkerCommands
+import io.jcluster.ipc.IpcServer
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -136,7 +138,8 @@ public class Primary internal constructor(
     private fun controlServer(): ControlServer = controlServer ?: synchronized(this) {
         controlServer ?: run {
             val path = loop.settings.controlSocket ?: SocketDirectories.create().resolve("control.sock")
-            ControlServer(path, loop, scope).also { server ->
+            val workerUid = loop.settings.user?.let { UserSwitch.uidOf(it) } ?: IpcServer.currentUid
+            ControlServer(path, loop, scope, workerUid).also { server ->
                 loop.settings.user?.let { user -> SocketDirectories.handOver(server.path, ownDirectory, user, loop.settings.group) }
                 controlServer = server
             }

@@ -23,8 +23,13 @@ private val log = KotlinLogging.logger {}
  * and from then on turns everything the worker sends into inputs of the [PrimaryLoop]. The loop, not
  * this class, decides whether a hello is genuine.
  */
-internal class ControlServer(path: Path, private val loop: PrimaryLoop, private val scope: CoroutineScope) : AutoCloseable {
-    private val server = IpcServer.bind(path, IpcOptions(name = "worker"))
+internal class ControlServer(
+    path: Path,
+    private val loop: PrimaryLoop,
+    private val scope: CoroutineScope,
+    workerUid: Long = IpcServer.currentUid,
+) : AutoCloseable {
+    private val server = IpcServer.bind(path, IpcOptions(name = "worker"), setOf(IpcServer.currentUid, workerUid))
     val path: Path get() = server.path
 
     init {

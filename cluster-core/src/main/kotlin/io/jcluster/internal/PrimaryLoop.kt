@@ -222,8 +222,8 @@ internal class PrimaryLoop(
         if (record.ready || !record.isServing || settings.supervision.readyWhen != now) return
         record.ready = true
         record.worker.readyFlag = true
+        supervisor.ready(record) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
-        supervisor.ready(record)
     }
 
     /** Answers a worker's call without holding up the loop. */

@@ -18,8 +18,13 @@ internal object UserSwitch {
         return listOf(command, "--reuid=$user", "--regid=$gid", groups)
     }
 
-    private fun primaryGroupOf(user: String): String {
-        val id = ProcessBuilder("id", "-g", user).redirectErrorStream(true).start()
+    /** The uid of [user] (a name or a uid): the one the control socket must let in. */
+    fun uidOf(user: String): Long = idOf(user, "-u").toLong()
+
+    private fun primaryGroupOf(user: String): String = idOf(user, "-g")
+
+    private fun idOf(user: String, which: String): String {
+        val id = ProcessBuilder("id", which, user).redirectErrorStream(true).start()
         val output = id.inputStream.bufferedReader().readText().trim()
         require(id.waitFor(5, TimeUnit.SECONDS) && id.exitValue() == 0 && output.all { it.isDigit() }) {
             "workers should run as user '$user', but there is no such user ($output): set user to an existing name or uid"
