@@ -34,7 +34,7 @@ data class NotifyRequest(val path: String)
  * cannot boot the primary exits with [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
  * workers gracefully, then the primary exits with 0.
  *
- * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port]`
+ * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]`
  */
 object HelloCluster {
     @JvmStatic
@@ -43,7 +43,11 @@ object HelloCluster {
     }
 
     private fun primary(options: HelloOptions) = runBlocking {
-        val settings = ClusterSettings(strategy = options.strategy, environment = options.toWorkerEnvironment())
+        val settings = ClusterSettings(
+            strategy = options.strategy,
+            environment = options.toWorkerEnvironment(),
+            supervision = Supervision(maxRestarts = options.maxRestarts),
+        )
         val primary = Primary(settings)
         val numReqs = AtomicLong()
         fun stop(code: Int) {
@@ -102,14 +106,20 @@ object HelloCluster {
 }
 
 /** The main job's flags, and how the primary hands them to its workers. */
-data class HelloOptions(val port: Int = 3000, val host: String = "127.0.0.1", val workers: Int = cpus(), val strategy: SharingStrategy = defaultStrategy()) {
+data class HelloOptions(
+    val port: Int = 3000,
+    val host: String = "127.0.0.1",
+    val workers: Int = cpus(),
+    val strategy: SharingStrategy = defaultStrategy(),
+    val maxRestarts: Int = Supervision().maxRestarts,
+) {
     fun toWorkerEnvironment(): Map<String, String> = mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName)
 
     companion object {
         private const val PORT = "HELLO_PORT"
         private const val HOST = "HELLO_HOST"
         private const val STRATEGY = "HELLO_STRATEGY"
-        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port]"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N]"
 
         fun parse(args: Array<String>): HelloOptions {
             var options = HelloOptions()
@@ -123,6 +133,7 @@ data class HelloOptions(val port: Int = 3000, val host: String = "127.0.0.1", va
                     "--host" -> options.copy(host = value)
                     "--workers" -> options.copy(workers = value.toIntOrNull()?.takeIf { it > 0 } ?: fail("--workers: not a positive number: $value"))
                     "--strategy" -> options.copy(strategy = runCatching { SharingStrategy.parse(value) }.getOrElse { fail("--strategy: ${it.message}") })
+                    "--max-restarts" -> options.copy(maxRestarts = value.toIntOrNull()?.takeIf { it >= 0 } ?: fail("--max-restarts: not a number >= 0: $value"))
                     else -> fail("unknown flag $flag")
                 }
             }
