@@ -78,7 +78,21 @@ class DecoderHarness : AutoCloseable {
             }
             while (buffer.hasRemaining()) raw.write(buffer)
         }
-        if (!input.holdOpen) raw.close()
+        if (!input.holdOpen) endStream(raw)
+    }
+
+    /**
+     * Ends the stream the way a peer that hangs up does, without a reset: what the decoder wrote back
+     * (an answer to a call, say) is read before the close. Closing a Unix socket with unread data makes
+     * the other side's next read fail with "connection reset", which would hide the decoder's own error.
+     */
+    private fun endStream(raw: AFUNIXSocketChannel) {
+        runCatching {
+            raw.shutdownOutput()
+            val sink = ByteBuffer.allocate(4096)
+            while (raw.read(sink.clear()) >= 0) Unit
+        }
+        raw.close()
     }
 
     override fun close() {
