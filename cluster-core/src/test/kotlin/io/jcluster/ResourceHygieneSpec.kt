@@ -34,7 +34,8 @@ import kotlin.time.Duration.Companion.seconds
  * and selectors, lanes). So: 1,000 cycles of a trivial process (`/bin/true` as the worker's `java`)
  * through the real launcher and the primary's loop, which exercise the first path at full count, and
  * 20 real worker JVMs that connect, come online and exit, which exercise the second. A leak of one
- * descriptor or thread per cycle shows as +1,000 or +20; threads get a small allowance (+4) because
+ * descriptor or thread per cycle shows as +1,000 or +20; threads get a small allowance (+8: +5 was seen
+ * on a loaded machine) because
  * the JDK's process-reaper and the coroutine pools keep idle threads for a while.
  */
 class ResourceHygieneSpec : FunSpec({
@@ -131,7 +132,7 @@ class ResourceHygieneSpec : FunSpec({
     }
 })
 
-private const val THREAD_ALLOWANCE = 4
+private const val THREAD_ALLOWANCE = 8
 
 /** This process's open descriptors and threads. */
 private data class Usage(val fds: Int, val threads: Int) {
