@@ -14,6 +14,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asSharedFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.onSubscription
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 import java.util.concurrent.atomic.AtomicBoolean
@@ -96,7 +97,9 @@ public class ManagedCluster internal constructor(
         val old = primary.activeWorkers()
         old.forEach { it.kill(signal) }
         primary.workers.first { workers -> old.none { it.id in workers } }
-        primary.state.first { primary.activeWorkers().size == wanted || it is ClusterState.Failed }
+        // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
+        // subscription exists: the state alone does not change when a replacement becomes ready.
+        primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == wanted || primary.state.value is ClusterState.Failed }
     }
 
     /** Closes gracefully: every worker disconnects (finishing its requests), then the primary lets go. */

@@ -1,0 +1,130 @@
+package io.jcluster.java
+
+import io.jcluster.Cluster
+import io.jcluster.ClusterConfig
+import io.jcluster.ClusterPlugin
+import io.jcluster.ClusterSettings
+import io.jcluster.SharingStrategy
+import io.jcluster.Stdio
+import io.jcluster.Supervision
+import io.jcluster.WorkerApp
+import io.jcluster.cluster
+import io.jcluster.startCluster
+import kotlinx.coroutines.runBlocking
+import java.net.SocketAddress
+import java.nio.file.Path
+import java.util.concurrent.CompletableFuture
+import java.util.function.Consumer
+import java.util.function.UnaryOperator
+import kotlin.time.toKotlinDuration
+import java.time.Duration as JavaDuration
+
+/**
+ * The `cluster(app) { … }` DSL as a Java chain, with the same names (`ClusterConfig` documents each).
+ * The chain only records; it is applied when [run] or [start] configures the cluster, in the primary
+ * and in every worker alike, so that both see the same addresses.
+ */
+public class ClusterBuilder internal constructor(private val app: WorkerApp, private val nested: Boolean = false) {
+    private val steps = ArrayList<ClusterConfig.() -> Unit>()
+
+    private fun add(step: ClusterConfig.() -> Unit): ClusterBuilder = apply { steps += step }
+
+    /** How many workers to keep (default: one per CPU). */
+    public fun workers(count: Int): ClusterBuilder = add { workers = count }
+
+    /** The workers' working directory. */
+    public fun workingDirectory(directory: Path?): ClusterBuilder = add { workingDirectory = directory }
+
+    /** The listen backlog. */
+    public fun backlog(backlog: Int): ClusterBuilder = add { this.backlog = backlog }
+
+    /** Where the primary binds its control socket. */
+    public fun socketPath(path: Path?): ClusterBuilder = add { socketPath = path }
+
+    /** Run the workers as this user (through `setpriv`). */
+    public fun user(user: String?): ClusterBuilder = add { this.user = user }
+
+    /** Run the workers with this group. */
+    public fun group(group: String?): ClusterBuilder = add { this.group = group }
+
+    /** How long a disconnecting worker may take before it is killed. */
+    public fun timeout(timeout: JavaDuration): ClusterBuilder = add { this.timeout = timeout.toKotlinDuration() }
+
+    /** How the workers share each port. */
+    public fun strategy(strategy: SharingStrategy): ClusterBuilder = add { this.strategy = strategy }
+
+    /** The supervision policies; see [SupervisionBuilder]. */
+    public fun supervision(supervision: Supervision): ClusterBuilder = add { this.supervision = supervision }
+
+    /** A setting by its LearnBoost name (`"timeout"` takes milliseconds or a `java.time.Duration`). */
+    public fun set(name: String, value: Any?): ClusterBuilder = add { set(name, if (value is JavaDuration) value.toKotlinDuration() else value) }
+
+    /** Applies [block] only in the cluster environment [name] (`JCLUSTER_ENV`; `"all"` is every one). */
+    public fun env(name: String, block: Consumer<ClusterBuilder>): ClusterBuilder = add { env(name) { applyNested(block) } }
+
+    /** [env] by the LearnBoost name. */
+    public fun `in`(name: String, block: Consumer<ClusterBuilder>): ClusterBuilder = env(name, block)
+
+    /** Runs [action] while the cluster is configured, in both roles (LearnBoost's `do`). */
+    public fun step(action: Consumer<ClusterBuilder>): ClusterBuilder = add { applyNested(action) }
+
+    /** Uses [plugin] (in the primary). */
+    public fun use(plugin: ClusterPlugin): ClusterBuilder = add { use(plugin) }
+
+    /** The workers serve on [port] of [host] (null: every local address). */
+    @JvmOverloads
+    public fun listen(port: Int, host: String? = null): ClusterBuilder = add { listen(port, host) }
+
+    /** The workers serve on [address] (TCP, or a Unix-domain socket path). */
+    public fun listen(address: SocketAddress): ClusterBuilder = add { listen(address) }
+
+    /** Changes the underlying settings; the methods below cover the common ones. */
+    public fun settings(change: UnaryOperator<ClusterSettings>): ClusterBuilder = add { settings(change::apply) }
+
+    /** The class whose `main` the workers run (default: the primary's). */
+    public fun mainClass(name: String): ClusterBuilder = settings { it.copy(mainClass = name) }
+
+    /** The workers' program arguments (default: the primary's). */
+    public fun args(args: List<String>): ClusterBuilder = settings { it.copy(args = args) }
+
+    /** The workers' JVM options (default: the primary's). */
+    public fun jvmArgs(jvmArgs: List<String>): ClusterBuilder = settings { it.copy(jvmArgs = jvmArgs) }
+
+    /** Environment variables for every worker, added to those the cluster sets. */
+    public fun environmentVariables(variables: Map<String, String>): ClusterBuilder = settings { it.copy(environment = it.environment + variables) }
+
+    /** Where the workers' stdout and stderr go. */
+    public fun stdio(stdio: Stdio): ClusterBuilder = settings { it.copy(stdio = stdio) }
+
+    /** Whether workers start from a class-data archive (default: true). */
+    public fun fastStart(enabled: Boolean): ClusterBuilder = settings { it.copy(fastStart = enabled) }
+
+    /** After `TERM`, how long before `KILL`. */
+    public fun killTimeout(timeout: JavaDuration): ClusterBuilder = settings { it.copy(killTimeout = timeout.toKotlinDuration()) }
+
+    /**
+     * Runs the cluster, as Kotlin's `cluster(app) { … }`: in the primary, starts and supervises the
+     * workers with signal handlers (`TERM` closes, `INT` destroys, `HUP` restarts) and returns once the
+     * cluster is closed; in a worker, serves the app until the worker disconnects, and never returns.
+     */
+    public fun run() {
+        check(!nested) { "run() inside env(…) or step(…): call it on the outer builder" }
+        runBlocking { cluster(app) { configure() } }
+    }
+
+    /**
+     * Starts the primary without signal handlers (for tests, and programs that drive the primary
+     * themselves); the future completes once every worker is ready (`PrimaryEvent.Listening`), or
+     * fails if the cluster closes first. Only in the primary: a worker's `main` calls [run].
+     */
+    public fun start(): CompletableFuture<JavaCluster> {
+        check(!nested) { "start() inside env(…) or step(…): call it on the outer builder" }
+        check(Cluster.isPrimary) { "start() starts a primary, and this process is a worker: end main with run(), which serves in a worker" }
+        return JavaCluster.of(startCluster { configure() }).whenListening()
+    }
+
+    private fun ClusterConfig.configure() = steps.forEach { it() }
+
+    /** Applies what [block] adds to a fresh builder to this configuration, at once. */
+    private fun ClusterConfig.applyNested(block: Consumer<ClusterBuilder>) = ClusterBuilder(app, nested = true).also(block::accept).steps.forEach { it() }
+}

@@ -1,0 +1,62 @@
+package io.jcluster.java
+
+import io.jcluster.CurrentWorker
+import io.jcluster.WorkerMessage
+import io.jcluster.java.internal.JavaPayloads
+import io.jcluster.java.internal.done
+import io.jcluster.java.internal.listen
+import io.jcluster.java.internal.publisher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.runInterruptible
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.Flow
+import java.util.function.BooleanSupplier
+import java.util.function.Consumer
+
+/**
+ * This process as a worker, for Java (Node's `cluster.worker`): [CurrentWorker] with futures and
+ * listeners. Messages are as [JavaPrimary] says.
+ */
+public class JavaWorker private constructor(private val worker: CurrentWorker) {
+    private val messages = worker.messages.map { it.copy(payload = JavaPayloads.fromWire(it.payload)) }
+
+    /** This worker's id, as the primary numbered it. */
+    public fun id(): Int = worker.id
+
+    /** This worker's slot among the supervised workers, or null for a worker of `fork()`. */
+    public fun slot(): Int? = worker.slot
+
+    /** Sends [message] to the primary; completes once sent. */
+    public fun send(message: Any): CompletableFuture<Void?> = done { worker.send(JavaPayloads.toWire(message)) }
+
+    /** Messages from the primary, in order. Subscribe once per process (or use [onMessage]): they go to one reader. */
+    public fun messages(): Flow.Publisher<WorkerMessage> = messages.publisher()
+
+    /** Calls [listener] with each message from the primary, in order; once per process, as [messages]. */
+    public fun onMessage(listener: Consumer<in WorkerMessage>): Registration = messages.listen(listener)
+
+    /** Disconnects: the [onDisconnect] hooks run, the channel closes, and the process exits with 0. */
+    public fun disconnect(): CompletableFuture<Void?> = done { worker.disconnect() }
+
+    /** Tells the primary this worker is ready (under `ReadyWhen.READY`). */
+    public fun ready(): CompletableFuture<Void?> = done { worker.ready() }
+
+    /** Runs [hook] when this worker disconnects (close servers, finish work); it may block. */
+    public fun onDisconnect(hook: Runnable): Unit = worker.onDisconnect { runInterruptible(Dispatchers.IO) { hook.run() } }
+
+    /** Adds a check run before each heartbeat answer; false (or a throw) keeps the worker silent. */
+    public fun addLivenessCheck(check: BooleanSupplier): Unit = worker.addLivenessCheck { check.asBoolean }
+
+    /** Counts one served request, for `Supervision.maxRequests`. */
+    public fun requestServed(): Unit = worker.requestServed()
+
+    /** Says this worker cannot boot: prints [reason] and exits so that the primary stops respawning. */
+    public fun cannotBoot(reason: String): Unit = worker.cannotBoot(reason)
+
+    public companion object {
+        /** [worker] for Java. */
+        @JvmStatic
+        public fun of(worker: CurrentWorker): JavaWorker = JavaWorker(worker)
+    }
+}

@@ -1,0 +1,224 @@
+package io.jcluster.java;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jcluster.ClusterEvent;
+import io.jcluster.ClusterPlugin;
+import io.jcluster.ManagedCluster;
+import io.jcluster.PrimaryEvent;
+import io.jcluster.PrimaryState;
+import io.jcluster.Signal;
+import io.jcluster.Worker;
+import io.jcluster.WorkerEvent;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The Java facade drives a real cluster: worker JVMs started from this test's classpath, serving
+ * {@link EchoApp} through {@link EchoCluster}'s chain on a shared port of 127.0.0.1.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JavaClusterTest {
+    private static final long WAIT = 60;
+
+    /** Every worker event from before the first fork: a plugin (written in Java) subscribes in onStarting. */
+    private final Recorder<ClusterEvent> workerEvents = new Recorder<>();
+    private final Recorder<String> hooks = new Recorder<>();
+    private JavaCluster cluster;
+
+    private final ClusterPlugin recorder = new ClusterPlugin() {
+        @Override
+        public void onStarting(ManagedCluster started) {
+            JavaCluster.of(started).primary().onEvent(workerEvents);
+            hooks.accept("onStarting");
+        }
+
+        @Override
+        public void whenReady(ManagedCluster ready) {
+            hooks.accept("whenReady");
+        }
+
+        @Override
+        public void onExit(ManagedCluster closed) {
+            hooks.accept("onExit");
+        }
+    };
+
+    private JavaCluster start(int workers) throws Exception {
+        cluster = EchoCluster.builder(workers).use(recorder).start().get(WAIT, TimeUnit.SECONDS);
+        return cluster;
+    }
+
+    @AfterEach
+    void killEveryWorker() {
+        if (cluster != null) cluster.destroy();
+        workerEvents.all(WorkerEvent.Forked.class).forEach(forked -> {
+            ProcessHandle process = forked.getWorker().getProcess();
+            if (process != null) process.destroyForcibly();
+        });
+    }
+
+    @Test
+    void startForksTheWorkersWhichServeOnePort() throws Exception {
+        start(2);
+        Recorder<PrimaryEvent> events = new Recorder<>();
+        cluster.onEvent(events); // the recent primary events are replayed
+        events.await(PrimaryEvent.Listening.class);
+
+        List<PrimaryEvent> lifecycle = events.all().stream().filter(e -> !(e instanceof PrimaryEvent.WorkersChanged)).toList();
+        assertEquals(PrimaryEvent.Started.INSTANCE, lifecycle.get(0));
+        assertTrue(lifecycle.get(1) instanceof PrimaryEvent.WorkerSpawned, lifecycle.toString());
+        assertTrue(lifecycle.get(2) instanceof PrimaryEvent.WorkerSpawned, lifecycle.toString());
+        assertEquals(PrimaryEvent.Listening.INSTANCE, lifecycle.get(3));
+        assertEquals(new PrimaryEvent.WorkersChanged(0, 2), events.await(PrimaryEvent.WorkersChanged.class));
+        assertEquals(2, cluster.workers(), "env(\"no-such-environment\") must not apply");
+        assertEquals(PrimaryState.ACTIVE, cluster.state());
+        hooks.await(String.class, "whenReady"::equals);
+        assertEquals(List.of("onStarting", "whenReady"), hooks.all());
+
+        int port = workerEvents.await(WorkerEvent.Listening.class).getPort();
+        List<Integer> ids = cluster.primary().activeWorkers().stream().map(Worker::getId).toList();
+        assertEquals(2, ids.size());
+        assertTrue(ids.contains(Integer.parseInt(fetch(port))), "answered by one of " + ids);
+        for (Worker worker : cluster.primary().activeWorkers()) {
+            workerEvents.await(WorkerEvent.Listening.class, e -> e.getWorker() == worker && e.getPort() == port);
+        }
+    }
+
+    @Test
+    void messagesGoBothWays() throws Exception {
+        start(1);
+        JavaPrimary primary = cluster.primary();
+        Recorder<WorkerEvent.Message> messages = new Recorder<>();
+        primary.onMessage(messages);
+        Recorder<ClusterEvent> published = new Recorder<>();
+        primary.events().subscribe(published);
+        Worker worker = primary.activeWorkers().get(0);
+
+        primary.send(worker, Map.of("type", "ping", "n", 7)).get(WAIT, TimeUnit.SECONDS);
+        Map<?, ?> pong = (Map<?, ?>) messages.await(WorkerEvent.Message.class, m -> isPong(m, 7)).getPayload();
+        assertEquals(worker.getId(), ((Number) pong.get("worker")).intValue());
+        assertEquals(7L, pong.get("n"), "a whole number comes back as a Long");
+        assertEquals("hello from env(all)", pong.get("greeting"), "env(\"all\") sets the workers' environment");
+
+        primary.send(worker, new Ping("ping", 8)).get(WAIT, TimeUnit.SECONDS); // a record travels as a map
+        messages.await(WorkerEvent.Message.class, m -> isPong(m, 8));
+        published.await(WorkerEvent.Message.class, m -> m.getWorker() == worker); // the Flow.Publisher sees them too
+    }
+
+    /** A message as a Java record. */
+    record Ping(String type, int n) {}
+
+    @Test
+    void forkStartsAWorkerNodeStyle() throws Exception {
+        start(1);
+        JavaPrimary primary = cluster.primary();
+        Recorder<WorkerEvent.Message> messages = new Recorder<>();
+        primary.onMessage(messages);
+
+        Worker forked = primary.fork(Map.of("GREETING", "forked"));
+        workerEvents.await(WorkerEvent.Online.class, e -> e.getWorker() == forked);
+        workerEvents.await(WorkerEvent.Listening.class, e -> e.getWorker() == forked);
+        assertNull(forked.getSlot(), "a worker of fork() is not supervised");
+        primary.send(forked, Map.of("type", "ping", "n", 1)).get(WAIT, TimeUnit.SECONDS);
+        Map<?, ?> pong = (Map<?, ?>) messages.await(WorkerEvent.Message.class, m -> m.getWorker() == forked && isPong(m, 1)).getPayload();
+        assertEquals("forked", pong.get("greeting"));
+
+        forked.disconnect();
+        WorkerEvent.Exited exited = workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == forked);
+        assertTrue(exited.getExitedAfterDisconnect());
+        assertEquals(0, exited.getCode());
+        assertEquals(1, primary.activeWorkers().size());
+    }
+
+    @Test
+    void restartReplacesTheWorkersGracefullyOrWithASignal() throws Exception {
+        start(1);
+        Recorder<PrimaryEvent> events = new Recorder<>();
+        cluster.onEvent(events);
+        int port = workerEvents.await(WorkerEvent.Listening.class).getPort();
+        Worker first = cluster.primary().activeWorkers().get(0);
+
+        cluster.restart().get(WAIT, TimeUnit.SECONDS);
+        Worker second = cluster.primary().activeWorkers().get(0);
+        assertNotEquals(first.getId(), second.getId());
+        assertTrue(first.isDead());
+        assertEquals(new PrimaryEvent.Restarting(null), events.await(PrimaryEvent.Restarting.class));
+        assertEquals(new PrimaryEvent.Restarted(null), events.await(PrimaryEvent.Restarted.class));
+        assertEquals(PrimaryState.ACTIVE, cluster.state());
+        assertEquals(second.getId(), Integer.parseInt(fetch(port)));
+
+        cluster.restart(Signal.KILL).get(WAIT, TimeUnit.SECONDS);
+        events.await(PrimaryEvent.Restarting.class, e -> e.getSignal() == Signal.KILL);
+        WorkerEvent.Exited killed = workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == second);
+        assertEquals(Signal.KILL, killed.getSignal());
+        workerEvents.await(WorkerEvent.Listening.class, e -> e.getWorker().getId() > second.getId());
+        assertEquals(PrimaryState.ACTIVE, cluster.state());
+    }
+
+    @Test
+    void closeDisconnectsEveryWorkerThenCloses() throws Exception {
+        start(2);
+        Recorder<PrimaryEvent> published = new Recorder<>();
+        cluster.events().subscribe(published);
+        List<Worker> workers = cluster.primary().activeWorkers();
+
+        cluster.close().get(WAIT, TimeUnit.SECONDS);
+        assertEquals(PrimaryState.CLOSED, cluster.state());
+        assertEquals(PrimaryState.CLOSED, cluster.awaitClosed().get(WAIT, TimeUnit.SECONDS));
+        published.await(PrimaryEvent.Closing.class);
+        published.await(PrimaryEvent.Closed.class);
+        for (Worker worker : workers) {
+            assertTrue(workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == worker).getExitedAfterDisconnect());
+            assertFalse(worker.getProcess().isAlive(), worker + " still runs");
+        }
+        assertTrue(cluster.primary().workers().isEmpty());
+        assertEquals("onExit", hooks.all().get(hooks.all().size() - 1));
+    }
+
+    @Test
+    void misuseIsTaught() {
+        IllegalArgumentException notAnApp = assertThrows(IllegalArgumentException.class, () -> Clusters.builder(String.class));
+        assertTrue(notAnApp.getMessage().contains("JavaWorkerApp"), notAnApp.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EchoCluster.builder(1).set("no such setting", 1).start());
+        IllegalStateException nested = assertThrows(IllegalStateException.class,
+                () -> Clusters.builder(context -> {}).step(c -> c.start()).listen(0).start());
+        assertTrue(nested.getMessage().contains("outer builder"), nested.getMessage());
+    }
+
+    @Test
+    void supervisionTakesJavaDurationsInAnyOrder() {
+        var supervision = new SupervisionBuilder()
+                .respawnDelay(Duration.ofSeconds(20)) // above the default maximum, until the next line
+                .maxRespawnDelay(Duration.ofSeconds(40))
+                .maxRestarts(3)
+                .build();
+        assertEquals(3, supervision.getMaxRestarts());
+        assertThrows(IllegalArgumentException.class, () -> new SupervisionBuilder().respawnDelay(Duration.ofSeconds(20)).build());
+    }
+
+    private static boolean isPong(WorkerEvent.Message message, long n) {
+        return message.getPayload() instanceof Map<?, ?> map && "pong".equals(map.get("type")) && Long.valueOf(n).equals(map.get("n"));
+    }
+
+    private static String fetch(int port) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port);
+             BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
+            return reader.readLine();
+        }
+    }
+}
