@@ -57,10 +57,12 @@ object ChaosBench {
             println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
             val before = ProcStatus.of(server.pid)
             val others = OtherLoad.start()
+            val started = System.nanoTime()
             val (load, actions) = wrk.around(RUN_SECONDS * 2, close = false) { actions(cluster, port) }
+            val seconds = (System.nanoTime() - started) / 1e9
             val cores = others.coresUsed()
-            println("   load: $load; others: %.2f cores".format(cores))
-            Chaos(load, actions, cluster.deaths, cluster.liveWorkers().size, before, ProcStatus.of(server.pid), cores)
+            println("   load: %.1f s, %s; others: %.2f cores".format(seconds, load, cores))
+            Chaos(load, seconds, actions, cluster.deaths, cluster.liveWorkers().size, before, ProcStatus.of(server.pid), cores)
         }
     }.onFailure { System.err.println("== $target: chaos failed, left out of the results: ${it.message}") }
 
@@ -101,11 +103,12 @@ object ChaosBench {
 class ChaosRun(val target: ReloadTarget, val chaos: Result<Chaos>)
 
 /**
- * One target's figures: wrk's, every action's, the `died` lines read, the primary's live children
+ * One target's figures: wrk's over [loadSeconds] (more than [ChaosBench.RUN_SECONDS] when actions ran late), every action's, the `died` lines read, the primary's live children
  * that listen at the end, and the primary's descriptors and threads before and after (both with no load).
  */
 class Chaos(
     val load: WrkResult,
+    val loadSeconds: Double,
     val actions: List<Action>,
     val deaths: Int,
     val workersAtEnd: Int,

@@ -15,6 +15,7 @@ class ChaosReport(private val runs: List<ChaosRun>) {
         val peer = peer?.takeIf { !run.target.isNode }
         val figure = Figures(run.target.key, chaos, peer?.target?.key, peer?.chaos?.getOrNull())::figure
         return listOfNotNull(
+            figure("load_seconds", "s") { it.loadSeconds },
             figure("requests", "requests") { it.load.requests },
             figure("failed", "requests") { it.load.failed },
             figure("killed_in_flight", "requests") { it.inFlight },
@@ -55,7 +56,7 @@ class ChaosReport(private val runs: List<ChaosRun>) {
     }
 
     private fun details(run: ChaosRun, c: Chaos) {
-        println("\n${run.target}: ${c.load}")
+        println("\n${run.target}: %.1f s of load, %s".format(c.loadSeconds, c.load))
         c.actions.forEach { println("  $it") }
     }
 
