@@ -46,3 +46,13 @@ data class BenchReport(val name: String, val results: List<BenchResult>) {
 
 /** Percentile (nearest rank) of sorted values. */
 fun percentile(sorted: LongArray, p: Double): Long = sorted[((p / 100.0) * (sorted.size - 1)).toInt()]
+
+/**
+ * The figures of one target's [value], named `<key>_<name>`, each with the same figure of the peer's
+ * value where a peer ([peerKey], [peerValue]) was measured in the same run.
+ */
+class Figures<T : Any>(private val key: String, private val value: T, private val peerKey: String?, private val peerValue: T?) {
+    fun figure(name: String, unit: String, of: (T) -> Number?): BenchResult? = of(value)?.let {
+        BenchResult("${key}_$name", it.toDouble(), unit, peerKey, peerValue?.let(of)?.toDouble())
+    }
+}

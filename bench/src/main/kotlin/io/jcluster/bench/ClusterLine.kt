@@ -7,7 +7,8 @@ package io.jcluster.bench
  *     worker <id> (pid <pid>) listening on <address>    a worker listens (first ones, replacements, respawns)
  *     worker <id> died: <reason> <exit>                  a worker exited without being asked
  *     reloading                                          SIGHUP received, the rolling replacement starts
- *     reloaded                                           every worker was replaced
+ *     reloaded[: <details>]                              every worker was replaced (hello-cluster adds
+ *                                                        `: N workers replaced in M ms`, Node prints the word alone)
  *     reload failed: <why>                               the replacement stopped; the old workers serve on
  */
 sealed interface ClusterLine {
@@ -28,7 +29,7 @@ sealed interface ClusterLine {
             DIED.matchEntire(text)?.destructured?.let { (id, how) -> return Died(id.toInt(), how) }
             return when {
                 text == "reloading" -> Reloading
-                text == "reloaded" -> Reloaded
+                text == "reloaded" || text.startsWith("reloaded:") -> Reloaded
                 text.startsWith(FAILED) -> ReloadFailed(text.removePrefix(FAILED).trim())
                 else -> Other
             }

@@ -79,22 +79,26 @@ object ReloadBench {
     }
 }
 
-/** A cluster `bench/run reload` drives, by the command that starts it on a port. */
-class ReloadTarget(val key: String, val label: String, val isNode: Boolean, private val command: (Int) -> List<String>) {
-    fun command(port: Int): List<String> = command.invoke(port)
+/**
+ * A cluster `bench/run reload` and `bench/run chaos` drive, by the command that starts it on a port
+ * with a restart budget (null: the target's default; Node's script has none, it respawns without limit).
+ */
+class ReloadTarget(val key: String, val label: String, val isNode: Boolean, private val command: (Int, Int?) -> List<String>) {
+    fun command(port: Int, maxRestarts: Int? = null): List<String> = command.invoke(port, maxRestarts)
 
     override fun toString() = label
 
     companion object {
         fun all(nodeScript: Path): List<ReloadTarget> = listOf(
-            ReloadTarget("hello_cluster", "bin/hello-cluster", isNode = false) { port ->
-                listOf("bin/hello-cluster", "--port", "$port", "--workers", "${ReloadBench.WORKERS}")
+            ReloadTarget("hello_cluster", "bin/hello-cluster", isNode = false) { port, maxRestarts ->
+                listOf("bin/hello-cluster", "--port", "$port", "--workers", "${ReloadBench.WORKERS}") +
+                    (maxRestarts?.let { listOf("--max-restarts", "$it") } ?: emptyList())
             },
             node(nodeScript, "rr"),
             node(nodeScript, "none"),
         )
 
-        private fun node(script: Path, policy: String) = ReloadTarget("node_$policy", "node $policy", isNode = true) { port ->
+        private fun node(script: Path, policy: String) = ReloadTarget("node_$policy", "node $policy", isNode = true) { port, _ ->
             listOf("env", "NODE_CLUSTER_SCHED_POLICY=$policy", "node", "$script", "--port", "$port", "--workers", "${ReloadBench.WORKERS}")
         }
     }

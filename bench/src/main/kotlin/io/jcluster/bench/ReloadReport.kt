@@ -13,9 +13,7 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
 
     private fun figures(outcome: ReloadOutcome): List<BenchResult> {
         val peer = peer?.takeIf { !outcome.target.isNode }
-        fun figure(name: String, unit: String, of: (ReloadOutcome) -> Number?): BenchResult? = of(outcome)?.let {
-            BenchResult("${outcome.target.key}_$name", it.toDouble(), unit, peer?.target?.key, peer?.let(of)?.toDouble())
-        }
+        val figure = Figures(outcome.target.key, outcome, peer?.target?.key, peer)::figure
         return listOfNotNull(
             figure("reload_failed", "requests") { it.reload.getOrNull()?.load?.failed },
             figure("reload_ms", "ms") { it.reload.getOrNull()?.millis },

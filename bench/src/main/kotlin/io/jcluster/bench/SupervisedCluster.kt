@@ -11,8 +11,13 @@ import java.util.concurrent.TimeUnit
 class SupervisedCluster(private val server: ServerProcess, private val workers: Int) {
     private val listened = mutableListOf<ClusterLine.Listening>()
 
-    /** How a killed worker was replaced: kill → the replacement's `listening` line, and the connections the killed one held. */
-    data class Respawn(val listeningMillis: Long, val connections: Int)
+    private val died = mutableListOf<ClusterLine.Died>()
+
+    /** How a killed worker was replaced: kill → the replacement's `listening` line, the connections the killed one held, its pid. */
+    data class Respawn(val listeningMillis: Long, val connections: Int, val victim: Long)
+
+    /** The `died` lines read so far: one per worker that exited without being asked. */
+    val deaths: Int get() = died.size
 
     fun awaitListening() {
         read(START_SECONDS, "$workers `listening` lines") { _, _ -> Unit.takeIf { listened.size >= workers } }
@@ -33,22 +38,23 @@ class SupervisedCluster(private val server: ServerProcess, private val workers: 
         return (end - start) / 1_000_000
     }
 
-    /** SIGKILL to one worker, then the `listening` line of its replacement. */
-    fun killOne(port: Int): Respawn {
-        val victim = liveWorkers().firstOrNull() ?: throw IOException("no live worker to kill")
+    /** SIGKILL to one worker ([pick] chooses among the live ones: the first by default), then the `listening` line of its replacement. */
+    fun killOne(port: Int, pick: (List<ProcessHandle>) -> ProcessHandle = { it.first() }): Respawn {
+        val victim = liveWorkers().ifEmpty { throw IOException("no live worker to kill") }.let(pick)
         val connections = TcpConnections.established(victim.pid(), port)
         val start = System.nanoTime()
         check(victim.destroyForcibly()) { "SIGKILL to worker pid ${victim.pid()} failed" }
         val end = read(RESPAWN_SECONDS, "`listening` line of a new worker after SIGKILL to worker pid ${victim.pid()}") { line, raw ->
             raw.nanos.takeIf { line is ClusterLine.Listening }
         }
-        return Respawn((end - start) / 1_000_000, connections)
+        return Respawn((end - start) / 1_000_000, connections, victim.pid())
     }
 
-    /** The primary's children that said they listen. */
-    private fun liveWorkers(): List<ProcessHandle> {
+    /** The primary's children that said they listen and run (a killed one not reaped yet is a zombie: not counted). */
+    fun liveWorkers(): List<ProcessHandle> {
         val pids = listened.map { it.pid }.toSet()
-        return ProcessHandle.of(server.pid).map { it.children().filter { child -> child.pid() in pids }.toList() }.orElse(emptyList())
+        return ProcessHandle.of(server.pid).map { it.children().filter { child -> child.pid() in pids && ProcStatus.isRunning(child.pid()) }.toList() }
+            .orElse(emptyList())
     }
 
     private fun signalPrimary(signal: String) {
@@ -63,6 +69,7 @@ class SupervisedCluster(private val server: ServerProcess, private val workers: 
             val raw = server.next(deadline, "$awaited within $timeoutSeconds s")
             val line = ClusterLine.parse(raw.text)
             if (line is ClusterLine.Listening) listened += line
+            if (line is ClusterLine.Died) died += line
             if (!raw.text.startsWith("numReqs")) println("   | ${raw.text}")
             done(line, raw)?.let { return it }
         }
