@@ -33,7 +33,10 @@ public enum class CullOrder {
  * @property respawnDelay the minimum time between a worker's unexpected death and its replacement
  *   (recluster's `respawn`); each further death in a row multiplies it by [backoffFactor], up to
  *   [maxRespawnDelay] (PM2's `exp_backoff_restart_delay`).
- * @property healthyUptime a worker that lived this long resets the backoff of its slot.
+ * @property healthyUptime a worker that served (was ready) this long before it died resets the backoff
+ *   of its slot, so that a worker killed after serving comes back after [respawnDelay] (PM2's
+ *   `min_uptime`); workers that die while booting, or soon after, back off. Crash loops of workers that
+ *   serve a while are the restart budget's to stop.
  * @property maxRestarts the restart budget: more unexpected deaths than this within [restartWindow]
  *   (Erlang's intensity and period) and the cluster stops respawning and goes [ClusterState.Failed].
  * @property maxBootFailures this many workers in a row that die before they are ready, or any exit
@@ -55,7 +58,7 @@ public data class Supervision(
     val respawnDelay: Duration = 100.milliseconds,
     val backoffFactor: Double = 2.0,
     val maxRespawnDelay: Duration = 15.seconds,
-    val healthyUptime: Duration = 30.seconds,
+    val healthyUptime: Duration = 1.seconds,
     val maxRestarts: Int = 10,
     val restartWindow: Duration = 60.seconds,
     val maxBootFailures: Int = 3,

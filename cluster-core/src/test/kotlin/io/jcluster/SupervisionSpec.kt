@@ -27,7 +27,7 @@ class SupervisionSpec : FunSpec({
         testSettings(behaviour).copy(supervision = supervision)
 
     test("a crashing worker is respawned after growing delays, and the restart budget stops the crash loop") {
-        val supervision = Supervision(heartbeatTimeout = null, respawnDelay = 100.milliseconds, maxRestarts = 3)
+        val supervision = Supervision(heartbeatTimeout = null, respawnDelay = 100.milliseconds, maxRestarts = 3, healthyUptime = 30.seconds)
         withCluster(supervised(supervision = supervision), react = { if (it is WorkerEvent.Ready) it.worker.send(Crash(3)) }) { primary, log ->
             primary.spawn(1)
             val failed = log.await { it.event as? ClusterFailed }

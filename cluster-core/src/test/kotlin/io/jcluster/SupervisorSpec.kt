@@ -94,14 +94,15 @@ class SupervisorSpec : FunSpec({
         }
     }
 
-    test("a worker that lived past healthyUptime resets the backoff of its slot") {
+    test("a worker that served for healthyUptime resets the backoff of its slot; booting time does not count") {
         runTest {
             val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, healthyUptime = 10.seconds))
             h.spawn(1)
             h.up(); h.exit(h.process(0)); h.after(100.milliseconds)
             h.up(); h.exit(h.process(1)); h.after(200.milliseconds)
-            h.up(); h.after(10.seconds); h.exit(h.process(2))
-            h.delays() shouldContainExactly listOf(100, 200, 100).map { it.milliseconds }
+            h.up(); h.after(10.seconds); h.exit(h.process(2)); h.after(100.milliseconds)
+            h.after(20.seconds); h.exit(h.process(3)) // 20 s of booting, never ready: not healthy
+            h.delays() shouldContainExactly listOf(100, 200, 100, 200).map { it.milliseconds }
         }
     }
 

@@ -109,7 +109,8 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     suspend fun ready(record: WorkerRecord) {
         bootFailuresInARow = 0
         record.bootTimer?.cancel()
-        record.lastPong = clock.markNow()
+        record.readyAt = clock.markNow()
+        record.lastPong = record.readyAt
         val slot = slotOf(record)?.takeIf { it.pending === record } ?: return
         val replaced = slot.active
         val reason = slot.pendingFor ?: ExitReason.RELOAD
@@ -174,7 +175,8 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         if (!budget.spend(clock.markNow(), supervision)) {
             return fail("${budget.spent} unexpected worker deaths within ${supervision.restartWindow} (maxRestarts = ${supervision.maxRestarts}); the last ${describe(record, reason)}")
         }
-        if (record.startedAt.elapsedNow() >= supervision.healthyUptime) slot.deathsInARow = 0
+        val served = record.readyAt?.elapsedNow()
+        if (served != null && served >= supervision.healthyUptime) slot.deathsInARow = 0
         slot.deathsInARow++
         val delay = respawnDelay(supervision, slot.deathsInARow)
         work.emit(RespawnScheduled(slot.index, delay, budget.spent))

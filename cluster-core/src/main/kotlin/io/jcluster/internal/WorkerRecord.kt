@@ -23,6 +23,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     /** Why the primary itself ended this worker (a reload, a missed heartbeat…); null if it did not. */
     var stopReason: ExitReason? = null
     var ready = false
+
+    /** When it became ready; null while it boots. */
+    var readyAt: ComparableTimeMark? = null
     var bootTimer: Job? = null
     var lastPong: ComparableTimeMark? = null
     var liveHeap = 0L
