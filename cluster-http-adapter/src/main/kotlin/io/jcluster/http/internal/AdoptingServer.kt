@@ -53,6 +53,10 @@ internal abstract class AdoptingServer(final override val address: SocketAddress
 
     final override val stats: HttpStats get() = HttpStats(requests.get(), openConnections)
 
+    init {
+        worker?.let { ServerLoad.add(it, this) }
+    }
+
     /**
      * Serves [connection], accepted by someone else (the primary, under round-robin). Returns false,
      * leaving the connection untouched, once the server is stopping, so that the primary gives it to
