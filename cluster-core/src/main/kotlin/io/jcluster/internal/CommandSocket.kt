@@ -100,7 +100,10 @@ internal class CommandSocket(path: Path, private val handle: (ControlRequest) ->
         val buffer = ByteBuffer.allocate(BUFFER)
         while (true) {
             buffer.clear()
-            if (connection.read(buffer) < 0) break
+            if (connection.read(buffer) < 0) {
+                if (line.size() == 0) throw IOException("closed without a request") // a client checking that the socket is live
+                break
+            }
             val newline = (0 until buffer.position()).firstOrNull { buffer.get(it) == '\n'.code.toByte() }
             line.write(buffer.array(), 0, newline ?: buffer.position())
             if (newline != null) break
