@@ -35,7 +35,7 @@ public object Jcluster {
             show(command, reply, out, err)
         } catch (e: UnreachableException) {
             err("jcluster: ${e.message}")
-            UNREACHABLE
+            UNREACHABLE_EXIT
         }
     }
 
@@ -53,7 +53,8 @@ public object Jcluster {
     private val pretty = Json(ControlProtocol.json) { prettyPrint = true }
     private const val REFUSED = 1
     private const val USAGE_ERROR = 2
-    internal const val UNREACHABLE = 3
+    /** The exit code when no cluster could be reached. */
+    public const val UNREACHABLE_EXIT: Int = 3
 }
 
 /** A parsed command line: the [request], and the [socket] if `--socket` named one. */
