@@ -32,12 +32,12 @@ internal class ControlClient(private val socket: Path) {
                 val line = ControlProtocol.json.encodeToString(ControlRequest.serializer(), request) + "\n"
                 val out = ByteBuffer.wrap(line.toByteArray())
                 while (out.hasRemaining()) channel.write(out)
-                val reply = readLine(channel)
-                    ?: throw UnreachableException("$socket closed the connection without an answer (a cluster of another user refuses you)")
+                val reply = readLine(channel) ?: throw IOException("end of stream")
                 return ControlProtocol.json.decodeFromString(ControlReply.serializer(), reply)
             } catch (e: IOException) {
-                val why = if (timer.isDone) "no answer within ${timeoutMillis / 1000} s" else e.message ?: e.toString()
-                throw UnreachableException("$socket: $why")
+                if (timer.isDone) throw UnreachableException("$socket: no answer within ${timeoutMillis / 1000} s")
+                // A cluster hangs up on a user that is not its own before it reads a word.
+                throw UnreachableException("$socket closed the connection without an answer (${e.message}): is it another user's cluster?")
             } finally {
                 timer.cancel(false)
             }
