@@ -53,10 +53,6 @@ internal abstract class AdoptingServer(final override val address: SocketAddress
 
     final override val stats: HttpStats get() = HttpStats(requests.get(), openConnections)
 
-    init {
-        worker?.let { ServerLoad.add(it, this) }
-    }
-
     /**
      * Serves [connection], accepted by someone else (the primary, under round-robin). Returns false,
      * leaving the connection untouched, once the server is stopping, so that the primary gives it to
@@ -125,5 +121,6 @@ internal fun <S : AdoptingServer> ClusterListener.serveWith(start: (ServerSocket
         server.close()
         throw e
     }
+    worker?.let { ServerLoad.add(it, server) } // only once it serves: a server that failed to start touches no cluster
     return server
 }
