@@ -50,6 +50,15 @@ public class ClusterConfig internal constructor(
     public var timeout: Duration = 10.seconds
         set(value) { require(value.isPositive()) { "timeout must be positive, was $value" }; field = value }
 
+    /**
+     * How long a graceful close keeps the workers serving after the cluster turned not-ready (`/readyz`
+     * of [Plugins.metrics] fails at once), so that Kubernetes removes the pod's endpoints before the
+     * workers drain; zero (the default) drains at once. Keep it plus [timeout] under the pod's
+     * `terminationGracePeriodSeconds`.
+     */
+    public var drainDelay: Duration = Duration.ZERO
+        set(value) { require(!value.isNegative()) { "drainDelay cannot be negative, was $value" }; field = value }
+
     /** How the workers share each port. */
     public var strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED
 

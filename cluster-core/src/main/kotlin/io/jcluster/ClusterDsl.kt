@@ -46,7 +46,7 @@ public fun startCluster(environment: String = ClusterConfig.currentEnvironment()
 }
 
 private fun startCluster(config: ClusterConfig): ManagedCluster =
-    ManagedCluster(Primary(config.toSettings()), config.plugins.toList()).also { it.start(config.workers) }
+    ManagedCluster(Primary(config.toSettings()), config.plugins.toList(), config.drainDelay).also { it.start(config.workers) }
 
 private suspend fun serve(app: WorkerApp, config: ClusterConfig): Nothing {
     check(config.addresses.isNotEmpty()) { "the cluster configuration has no listen(…): tell the workers where to serve, for example listen(3000)" }

@@ -59,6 +59,15 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     }
 
     /**
+     * Adds a source of this worker's load (each HTTP adapter's servers add one): with every heartbeat
+     * answer the worker sends the primary the sums of all sources, which the stats, the control socket
+     * and the metrics show. Called on the worker's pool; keep it quick, and count from the worker's start.
+     */
+    public fun addLoadSource(source: () -> WorkerLoad) {
+        runtime.addLoadSource(source)
+    }
+
+    /**
      * Says this worker cannot boot (a bad configuration, say): prints [reason] to stderr and exits with
      * [Supervision.CANNOT_BOOT], which makes the primary stop respawning instead of looping.
      */

@@ -7,6 +7,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharedFlow
@@ -18,6 +19,7 @@ import kotlinx.coroutines.flow.onSubscription
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.time.Duration
 
 private val log = KotlinLogging.logger {}
 
@@ -30,6 +32,7 @@ public class ManagedCluster internal constructor(
     /** The primary underneath: its `workers`, `events`, `activeWorkers()`. */
     public val primary: Primary,
     private val plugins: List<ClusterPlugin>,
+    private val drainDelay: Duration = Duration.ZERO,
 ) {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val _state = MutableStateFlow(PrimaryState.ACTIVE)
@@ -102,11 +105,17 @@ public class ManagedCluster internal constructor(
         primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == wanted || primary.state.value is ClusterState.Failed }
     }
 
-    /** Closes gracefully: every worker disconnects (finishing its requests), then the primary lets go. */
+    /**
+     * Closes gracefully: the state turns [PrimaryState.CLOSING] (readiness probes fail from now on),
+     * the workers keep serving for the drain delay ([ClusterConfig.drainDelay], so that a load
+     * balancer stops sending first), then every worker disconnects (finishing its requests), and
+     * the primary lets go.
+     */
     public suspend fun close() {
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
         emit(PrimaryEvent.Closing)
+        if (drainDelay.isPositive()) delay(drainDelay)
         primary.disconnect()
         finish()
     }

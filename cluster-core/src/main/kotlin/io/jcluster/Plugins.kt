@@ -4,8 +4,28 @@ import io.github.oshai.kotlinlogging.KotlinLogging
 
 private val log = KotlinLogging.logger("io.jcluster.debug")
 
-/** The plugins that come with jcluster (more in the operations module). */
+/** The plugins that come with jcluster. */
 public object Plugins {
+    /** Counts restarts (and why), messages and requests, and takes snapshots of every worker: see [StatsPlugin]. */
+    @JvmStatic
+    public fun stats(): StatsPlugin = StatsPlugin()
+
+    /**
+     * A control socket at [path] (default: [ControlProtocol.defaultPath], where `bin/jcluster` looks)
+     * answering `status`, `stats`, `reload`, `restart`, `scale N`, `kill ID`: see [ControlPlugin].
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun control(path: java.nio.file.Path? = null): ControlPlugin = ControlPlugin(path)
+
+    /** `/metrics` (Prometheus text), `/healthz` and `/readyz` on [host]:[port] (0: any free port): see [MetricsPlugin]. */
+    @JvmStatic
+    @JvmOverloads
+    public fun metrics(port: Int, host: String = "127.0.0.1"): MetricsPlugin {
+        require(port in 0..65535) { "metrics($port): a port is 0..65535" }
+        return MetricsPlugin(host, port)
+    }
+
     /** Logs every step of the primary's life and every worker's (LearnBoost's `debug()`), at INFO. */
     @JvmStatic
     public fun debug(): ClusterPlugin = DebugPlugin

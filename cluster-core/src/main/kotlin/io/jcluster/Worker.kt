@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.WorkerLink
+import io.jcluster.internal.WorkerReport
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.IpcClosedException
 import kotlinx.coroutines.CompletableDeferred
@@ -32,6 +33,9 @@ public class Worker internal constructor(
     @Volatile internal var processHandle: ProcessHandle? = null
     @Volatile internal var exitedAfterDisconnectFlag = false
     @Volatile internal var readyFlag = false
+
+    /** What the worker said with its last heartbeat answer; written by the primary's loop, read by the stats. */
+    @Volatile internal var lastReport: WorkerReport? = null
 
     /** The current state; see [WorkerState] for the transitions. */
     public val state: StateFlow<WorkerState> = mutableState.asStateFlow()

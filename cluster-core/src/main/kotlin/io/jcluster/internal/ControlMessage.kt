@@ -91,10 +91,11 @@ internal sealed interface ControlMessage {
 
     /**
      * Worker → primary: the answer to [Ping] [seq], sent once the worker's coroutine pool and its
-     * liveness checks have run; [liveHeap] is the heap in use after the last collection, in bytes.
+     * liveness checks have run; [liveHeap] is the heap in use after the last collection, in bytes;
+     * [requests] and [openConnections] are the sums of the worker's load sources (its servers).
      */
     @Serializable @SerialName("pong")
-    data class Pong(val seq: Long, val liveHeap: Long) : ControlMessage
+    data class Pong(val seq: Long, val liveHeap: Long, val requests: Long = 0, val openConnections: Int = 0) : ControlMessage
 
     /** Worker → primary: replace me gracefully; [reason] is why (it served its `maxRequests`). */
     @Serializable @SerialName("recycle")

@@ -13,6 +13,7 @@ import io.jcluster.ReloadStarted
 import io.jcluster.RespawnScheduled
 import io.jcluster.Supervision
 import io.jcluster.Worker
+import io.jcluster.WorkerLoad
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -213,6 +214,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     fun pong(record: WorkerRecord, message: ControlMessage.Pong) {
         record.lastPong = clock.markNow()
         record.liveHeap = message.liveHeap
+        record.worker.lastReport = WorkerReport(message.liveHeap, WorkerLoad(message.requests, message.openConnections))
     }
 
     /** The heartbeat: pings each active worker, kills the hung ones, recycles those over their memory limits. */

@@ -1,6 +1,7 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.WorkerLoad
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import io.jcluster.ipc.Ipc
@@ -42,6 +43,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     private val readySent = AtomicBoolean(false)
     private val requests = AtomicLong()
     private val livenessChecks = CopyOnWriteArrayList<suspend () -> Boolean>()
+    private val loadSources = CopyOnWriteArrayList<() -> WorkerLoad>()
     val listeners = WorkerListeners(id, control, scope, REUSE_PORT_CLOSE_WAIT)
 
     init {
@@ -69,6 +71,14 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         livenessChecks += check
     }
 
+    fun addLoadSource(source: () -> WorkerLoad) {
+        loadSources += source
+    }
+
+    /** The sum of the load sources; one that throws counts as nothing. */
+    private fun load(): WorkerLoad =
+        loadSources.fold(WorkerLoad()) { sum, source -> sum + (runCatching(source).onFailure { log.warn(it) { "a load source failed" } }.getOrNull() ?: WorkerLoad()) }
+
     /** Counts a served request; the one that reaches `maxRequests` asks the primary to replace this worker. */
     fun requestServed() {
         if (requests.incrementAndGet() == maxRequests) scope.launch { runCatching { control.send(ControlMessage.Recycle(RecycleReason.MAX_REQUESTS)) } }
@@ -81,7 +91,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
      */
     private fun answer(ping: ControlMessage.Ping) = scope.launch {
         val alive = livenessChecks.all { check -> runCatching { check() }.onFailure { log.warn(it) { "a liveness check failed" } }.getOrDefault(false) }
-        if (alive) runCatching { control.send(ControlMessage.Pong(ping.seq, liveHeap())) }
+        if (alive) runCatching { load().let { control.send(ControlMessage.Pong(ping.seq, liveHeap(), it.requests, it.openConnections)) } }
     }
 
     /** The heap still in use after each pool's last collection: what a leak grows, unlike `used`. */

@@ -2,24 +2,30 @@ package io.jcluster.samples
 
 import com.sun.net.httpserver.HttpExchange
 import io.jcluster.Cluster
+import io.jcluster.ClusterEvent
 import io.jcluster.ClusterFailed
+import io.jcluster.ClusterPlugin
 import io.jcluster.ClusterSettings
 import io.jcluster.ListenOptions
-import io.jcluster.Primary
+import io.jcluster.ManagedCluster
+import io.jcluster.Plugins
+import io.jcluster.startCluster
 import io.jcluster.SharingStrategy
 import io.jcluster.Supervision
 import io.jcluster.WorkerEvent
 import io.jcluster.http.JdkHttp
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.flow.filterIsInstance
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.Serializable
+import java.nio.file.Path
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.system.exitProcess
+import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
 /** What a worker tells the primary for every request it serves (Node's `{ cmd: 'notifyRequest' }`). */
@@ -32,9 +38,11 @@ data class NotifyRequest(val path: String)
  * typed message, and the primary prints `numReqs = N` every second. The workers are supervised: one
  * that dies is respawned, `HUP` replaces them all without dropping a request (a reload), and if they
  * cannot boot the primary exits with [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
- * workers gracefully, then the primary exits with 0.
+ * workers gracefully, then the primary exits with 0. Operators steer it with `bin/jcluster` (its
+ * control socket) and scrape `--metrics-port`.
  *
- * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]`
+ * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
+ * [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]`
  */
 object HelloCluster {
     @JvmStatic
@@ -43,50 +51,37 @@ object HelloCluster {
     }
 
     private fun primary(options: HelloOptions) = runBlocking {
-        val settings = ClusterSettings(
-            strategy = options.strategy,
-            environment = options.toWorkerEnvironment(),
-            supervision = Supervision(maxRestarts = options.maxRestarts),
-        )
-        val primary = Primary(settings)
-        val numReqs = AtomicLong()
-        fun stop(code: Int) {
-            runBlocking { withTimeoutOrNull(settings.disconnectTimeout + 1.seconds) { primary.disconnect() } }
-            primary.close()
-            println("numReqs = ${numReqs.get()}")
-            exitProcess(code)
-        }
-        launch(start = CoroutineStart.UNDISPATCHED) {
-            primary.events.collect { event ->
-                when (event) {
-                    is WorkerEvent.Message -> if (event.payload is NotifyRequest) numReqs.incrementAndGet()
-                    is WorkerEvent.Listening -> println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
-                    is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
-                    is ClusterFailed -> {
-                        println("cluster failed: ${event.reason}")
-                        Thread { stop(Supervision.PRIMARY_FAILED) }.start()
-                    }
-                    else -> Unit
-                }
-            }
-        }
+        val console = HelloConsole(this, options.drainDelay)
+        val control = Plugins.control(options.controlSocket)
+        val metrics = options.metricsPort?.let { Plugins.metrics(it, options.host) }
         println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
-        primary.spawn(options.workers)
+        val cluster = startCluster {
+            workers = options.workers
+            strategy = options.strategy
+            supervision = Supervision(maxRestarts = options.maxRestarts)
+            drainDelay = options.drainDelay
+            settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
+            use(console)
+            use(control)
+            metrics?.let { use(it) }
+        }
+        control.path?.let { println("control socket $it: bin/jcluster status") }
+        metrics?.address?.let { println("metrics on http://${it.hostString}:${it.port}/metrics") }
         StopSignals.onStop {
             println("stopping: disconnecting the workers")
-            stop(0)
+            console.stop(0)
         }
         StopSignals.onReload {
             launch {
                 println("reloading")
-                runCatching { primary.reload() }
+                runCatching { cluster.primary.reload() }
                     .onSuccess { println("reloaded: ${it.replaced} workers replaced in ${it.took.inWholeMilliseconds} ms") }
                     .onFailure { println("reload failed: ${it.message}") }
             }
         }
         while (true) {
             delay(1_000)
-            println("numReqs = ${numReqs.get()}")
+            println("numReqs = ${console.numReqs.get()}")
         }
     }
 
@@ -105,6 +100,45 @@ object HelloCluster {
     }
 }
 
+/**
+ * What the main job's primary prints as the cluster lives (the lines benchmarks and specs parse), and
+ * its stop: a plugin, so that it hears the workers' events from before the first fork.
+ */
+private class HelloConsole(private val scope: CoroutineScope, private val drainDelay: Duration) : ClusterPlugin {
+    override val name: String = "hello-console"
+    val numReqs = AtomicLong()
+    @Volatile private var cluster: ManagedCluster? = null
+
+    override fun onStarting(cluster: ManagedCluster) {
+        this.cluster = cluster
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { cluster.primary.events.collect(::print) }
+    }
+
+    private fun print(event: ClusterEvent) {
+        when (event) {
+            is WorkerEvent.Message -> if (event.payload is NotifyRequest) numReqs.incrementAndGet()
+            is WorkerEvent.Listening -> println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
+            is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
+            is ClusterFailed -> {
+                println("cluster failed: ${event.reason}")
+                Thread { stop(Supervision.PRIMARY_FAILED) }.start()
+            }
+            else -> Unit
+        }
+    }
+
+    /** Closes the cluster gracefully (bounded), prints the last count and exits with [code]. */
+    fun stop(code: Int) {
+        cluster?.let { cluster ->
+            val settings = cluster.primary.settings
+            runBlocking { withTimeoutOrNull(drainDelay + settings.disconnectTimeout + 1.seconds) { cluster.close() } }
+            cluster.primary.close()
+        }
+        println("numReqs = ${numReqs.get()}")
+        exitProcess(code)
+    }
+}
+
 /** The main job's flags, and how the primary hands them to its workers. */
 data class HelloOptions(
     val port: Int = 3000,
@@ -112,6 +146,9 @@ data class HelloOptions(
     val workers: Int = cpus(),
     val strategy: SharingStrategy = defaultStrategy(),
     val maxRestarts: Int = Supervision().maxRestarts,
+    val metricsPort: Int? = null,
+    val controlSocket: Path? = null,
+    val drainDelay: Duration = Duration.ZERO,
 ) {
     fun toWorkerEnvironment(): Map<String, String> = mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName)
 
@@ -119,7 +156,7 @@ data class HelloOptions(
         private const val PORT = "HELLO_PORT"
         private const val HOST = "HELLO_HOST"
         private const val STRATEGY = "HELLO_STRATEGY"
-        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N]"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]"
 
         fun parse(args: Array<String>): HelloOptions {
             var options = HelloOptions()
@@ -134,6 +171,9 @@ data class HelloOptions(
                     "--workers" -> options.copy(workers = value.toIntOrNull()?.takeIf { it > 0 } ?: fail("--workers: not a positive number: $value"))
                     "--strategy" -> options.copy(strategy = runCatching { SharingStrategy.parse(value) }.getOrElse { fail("--strategy: ${it.message}") })
                     "--max-restarts" -> options.copy(maxRestarts = value.toIntOrNull()?.takeIf { it >= 0 } ?: fail("--max-restarts: not a number >= 0: $value"))
+                    "--metrics-port" -> options.copy(metricsPort = value.toIntOrNull()?.takeIf { it in 0..65535 } ?: fail("--metrics-port: not a port: $value"))
+                    "--control-socket" -> options.copy(controlSocket = Path.of(value))
+                    "--drain-delay" -> options.copy(drainDelay = value.toIntOrNull()?.takeIf { it in 0..60 }?.seconds ?: fail("--drain-delay: not 0..60 seconds: $value"))
                     else -> fail("unknown flag $flag")
                 }
             }

@@ -121,5 +121,6 @@ internal fun <S : AdoptingServer> ClusterListener.serveWith(start: (ServerSocket
         server.close()
         throw e
     }
+    worker?.let { ServerLoad.add(it, server) } // only once it serves: a server that failed to start touches no cluster
     return server
 }

@@ -1,0 +1,80 @@
+package io.jcluster.cli
+
+import io.jcluster.ControlProtocol
+import io.jcluster.ControlReply
+import io.jcluster.ControlRequest
+import java.io.ByteArrayOutputStream
+import java.io.IOException
+import java.net.UnixDomainSocketAddress
+import java.nio.ByteBuffer
+import java.nio.channels.SocketChannel
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.TimeUnit
+import kotlin.io.path.isDirectory
+import kotlin.io.path.listDirectoryEntries
+
+/** The cluster could not be reached or did not answer; the message says what to do. */
+internal class UnreachableException(message: String) : Exception(message)
+
+/** One control socket: [call] sends a request line and reads the reply line, with the JDK's own Unix sockets. */
+internal class ControlClient(private val socket: Path) {
+    fun call(request: ControlRequest, timeoutMillis: Long): ControlReply {
+        val channel = try {
+            SocketChannel.open(UnixDomainSocketAddress.of(socket))
+        } catch (e: IOException) {
+            throw UnreachableException("cannot connect to $socket: ${e.message ?: e}")
+        }
+        channel.use {
+            val timer = CompletableFuture.runAsync({ channel.close() }, CompletableFuture.delayedExecutor(timeoutMillis, TimeUnit.MILLISECONDS))
+            try {
+                val line = ControlProtocol.json.encodeToString(ControlRequest.serializer(), request) + "\n"
+                val out = ByteBuffer.wrap(line.toByteArray())
+                while (out.hasRemaining()) channel.write(out)
+                val reply = readLine(channel) ?: throw IOException("end of stream")
+                return ControlProtocol.json.decodeFromString(ControlReply.serializer(), reply)
+            } catch (e: IOException) {
+                if (timer.isDone) throw UnreachableException("$socket: no answer within ${timeoutMillis / 1000} s")
+                // A cluster hangs up on a user that is not its own before it reads a word.
+                throw UnreachableException("$socket closed the connection without an answer (${e.message}): is it another user's cluster?")
+            } finally {
+                timer.cancel(false)
+            }
+        }
+    }
+
+    private fun readLine(channel: SocketChannel): String? {
+        val bytes = ByteArrayOutputStream()
+        val buffer = ByteBuffer.allocate(BUFFER)
+        while (true) {
+            buffer.clear()
+            if (channel.read(buffer) < 0) return bytes.takeIf { it.size() > 0 }?.toString(Charsets.UTF_8)
+            bytes.write(buffer.array(), 0, buffer.position())
+            val text = bytes.toString(Charsets.UTF_8)
+            if (text.endsWith("\n")) return text.trimEnd()
+        }
+    }
+
+    companion object {
+        private const val BUFFER = 64 * 1024
+
+        /**
+         * The one running cluster's socket in [ControlProtocol.directories]: sockets that refuse a
+         * connection (left by a killed primary) are skipped; none or several live ones is an error
+         * that lists what was found.
+         */
+        fun find(directories: List<Path> = ControlProtocol.directories()): Path {
+            val sockets = directories.filter { it.isDirectory() }
+                .flatMap { dir -> runCatching { dir.listDirectoryEntries("*.sock") }.getOrDefault(emptyList()) }
+            val live = sockets.filter { live(it) }
+            return live.singleOrNull() ?: throw UnreachableException(
+                if (live.isEmpty()) "no running cluster with a control socket in ${directories.joinToString(" or ")}; start one with use(Plugins.control()), or pass --socket PATH"
+                else "${live.size} clusters are running; pick one with --socket:\n  ${live.joinToString("\n  ")}",
+            )
+        }
+
+        private fun live(socket: Path): Boolean = Files.exists(socket) &&
+            runCatching { SocketChannel.open(UnixDomainSocketAddress.of(socket)).close() }.isSuccess
+    }
+}

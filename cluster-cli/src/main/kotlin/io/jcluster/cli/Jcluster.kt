@@ -1,0 +1,92 @@
+package io.jcluster.cli
+
+import io.jcluster.ControlProtocol
+import io.jcluster.ControlReply
+import io.jcluster.ControlRequest
+import io.jcluster.ClusterStats
+import kotlinx.serialization.json.Json
+import java.nio.file.Path
+import kotlin.system.exitProcess
+
+/**
+ * `bin/jcluster`: steers a running cluster through its control socket (`Plugins.control()`), the
+ * way `pm2` and `pumactl` do. Plain blocking IO and one JSON line each way, so that it starts fast.
+ * Exit codes: 0 done, 1 the cluster refused (the reason is printed), 2 usage, 3 no cluster reached.
+ */
+public object Jcluster {
+    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID"
+
+    @JvmStatic
+    public fun main(args: Array<String>) {
+        exitProcess(run(args.toList(), System.out::println, System.err::println))
+    }
+
+    /** Runs the command in [args], printing to [out] and [err]; returns the exit code. */
+    internal fun run(args: List<String>, out: (String) -> Unit, err: (String) -> Unit): Int {
+        val command = try {
+            Command.parse(args)
+        } catch (e: IllegalArgumentException) {
+            err("jcluster: ${e.message}\n$USAGE")
+            return USAGE_ERROR
+        } ?: return out(USAGE).let { 0 }
+        return try {
+            val socket = command.socket ?: ControlClient.find()
+            val reply = ControlClient(socket).call(command.request, command.timeoutMillis)
+            show(command, reply, out, err)
+        } catch (e: UnreachableException) {
+            err("jcluster: ${e.message}")
+            UNREACHABLE_EXIT
+        }
+    }
+
+    private fun show(command: Command, reply: ControlReply, out: (String) -> Unit, err: (String) -> Unit): Int {
+        if (!reply.ok) return err("jcluster: ${reply.message}").let { REFUSED }
+        val stats = reply.stats
+        when {
+            command.request.command == "stats" && stats != null -> out(pretty.encodeToString(ClusterStats.serializer(), stats))
+            stats != null -> out(StatusTable.render(stats))
+            else -> out(reply.message ?: "done")
+        }
+        return 0
+    }
+
+    private val pretty = Json(ControlProtocol.json) { prettyPrint = true }
+    private const val REFUSED = 1
+    private const val USAGE_ERROR = 2
+    /** The exit code when no cluster could be reached. */
+    public const val UNREACHABLE_EXIT: Int = 3
+}
+
+/** A parsed command line: the [request], and the [socket] if `--socket` named one. */
+internal data class Command(val request: ControlRequest, val socket: Path?) {
+    /** How long to wait for the answer: a reload or restart waits for every worker to boot. */
+    val timeoutMillis: Long get() = if (request.command == "reload" || request.command == "restart") 10 * 60_000L else 15_000L
+
+    companion object {
+        /** Null for `--help`; throws [IllegalArgumentException] with what is wrong. */
+        fun parse(args: List<String>): Command? {
+            var socket: Path? = null
+            val words = ArrayList<String>()
+            val rest = args.iterator()
+            while (rest.hasNext()) {
+                when (val arg = rest.next()) {
+                    "-h", "--help" -> return null
+                    "--socket" -> socket = Path.of(if (rest.hasNext()) rest.next() else throw IllegalArgumentException("--socket needs a path"))
+                    else -> if (arg.startsWith("--socket=")) socket = Path.of(arg.substringAfter('=')) else words += arg
+                }
+            }
+            require(words.isNotEmpty()) { "no command" }
+            val name = words.first()
+            fun number(what: String): Int = words.getOrNull(1)?.toIntOrNull() ?: throw IllegalArgumentException("$name needs $what: $name N")
+            val request = when (name) {
+                "status", "stats", "reload", "restart" -> ControlRequest(name)
+                "scale" -> ControlRequest(name, workers = number("a number of workers"))
+                "kill" -> ControlRequest(name, id = number("a worker id (see status)"))
+                else -> throw IllegalArgumentException("unknown command \"$name\"")
+            }
+            val expected = if (request.workers != null || request.id != null) 2 else 1
+            require(words.size == expected) { "too many arguments: ${words.drop(expected).joinToString(" ")}" }
+            return Command(request, socket)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.jcluster.cli
+
+import io.jcluster.ClusterStats
+import io.jcluster.ControlRequest
+import io.jcluster.ExitReason
+import io.jcluster.PrimaryState
+import io.jcluster.WorkerStats
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** The command line and the status table, without a cluster: each command, each misuse, each column. */
+class CommandSpec : FunSpec({
+    test("each command parses to its request, --socket anywhere") {
+        Command.parse(listOf("status")) shouldBe Command(ControlRequest("status"), null)
+        Command.parse(listOf("--socket", "/s.sock", "scale", "4")) shouldBe Command(ControlRequest("scale", workers = 4), Path.of("/s.sock"))
+        Command.parse(listOf("kill", "7", "--socket=/s.sock")) shouldBe Command(ControlRequest("kill", id = 7), Path.of("/s.sock"))
+        Command.parse(listOf("reload"))!!.timeoutMillis shouldBe 600_000L
+        Command.parse(listOf("--help")) shouldBe null
+    }
+
+    test("misuse is refused with what is wrong, and exits 2 with the usage") {
+        shouldThrow<IllegalArgumentException> { Command.parse(listOf("scale")) }.message shouldBe "scale needs a number of workers: scale N"
+        shouldThrow<IllegalArgumentException> { Command.parse(listOf("status", "now")) }.message shouldBe "too many arguments: now"
+        shouldThrow<IllegalArgumentException> { Command.parse(emptyList()) }.message shouldBe "no command"
+        val err = StringBuilder()
+        Jcluster.run(listOf("frobnicate"), {}, { err.append(it) }) shouldBe 2
+        err.toString() shouldContain "unknown command \"frobnicate\""
+        err.toString() shouldContain Jcluster.USAGE
+    }
+
+    test("no live socket in the well-known directories: exit 3, saying where it looked") {
+        val dir = Files.createTempDirectory("jcluster-cli")
+        try {
+            Files.createFile(dir.resolve("stale.sock")) // a file nobody listens on is skipped
+            shouldThrow<UnreachableException> { ControlClient.find(listOf(dir)) }.message shouldContain "no running cluster with a control socket in $dir"
+        } finally {
+            dir.toFile().deleteRecursively()
+        }
+    }
+
+    test("status prints a summary and one aligned row per worker, like pm2 list") {
+        val stats = ClusterStats(
+            pid = 100, state = PrimaryState.ACTIVE, uptimeMillis = 125_000, wanted = 2, restarts = 3,
+            restartReasons = mapOf(ExitReason.RELOAD to 2, ExitReason.CRASH to 1), messages = 9, requests = 1234,
+            workers = listOf(
+                WorkerStats(4, 0, 2001, "listening", true, true, 61_000, 3 * 1024 * 1024, 80 * 1024 * 1024, 1200, 3, 2),
+                WorkerStats(7, 1, 2002, "forked", false, false, 500, null, 40 * 1024 * 1024, null, null, 1),
+            ),
+        )
+        StatusTable.render(stats) shouldBe """
+            primary 100: active, up 2m 5s, 1/2 workers ready, 3 restarts (reload 2, crash 1), 1234 requests, 9 messages
+            id  slot  pid   state             uptime  restarts  heap     rss       requests  conns
+            4   0     2001  listening         1m 1s   2         3.0 MiB  80.0 MiB  1200      3
+            7   1     2002  forked (booting)  0s      1         -        40.0 MiB  -         -
+        """.trimIndent()
+    }
+})

@@ -1,0 +1,76 @@
+package io.jcluster
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.CommandSocket
+import kotlinx.coroutines.runBlocking
+import java.nio.file.Path
+import kotlin.time.TimeSource
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * `Plugins.control(path)`: a Unix socket (mode 0600, in a directory only the owner can enter; peers
+ * of another uid are refused) that answers one JSON [ControlRequest] line per connection with one
+ * [ControlReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
+ * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`. `bin/jcluster`
+ * is its client. Not to be confused with the workers' private channel to the primary.
+ */
+public class ControlPlugin internal constructor(private val requestedPath: Path?) : ClusterPlugin {
+    override val name: String = "control"
+    private val stats = StatsPlugin()
+    @Volatile private var socket: CommandSocket? = null
+
+    /** Where the socket listens, once the cluster started. */
+    public val path: Path? get() = socket?.path
+
+    override fun onStarting(cluster: ManagedCluster) {
+        stats.onStarting(cluster)
+        socket = CommandSocket(requestedPath ?: ControlProtocol.defaultPath()) { answer(cluster, it) }
+        log.info { "control socket: ${socket?.path}" }
+    }
+
+    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited): Unit = stats.onWorkerExit(cluster, exit)
+
+    override fun onExit(cluster: ManagedCluster) {
+        stats.onExit(cluster)
+        socket?.close()
+    }
+
+    /** Runs [request] on a connection's thread; what throws becomes an error reply. */
+    private fun answer(cluster: ManagedCluster, request: ControlRequest): ControlReply = try {
+        when (request.command) {
+            "status", "stats" -> ControlReply(true, stats = stats.snapshot())
+            "reload" -> timed("reloaded: ${cluster.workers} workers replaced") { runBlocking { cluster.restart() } }
+            "restart" -> timed("restarted: every worker was sent TERM and replaced") { runBlocking { cluster.restart(Signal.TERM) } }
+            "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))
+            "kill" -> kill(cluster, request.id ?: throw IllegalArgumentException("kill needs a worker id: kill ID (see status)"))
+            else -> throw IllegalArgumentException("unknown command \"${request.command}\"; the commands are $COMMANDS")
+        }
+    } catch (e: Exception) {
+        ControlReply(false, e.message ?: e.toString())
+    }
+
+    private inline fun timed(done: String, action: () -> Unit): ControlReply {
+        val started = TimeSource.Monotonic.markNow()
+        action()
+        return ControlReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
+    }
+
+    private fun scale(cluster: ManagedCluster, workers: Int): ControlReply {
+        require(workers >= 1) { "scale $workers: at least 1 worker (to stop the cluster, send the primary TERM)" }
+        val before = cluster.workers
+        if (workers != before) cluster.spawn(workers - before)
+        return ControlReply(true, "scaled from $before to $workers workers")
+    }
+
+    private fun kill(cluster: ManagedCluster, id: Int): ControlReply {
+        val worker = cluster.primary.workers.value[id]
+            ?: throw IllegalArgumentException("no worker $id; the workers are ${cluster.primary.workers.value.keys.sorted()}")
+        worker.kill()
+        return ControlReply(true, "sent TERM to worker $id (pid ${worker.pid}); supervision replaces it")
+    }
+
+    private companion object {
+        const val COMMANDS = "status, stats, reload, restart, scale N, kill ID"
+    }
+}

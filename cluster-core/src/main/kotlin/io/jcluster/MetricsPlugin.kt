@@ -1,0 +1,63 @@
+package io.jcluster
+
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpServer
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.PrometheusText
+import java.net.InetSocketAddress
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * `Plugins.metrics(port)`: the JDK's HTTP server in the primary, on [host]:[port] (127.0.0.1 by
+ * default), with `/metrics` (Prometheus text format 0.0.4: workers by state, restarts by reason,
+ * messages, requests, open connections, per-worker heap/RSS), `/healthz` (200 while the primary
+ * runs and has not failed) and `/readyz` (200 while every slot has a ready worker and the cluster
+ * is neither closing nor failed; 503 otherwise, from the first moment of a graceful close, so that
+ * Kubernetes takes the pod out of its Service before the workers drain).
+ */
+public class MetricsPlugin internal constructor(private val host: String, private val port: Int) : ClusterPlugin {
+    override val name: String = "metrics"
+    private val stats = StatsPlugin()
+    @Volatile private var server: HttpServer? = null
+
+    /** The address served, with the real port (also after port 0), once the cluster started. */
+    public val address: InetSocketAddress? get() = server?.address
+
+    override fun onStarting(cluster: ManagedCluster) {
+        stats.onStarting(cluster)
+        val server = HttpServer.create(InetSocketAddress(host, port), 0)
+        server.createContext("/") { exchange -> exchange.use { respond(it) } }
+        server.start()
+        this.server = server
+        log.info { "metrics on http://${server.address.hostString}:${server.address.port}/metrics" }
+    }
+
+    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited): Unit = stats.onWorkerExit(cluster, exit)
+
+    override fun onExit(cluster: ManagedCluster) {
+        stats.onExit(cluster)
+        server?.stop(0)
+    }
+
+    private fun respond(exchange: HttpExchange) {
+        if (exchange.requestMethod != "GET" && exchange.requestMethod != "HEAD") return send(exchange, 405, "GET only\n")
+        val snapshot = stats.snapshot()
+        when (exchange.requestURI.path) {
+            "/metrics" -> send(exchange, 200, PrometheusText.render(snapshot), PrometheusText.CONTENT_TYPE)
+            "/healthz" -> if (snapshot.state != PrimaryState.FAILED) send(exchange, 200, "ok\n") else send(exchange, 503, "failed\n")
+            "/readyz" -> if (snapshot.isReady) send(exchange, 200, "ready\n") else send(exchange, 503, "not ready: ${readiness(snapshot)}\n")
+            else -> send(exchange, 404, "not found; try /metrics, /healthz, /readyz\n")
+        }
+    }
+
+    private fun readiness(stats: ClusterStats) =
+        "${stats.state.name.lowercase()}, ${stats.workers.count { it.active }} of ${stats.wanted} slots ready"
+
+    private fun send(exchange: HttpExchange, status: Int, body: String, type: String = "text/plain; charset=utf-8") {
+        val bytes = body.toByteArray()
+        exchange.responseHeaders.add("Content-Type", type)
+        exchange.sendResponseHeaders(status, if (exchange.requestMethod == "HEAD") -1 else bytes.size.toLong())
+        if (exchange.requestMethod != "HEAD") exchange.responseBody.write(bytes)
+    }
+}

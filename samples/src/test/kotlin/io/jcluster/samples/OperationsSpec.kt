@@ -1,0 +1,210 @@
+package io.jcluster.samples
+
+import io.jcluster.cli.Jcluster
+import io.jcluster.ipc.Ipc
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldContainAll
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldStartWith
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import java.io.File
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.attribute.PosixFilePermissions
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
+
+/**
+ * The main job operated as in production: `bin/jcluster` (its main, in its own JVM) finds the
+ * running `hello-cluster` by its control socket and steers it, `/metrics` parses as Prometheus text
+ * and moves, `/readyz` follows the slots, and the control socket turns away another user.
+ */
+class OperationsSpec : FunSpec({
+    timeout = 180_000
+
+    test("bin/jcluster finds hello-cluster and its status, scale and reload work; /metrics parses and its counters move") {
+        val home = Files.createTempDirectory("jcluster-ops")
+        val hello = Hello.start(home, "--workers", "2", "--port", "0", "--metrics-port", "0")
+        try {
+            // Printed in this order, before any worker listens.
+            val socket = withTimeout(30_000) { hello.next(Regex("^control socket (\\S+):")) }.groupValues[1]
+            val metrics = withTimeout(10_000) { hello.next(Regex("^metrics on http://127.0.0.1:(\\d+)/metrics")) }.groupValues[1].toInt()
+            val first = withTimeout(60_000) { List(2) { hello.next(listening) } }
+            val port = first.map { it.groupValues[2] }.toSet().single().toInt()
+            socket shouldStartWith home.resolve("xdg/jcluster/HelloCluster-").toString()
+
+            val before = scrape(metrics)
+            get(metrics, "/healthz").first shouldBe 200
+            get(metrics, "/readyz").first shouldBe 200
+            repeat(10) { get(port, "/").first shouldBe 200 }
+            // Messages count at once; requests come with the next heartbeat (every 5 s).
+            val after = awaitMetrics(metrics) { it.value("jcluster_requests_total") >= before.value("jcluster_requests_total") + 10 }
+            after.value("jcluster_messages_total") shouldBeGreaterThanOrEqual before.value("jcluster_messages_total") + 10
+            after.value("jcluster_workers", "state" to "listening") shouldBe 2.0
+
+            val status = cli(home, "status")
+            withClue(status.second) { status.first shouldBe 0 }
+            val rows = status.second.lines().drop(2).filter { it.isNotBlank() }
+            rows shouldHaveSize 2
+            rows.map { it.split(Regex("\\s+"))[2] } shouldContainAll first.map { it.groupValues[1] }
+            rows.forEach { it shouldContain "listening" }
+            status.second.lines()[1].split(Regex("\\s+")) shouldBe listOf("id", "slot", "pid", "state", "uptime", "restarts", "heap", "rss", "requests", "conns")
+
+            cli(home, "scale", "3") shouldBe (0 to "scaled from 2 to 3 workers\n")
+            withTimeout(60_000) { hello.next(listening) }
+            awaitMetrics(metrics) { it.value("jcluster_workers_active") == 3.0 }
+            get(metrics, "/readyz").first shouldBe 200
+
+            val reload = cli(home, "reload")
+            withClue(reload.second) { reload.first shouldBe 0 }
+            reload.second shouldStartWith "reloaded: 3 workers replaced"
+            val reloaded = cli(home, "status").second.lines().drop(2).filter { it.isNotBlank() }.map { it.split(Regex("\\s+"))[2] }
+            reloaded shouldHaveSize 3
+            reloaded.intersect(first.map { it.groupValues[1] }.toSet()).shouldBeEmpty()
+            scrape(metrics).value("jcluster_restarts_total", "reason" to "reload") shouldBe 3.0
+
+            cli(home, "kill", "999").let { (code, out) -> code shouldBe 1; out shouldContain "no worker 999" }
+
+            hello.process.toHandle().destroy() // TERM
+            withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+            hello.process.exitValue() shouldBe 0
+            Files.exists(Path.of(socket)) shouldBe false
+            cli(home, "status").first shouldBe Jcluster.UNREACHABLE_EXIT
+        } finally {
+            hello.destroy()
+            home.toFile().deleteRecursively()
+        }
+    }
+
+    test("the control socket refuses another user (nobody), even where the file system lets it in").config(enabled = canDropPrivileges()) {
+        val home = Files.createTempDirectory("jcluster-ops")
+        val socket = home.resolve("private/hello.sock")
+        val hello = Hello.start(home, "--workers", "1", "--port", "0", "--control-socket", "$socket")
+        try {
+            withTimeout(60_000) { hello.next(listening) }
+            val classpath = copyClasspathFor(Files.createDirectory(home.resolve("cp")))
+            cli(home, "status", "--socket", "$socket").first shouldBe 0 // the owner is let in
+
+            val blocked = cli(home, "status", "--socket", "$socket", classpath = classpath, asNobody = true)
+            blocked.first shouldBe Jcluster.UNREACHABLE_EXIT
+            blocked.second shouldContain "cannot connect to $socket"
+
+            Files.setPosixFilePermissions(socket.parent, PosixFilePermissions.fromString("rwx--x--x"))
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"))
+            val refused = cli(home, "status", "--socket", "$socket", classpath = classpath, asNobody = true)
+            refused.first shouldBe Jcluster.UNREACHABLE_EXIT
+            refused.second shouldContain "closed the connection without an answer"
+            withTimeout(10_000) { hello.next(Regex("refused a connection to the control socket $socket from user nobody")) }
+            cli(home, "status", "--socket", "$socket").first shouldBe 0 // and the cluster goes on
+        } finally {
+            hello.destroy()
+            home.toFile().deleteRecursively()
+        }
+    }
+})
+
+private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
+
+/** `bin/hello-cluster` with `XDG_RUNTIME_DIR` under [home], so that its control socket is found there and only there. */
+private class Hello(val process: Process, private val lines: LinkedBlockingQueue<String>) {
+    suspend fun next(pattern: Regex): MatchResult = withContext(Dispatchers.IO) {
+        while (true) {
+            ensureActive()
+            val line = lines.poll(100, TimeUnit.MILLISECONDS) ?: continue
+            pattern.find(line)?.let { return@withContext it }
+        }
+        @Suppress("UNREACHABLE_CODE") error("unreachable")
+    }
+
+    fun destroy() {
+        process.descendants().forEach { it.destroyForcibly() }
+        process.destroyForcibly()
+    }
+
+    companion object {
+        fun start(home: Path, vararg args: String): Hello {
+            val java = ProcessHandle.current().info().command().orElseThrow()
+            val builder = ProcessBuilder(listOf(java) + Ipc.jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
+                .redirectErrorStream(true)
+            builder.environment()["XDG_RUNTIME_DIR"] = "${Files.createDirectories(home.resolve("xdg"))}"
+            val process = builder.start()
+            val lines = LinkedBlockingQueue<String>()
+            thread(isDaemon = true) { process.inputStream.bufferedReader().forEachLine { lines.put(it) } }
+            return Hello(process, lines)
+        }
+    }
+}
+
+/**
+ * Runs `bin/jcluster`'s main with [args] in its own JVM, looking only under [home] (its
+ * `XDG_RUNTIME_DIR` and `java.io.tmpdir`), as this user or as `nobody`; returns its exit code and output.
+ */
+private suspend fun cli(home: Path, vararg args: String, classpath: String = System.getProperty("java.class.path"), asNobody: Boolean = false): Pair<Int, String> =
+    withContext(Dispatchers.IO) {
+        val java = ProcessHandle.current().info().command().orElseThrow()
+        val command = (if (asNobody) nobody else emptyList()) +
+            listOf(java, "-Djava.io.tmpdir=${home.resolve("tmp")}", "-cp", classpath, Jcluster::class.java.name) + args
+        Files.createDirectories(home.resolve("tmp")).toFile().setWritable(true, false)
+        val builder = ProcessBuilder(command).redirectErrorStream(true)
+        builder.environment()["XDG_RUNTIME_DIR"] = "${home.resolve("xdg")}"
+        val process = builder.start()
+        val output = process.inputStream.bufferedReader().readText()
+        withClue("jcluster ${args.joinToString(" ")}: $output") { process.waitFor(60, TimeUnit.SECONDS) shouldBe true }
+        process.exitValue() to output
+    }
+
+private suspend fun get(port: Int, path: String): Pair<Int, String> = withContext(Dispatchers.IO) {
+    val response = client.send(HttpRequest.newBuilder(URI("http://127.0.0.1:$port$path")).build(), HttpResponse.BodyHandlers.ofString())
+    response.statusCode() to response.body()
+}
+
+private suspend fun scrape(port: Int): List<Sample> {
+    val (status, body) = get(port, "/metrics")
+    status shouldBe 200
+    return PrometheusText.parse(body)
+}
+
+/** Scrapes until [done] (within 20 s: the heartbeat brings new figures every 5 s). */
+private suspend fun awaitMetrics(port: Int, done: (List<Sample>) -> Boolean): List<Sample> = withTimeout(20_000) {
+    while (true) {
+        val samples = scrape(port)
+        if (done(samples)) return@withTimeout samples
+        delay(200) // polling a figure that changes with the heartbeat, not waiting for one
+    }
+    @Suppress("UNREACHABLE_CODE") error("unreachable")
+}
+
+private val client: HttpClient = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build()
+
+private val nobody = listOf("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+private fun canDropPrivileges(): Boolean =
+    ProcessHandle.current().info().user().orElse("") == "root" && File("/usr/bin/setpriv").canExecute()
+
+/** Copies this JVM's classpath into [scratch] (which `nobody` can read; /root cannot be) and returns the new one. */
+private fun copyClasspathFor(scratch: Path): String {
+    generateSequence(scratch) { it.parent }.forEach { it.toFile().setExecutable(true, false) }
+    scratch.toFile().setReadable(true, false)
+    return System.getProperty("java.class.path").split(File.pathSeparator).filter { it.isNotEmpty() && File(it).exists() }
+        .mapIndexed { i, entry ->
+            val source = File(entry)
+            val target = scratch.resolve("cp$i-${source.name}").toFile()
+            source.copyRecursively(target)
+            target.walk().forEach { it.setReadable(true, false); if (it.isDirectory) it.setExecutable(true, false) }
+            target.path
+        }.joinToString(File.pathSeparator)
+}
