@@ -1,14 +1,22 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import java.nio.file.Path
 
 private val log = KotlinLogging.logger("io.jcluster.debug")
 
-/** The plugins that come with jcluster (more in the operations module). */
+/** The plugins that come with jcluster. */
 public object Plugins {
     /** Logs every step of the primary's life and every worker's (LearnBoost's `debug()`), at INFO. */
     @JvmStatic
     public fun debug(): ClusterPlugin = DebugPlugin
+
+    /**
+     * Pid files in [dir] (created if missing): `master.pid`, and `worker.<id>.pid` for each live
+     * worker, kept true through respawns and reloads, all removed when the cluster closes.
+     */
+    @JvmStatic
+    public fun pidfiles(dir: Path): ClusterPlugin = PidfilesPlugin(dir)
 }
 
 private object DebugPlugin : ClusterPlugin {
