@@ -17,6 +17,14 @@ public object Plugins {
      */
     @JvmStatic
     public fun pidfiles(dir: Path): ClusterPlugin = PidfilesPlugin(dir)
+
+    /**
+     * `sd_notify` for a systemd `Type=notify` service: `READY=1` once every slot has a ready worker,
+     * `RELOADING=1`/`READY=1` around a restart, `STOPPING=1` on close, with `STATUS=` lines. Nothing
+     * without `NOTIFY_SOCKET`; [cluster] uses it by itself when that is set.
+     */
+    @JvmStatic
+    public fun systemd(): ClusterPlugin = SystemdPlugin(SdNotify.fromEnvironment())
 }
 
 private object DebugPlugin : ClusterPlugin {
