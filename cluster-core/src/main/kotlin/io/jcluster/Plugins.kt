@@ -19,6 +19,15 @@ public object Plugins {
     public fun pidfiles(dir: Path): ClusterPlugin = PidfilesPlugin(dir)
 
     /**
+     * Log files in [dir] (created if missing): `master.log` (the primary's stdout and stderr, and its
+     * lifecycle at [level] or above) and `worker.<slot>.log` (each worker's stdout and stderr), every line
+     * timestamped and naming its process; `USR1` reopens them all (for logrotate).
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun logger(dir: Path, level: System.Logger.Level = System.Logger.Level.INFO): ClusterPlugin = LoggerPlugin(dir, level)
+
+    /**
      * `sd_notify` for a systemd `Type=notify` service: `READY=1` once every slot has a ready worker,
      * `RELOADING=1`/`READY=1` around a restart, `STOPPING=1` on close, with `STATUS=` lines. Nothing
      * without `NOTIFY_SOCKET`; [cluster] uses it by itself when that is set.

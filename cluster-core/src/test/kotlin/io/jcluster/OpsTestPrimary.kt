@@ -30,6 +30,7 @@ fun ClusterConfig.opsTestConfig() {
         else -> error("unknown OPS_SIGNALS $change")
     }
     System.getenv("OPS_PIDFILES")?.let { use(Plugins.pidfiles(Path.of(it))) }
+    System.getenv("OPS_LOGS")?.let { use(Plugins.logger(Path.of(it), System.Logger.Level.DEBUG)) }
     if (isPrimary) use(EventPrinter)
 }
 
