@@ -28,7 +28,7 @@ class LoggerSpec : FunSpec({
         val dir = Files.createTempDirectory("jcluster-logs")
         try {
             OpsProcess.start(mapOf("OPS_LOGS" to dir.toString())).use { primary ->
-                primary.await("P Listening")
+                primary.awaitListening()
                 val port = primary.port()
                 repeat(50) { connect(port) }
                 val files = listOf(dir.resolve("worker.0.log"), dir.resolve("worker.1.log"))
@@ -47,7 +47,7 @@ class LoggerSpec : FunSpec({
         val dir = Files.createTempDirectory("jcluster-logs")
         try {
             OpsProcess.start(mapOf("OPS_LOGS" to dir.toString(), "OPS_WORKERS" to "1")).use { primary ->
-                primary.await("P Listening")
+                primary.awaitListening(1)
                 val port = primary.port()
                 val log = dir.resolve("worker.0.log")
                 connect(port)

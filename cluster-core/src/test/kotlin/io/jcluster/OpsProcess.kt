@@ -50,6 +50,15 @@ class OpsProcess private constructor(private val process: Process, val scratch: 
     /** Waits for a stdout line equal to [line]. */
     suspend fun await(line: String, timeout: Duration = 60.seconds): String = await(1, timeout) { it == line }.single()
 
+    /**
+     * Waits until every slot is ready (`P Listening`) and [workers] `READY` lines are out: the primary's
+     * events and its workers' are printed by two collectors, and either may come first.
+     */
+    suspend fun awaitListening(workers: Int = 2) {
+        await("P Listening")
+        await(workers) { it.startsWith("READY ") }
+    }
+
     /** Waits until the stdout lines so far, taken together, pass [test]. */
     suspend fun awaitOutput(timeout: Duration = 60.seconds, test: (List<String>) -> Boolean) {
         withClue({ "stdout so far:\n${output.joinToString("\n")}\nstderr:\n$stderr" }) { withTimeout(timeout) { lines.first(test) } }

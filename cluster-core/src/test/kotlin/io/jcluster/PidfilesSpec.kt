@@ -20,7 +20,7 @@ class PidfilesSpec : FunSpec({
         val dir = Files.createTempDirectory("jcluster-pids")
         try {
             OpsProcess.start(mapOf("OPS_PIDFILES" to dir.toString())).use { primary ->
-                primary.await("P Listening")
+                primary.awaitListening()
                 dir.pidFiles() shouldBe mapOf("master.pid" to primary.pid) + primary.liveWorkers().map { (id, pid) -> "worker.$id.pid" to pid }
 
                 val (victim, victimPid) = primary.liveWorkers().entries.first()

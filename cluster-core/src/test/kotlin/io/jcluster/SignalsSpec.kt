@@ -24,7 +24,7 @@ class SignalsSpec : FunSpec({
 
     test("TERM closes gracefully: the workers disconnect, the primary exits 0") {
         OpsProcess.start().use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             val workers = primary.liveWorkers()
             workers.size shouldBe 2
             primary.signal(Signal.TERM)
@@ -38,7 +38,7 @@ class SignalsSpec : FunSpec({
 
     test("INT destroys at once: no graceful close, the workers are killed, the primary exits 0") {
         OpsProcess.start().use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             val workers = primary.liveWorkers()
             primary.signal(Signal.INT)
             primary.await("P Closed")
@@ -52,7 +52,7 @@ class SignalsSpec : FunSpec({
 
     test("HUP, then USR2, each replace every worker without downtime") {
         OpsProcess.start().use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             for ((round, signal) in listOf(Signal.HUP, Signal.USR2).withIndex()) {
                 val before = primary.liveWorkers().keys
                 primary.signal(signal)
@@ -70,7 +70,7 @@ class SignalsSpec : FunSpec({
 
     test("TTIN adds a worker, TTOU retires one, and never the last") {
         OpsProcess.start(mapOf("OPS_WORKERS" to "1")).use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening(1)
             primary.signal(Signal.TTIN)
             primary.await("P WorkersChanged 1 2")
             primary.await(2) { it.startsWith("READY") }
@@ -88,7 +88,7 @@ class SignalsSpec : FunSpec({
 
     test("USR1 has every plugin reopen its logs") {
         OpsProcess.start().use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             primary.signal(Signal.USR1)
             primary.await("REOPENED")
             primary.signal(Signal.USR1)
@@ -98,7 +98,7 @@ class SignalsSpec : FunSpec({
 
     test("a burst of 50 HUPs is coalesced and leaves a healthy cluster of 2 workers") {
         OpsProcess.start().use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             val burst = ProcessBuilder("bash", "-c", "for i in \$(seq 50); do kill -s HUP ${primary.pid} || exit 1; done").inheritIO().start()
             burst.waitFor() shouldBe 0
             // Each HUP the JVM saw (the kernel merges pending ones) starts a restart; all of them end
@@ -117,7 +117,7 @@ class SignalsSpec : FunSpec({
 
     test("the map can change: USR2 adds a worker instead of restarting") {
         OpsProcess.start(mapOf("OPS_SIGNALS" to "usr2-spawns", "OPS_WORKERS" to "1")).use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening(1)
             primary.signal(Signal.USR2)
             primary.await("P WorkersChanged 1 2")
             primary.output shouldNotContain "P Restarting"
@@ -126,11 +126,11 @@ class SignalsSpec : FunSpec({
 
     test("an inherited ignored INT, and -Xrs, are reported at start") {
         OpsProcess.start(wrapper = listOf("env", "--ignore-signal=INT")).use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             primary.awaitStderr("SIGINT is ignored in this process")
         }
         OpsProcess.start(jvmFlags = listOf("-Xrs")).use { primary ->
-            primary.await("P Listening")
+            primary.awaitListening()
             primary.awaitStderr("this JVM runs with -Xrs")
         }
     }

@@ -28,7 +28,7 @@ class SystemdSpec : FunSpec({
                     systemd.next() shouldContain "MAINPID=${primary.pid}"
                     val ready = systemd.nextWith("READY=1")
                     ready shouldContain "STATUS=2 of 2 workers ready"
-                    primary.await("P Listening")
+                    primary.awaitListening()
                     primary.liveWorkers().keys shouldHaveSize 2
 
                     primary.signal(Signal.HUP)
@@ -52,7 +52,7 @@ class SystemdSpec : FunSpec({
             systemd.bind(AFUNIXSocketAddress.inAbstractNamespace(name))
             OpsProcess.start(mapOf("NOTIFY_SOCKET" to "@$name", "OPS_WORKERS" to "1")).use { primary ->
                 systemd.nextWith("READY=1") shouldContain "STATUS=1 of 1 workers ready"
-                primary.await("P Listening")
+                primary.awaitListening(1)
             }
         }
     }
