@@ -65,6 +65,9 @@ public class ClusterConfig internal constructor(
     /** Respawn, restart budget, readiness, heartbeat, recycling and reload policies. */
     public var supervision: Supervision = Supervision()
 
+    /** What the primary of [cluster] does on each signal; see [SignalMap.DEFAULTS]. */
+    public val signals: SignalMap = SignalMap()
+
     internal val addresses = ArrayList<SocketAddress>()
     internal val plugins = ArrayList<ClusterPlugin>()
     internal var settingsChange: (ClusterSettings) -> ClusterSettings = { it }
@@ -110,6 +113,11 @@ public class ClusterConfig internal constructor(
     /** Uses [plugin] (in the primary; a worker ignores plugins). */
     public fun use(plugin: ClusterPlugin) {
         plugins += plugin
+    }
+
+    /** Changes [signals]: `signals { on(Signal.WINCH, SignalAction.SPAWN_ONE); remove(Signal.HUP) }`. */
+    public fun signals(change: SignalMap.() -> Unit) {
+        signals.change()
     }
 
     /** The workers serve on [port] of [host] (null: every local address), shared among them. */

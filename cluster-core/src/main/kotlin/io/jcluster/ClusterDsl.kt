@@ -17,16 +17,19 @@ import kotlin.system.exitProcess
  * ```
  *
  * In the primary, [configure] sets the cluster up, the workers are spawned and supervised, and this
- * returns once the cluster closes (`TERM` closes it gracefully, `INT` at once, `HUP` or `USR2`
- * restarts the workers, `TTIN`/`TTOU` add or retire one); if supervision failed, the process exits
- * with [Supervision.PRIMARY_FAILED]. In a worker, [configure] runs too (so the worker knows where to
+ * returns once the cluster closes; its signals are [ClusterConfig.signals] (by default `TERM` closes
+ * it gracefully, `INT` at once, `HUP` or `USR2` restarts the workers, `TTIN`/`TTOU` add or retire
+ * one, `USR1` reopens the plugins' logs); if supervision failed, the process exits
+ * with [Supervision.PRIMARY_FAILED]. Under systemd (`NOTIFY_SOCKET` set) the primary reports its
+ * readiness ([Plugins.systemd]). In a worker, [configure] runs too (so the worker knows where to
  * listen), then [app] serves until the worker disconnects.
  */
 public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) {
     val config = ClusterConfig(ClusterConfig.currentEnvironment(), Cluster.isPrimary).apply(configure)
     if (Cluster.isWorker) serve(app, config)
+    if (System.getenv(SdNotify.VARIABLE) != null && config.plugins.none { it is SystemdPlugin }) config.use(Plugins.systemd())
     val cluster = startCluster(config)
-    PrimarySignals.install(cluster)
+    PrimarySignals.install(cluster, config.signals.toMap())
     if (cluster.awaitClosed() == PrimaryState.FAILED) exitProcess(Supervision.PRIMARY_FAILED)
 }
 

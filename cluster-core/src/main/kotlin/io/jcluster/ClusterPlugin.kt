@@ -31,6 +31,9 @@ public interface ClusterPlugin {
     /** A restart begins (gunicorn `on_reload`). */
     public fun onRestart(cluster: ManagedCluster) {}
 
+    /** Reopen log files (`USR1`, after logrotate moved them; [ManagedCluster.reopenLogs]). */
+    public fun onReopenLogs(cluster: ManagedCluster) {}
+
     /** Every worker is gone; the primary is about to exit (gunicorn `on_exit`). */
     public fun onExit(cluster: ManagedCluster) {}
 }

@@ -137,6 +137,11 @@ public class ManagedCluster internal constructor(
         finish()
     }
 
+    /** Every plugin reopens its log files ([ClusterPlugin.onReopenLogs]): what `USR1` does, after logrotate moved them. */
+    public fun reopenLogs() {
+        hooks("onReopenLogs") { it.onReopenLogs(this) }
+    }
+
     /** Returns once the cluster is closed; the state then says whether it [PrimaryState.FAILED]. */
     public suspend fun awaitClosed(): PrimaryState {
         closed.await()

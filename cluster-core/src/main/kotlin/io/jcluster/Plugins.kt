@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import java.nio.file.Path
 
 private val log = KotlinLogging.logger("io.jcluster.debug")
 
@@ -29,6 +30,30 @@ public object Plugins {
     /** Logs every step of the primary's life and every worker's (LearnBoost's `debug()`), at INFO. */
     @JvmStatic
     public fun debug(): ClusterPlugin = DebugPlugin
+
+    /**
+     * Pid files in [dir] (created if missing): `master.pid`, and `worker.<id>.pid` for each live
+     * worker, kept true through respawns and reloads, all removed when the cluster closes.
+     */
+    @JvmStatic
+    public fun pidfiles(dir: Path): ClusterPlugin = PidfilesPlugin(dir)
+
+    /**
+     * Log files in [dir] (created if missing): `master.log` (the primary's stdout and stderr, and its
+     * lifecycle at [level] or above) and `worker.<slot>.log` (each worker's stdout and stderr), every line
+     * timestamped and naming its process; `USR1` reopens them all (for logrotate).
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun logger(dir: Path, level: System.Logger.Level = System.Logger.Level.INFO): ClusterPlugin = LoggerPlugin(dir, level)
+
+    /**
+     * `sd_notify` for a systemd `Type=notify` service: `READY=1` once every slot has a ready worker,
+     * `RELOADING=1`/`READY=1` around a restart, `STOPPING=1` on close, with `STATUS=` lines. Nothing
+     * without `NOTIFY_SOCKET`; [cluster] uses it by itself when that is set.
+     */
+    @JvmStatic
+    public fun systemd(): ClusterPlugin = SystemdPlugin(SdNotify.fromEnvironment())
 }
 
 private object DebugPlugin : ClusterPlugin {

@@ -5,33 +5,48 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
+import java.lang.management.ManagementFactory
 import sun.misc.Signal as JvmSignal
+import sun.misc.SignalHandler
 
 private val log = KotlinLogging.logger {}
 
 /**
- * The signals of a [cluster]'s primary: `TERM` closes gracefully (what systemd and Kubernetes send),
- * `INT` destroys at once, `HUP` and `USR2` restart the workers gracefully (restarts coalesce),
- * `TTIN`/`TTOU` add or retire one worker. Handlers only start the work.
+ * Installs a [cluster]'s [SignalMap]. Handlers only start the work, each on a coroutine of its own;
+ * a burst of one signal costs little (the kernel merges pending ones, and [Primary.reload] coalesces
+ * restarts). Two ways a handler can be installed and still never run are reported at start:
+ * `-Xrs` (HotSpot then refuses or ignores signal handlers), and a signal the process inherited as
+ * ignored (`nohup` ignores `HUP`; a shell starting a job in the background without job control
+ * ignores `INT`): HotSpot keeps `HUP`, `INT` and `TERM` ignored rather than handle them.
  */
 internal object PrimarySignals {
-    fun install(cluster: ManagedCluster) {
+    private val SHUTDOWN_SIGNALS = setOf(Signal.HUP, Signal.INT, Signal.TERM)
+
+    fun install(cluster: ManagedCluster, actions: Map<Signal, SignalAction>) {
+        if ("-Xrs" in ManagementFactory.getRuntimeMXBean().inputArguments) {
+            log.warn { "this JVM runs with -Xrs: signal handlers are disabled, and ${actions.keys.joinToString()} will not reach the cluster" }
+        }
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-        val actions: Map<String, suspend () -> Unit> = mapOf(
-            "TERM" to { cluster.close() },
-            "INT" to { cluster.destroy() },
-            "HUP" to { restart(cluster) },
-            "USR2" to { restart(cluster) },
-            "TTIN" to { cluster.spawn(1) },
-            "TTOU" to { if (cluster.workers > 1) cluster.spawn(-1) else log.warn { "TTOU ignored: the last worker stays" } },
-        )
-        for ((name, action) in actions) {
-            runCatching { JvmSignal.handle(JvmSignal(name)) { scope.launch { runCatching { action() }.onFailure { log.warn(it) { "SIG$name failed" } } } } }
-                .onFailure { log.warn { "cannot handle SIG$name here (${it.message}); it keeps the JVM's default" } }
+        for ((signal, action) in actions) {
+            val handler = SignalHandler { scope.launch { perform(cluster, signal, action) } }
+            val before = try {
+                JvmSignal.handle(JvmSignal(signal.name), handler)
+            } catch (e: IllegalArgumentException) {
+                log.warn { "cannot handle SIG$signal here (${e.message}); it keeps the JVM's default" }
+                continue
+            }
+            if (before == SignalHandler.SIG_IGN && signal in SHUTDOWN_SIGNALS) {
+                log.warn { "SIG$signal is ignored in this process (inherited from whoever started it: nohup, or a shell's background job), so it will not $action the cluster" }
+            }
         }
     }
 
-    private suspend fun restart(cluster: ManagedCluster) {
-        runCatching { cluster.restart() }.onFailure { log.warn { "restart failed: ${it.message}" } }
+    private suspend fun perform(cluster: ManagedCluster, signal: Signal, action: SignalAction) {
+        log.info { "SIG$signal: $action" }
+        try {
+            action.perform(cluster)
+        } catch (e: Exception) {
+            log.warn { "SIG$signal ($action) failed: ${e.message}" }
+        }
     }
 }

@@ -4,7 +4,6 @@ import io.jcluster.ExitStatus
 import io.jcluster.Signal
 import io.jcluster.Stdio
 import java.io.InputStream
-import java.io.PrintStream
 import java.util.concurrent.TimeUnit
 
 /**
@@ -33,9 +32,9 @@ internal object JvmProcessLauncher : ProcessLauncher {
     private class RealProcess(private val process: Process, spec: LaunchSpec) : LaunchedProcess {
         private val stderrHead = ArrayList<String>()
         private val pumps = buildList {
-            val prefix = "[worker ${spec.workerId}] "
-            if (spec.stdio == Stdio.PIPE) add(pump(process.inputStream, System.out, prefix, null))
-            if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, System.err.takeIf { spec.stdio == Stdio.PIPE }, prefix, stderrHead))
+            val output = spec.output.takeIf { spec.stdio == Stdio.PIPE }
+            if (spec.stdio == Stdio.PIPE) add(pump(process.inputStream, output, WorkerOutput.Stream.STDOUT, spec.workerId, null))
+            if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, output, WorkerOutput.Stream.STDERR, spec.workerId, stderrHead))
         }
 
         override val pid: Long = process.pid()
@@ -58,13 +57,13 @@ internal object JvmProcessLauncher : ProcessLauncher {
             }
         }
 
-        /** Copies lines from [input] to [out] (if any) behind [prefix], keeping the first ones in [head]. */
-        private fun pump(input: InputStream, out: PrintStream?, prefix: String, head: MutableList<String>?): Thread =
+        /** Copies lines from [input] to [out] (if any) as [workerId]'s [stream], keeping the first ones in [head]. */
+        private fun pump(input: InputStream, out: WorkerOutput?, stream: WorkerOutput.Stream, workerId: Int, head: MutableList<String>?): Thread =
             Thread({
                 input.bufferedReader().useLines { lines ->
                     lines.forEach { line ->
-                        // One println per line: lines of different workers never interleave mid-line.
-                        out?.println(prefix + line)
+                        // Whole lines only: lines of different workers never interleave mid-line.
+                        out?.line(workerId, stream, line)
                         if (head != null) synchronized(head) { if (head.size < STDERR_HEAD_LINES) head += line }
                     }
                 }

@@ -115,11 +115,14 @@ internal class PortRegistry(private val scope: CoroutineScope) {
     private fun bind(key: PortKey, strategy: SharingStrategy, maxPending: Int): PortHandle {
         val address = key.address.toSocketAddress()
         return when (strategy) {
-            SharingStrategy.SHARED -> SharedHandle(key, SocketBinding.listen(address, key.backlog))
-            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, SocketBinding.listen(address, key.backlog), scope, maxPending)
+            SharingStrategy.SHARED -> SharedHandle(key, listen(address, key.backlog))
+            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listen(address, key.backlog), scope, maxPending)
             SharingStrategy.REUSE_PORT -> ReusePortHandle(key, SocketBinding.reservePort(address as InetSocketAddress))
         }.also { log.debug { "bound ${it.address} for the workers ($strategy)" } }
     }
+
+    /** systemd's inherited listener for [address] if there is one (see [SocketActivation]), else a new one. */
+    private fun listen(address: SocketAddress, backlog: Int) = SocketActivation.listenerFor(address) ?: SocketBinding.listen(address, backlog)
 
     private fun leasesOf(workerId: Int) = leases.values.filter { it.workerId == workerId }
 

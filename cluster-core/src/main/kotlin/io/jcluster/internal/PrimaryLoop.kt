@@ -65,6 +65,9 @@ internal class PrimaryLoop(
     /** Runs on the loop before each fork, with the slot (null for `fork()`); what it throws is logged. */
     @Volatile var beforeFork: (Int?) -> Unit = {}
 
+    /** Where later forks' output lines go under [io.jcluster.Stdio.PIPE] (the logger plugin sets its own). */
+    @Volatile var output: WorkerOutput = WorkerOutput.CONSOLE
+
     /** Set when the primary closes; a process launched after that is killed at once. */
     @Volatile var closing: Boolean = false
 
@@ -144,7 +147,7 @@ internal class PrimaryLoop(
         records[worker.id] = record
         _workers.value += worker.id to worker
         runCatching { beforeFork(worker.slot) }.onFailure { log.error(it) { "a before-fork hook failed; forking anyway" } }
-        val spec = commands.spec(worker.id, record.token, settings, environment)
+        val spec = commands.spec(worker.id, record.token, settings, environment).copy(output = output)
         val process = try {
             launcher.launch(spec)
         } catch (e: Exception) {

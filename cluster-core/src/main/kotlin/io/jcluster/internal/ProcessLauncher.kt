@@ -18,6 +18,8 @@ internal data class LaunchSpec(
     val environment: Map<String, String>,
     val workingDirectory: Path?,
     val stdio: Stdio,
+    /** Where the lines go under [Stdio.PIPE]. */
+    val output: WorkerOutput = WorkerOutput.CONSOLE,
 )
 
 /** A started worker process. */

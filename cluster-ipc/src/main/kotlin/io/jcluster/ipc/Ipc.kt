@@ -4,6 +4,7 @@ import io.jcluster.ipc.internal.FileDescriptors
 import io.jcluster.ipc.internal.JdkChannels
 import org.newsclub.net.unix.AFUNIXSocketAddress
 import org.newsclub.net.unix.AFUNIXSocketChannel
+import org.newsclub.net.unix.FileDescriptorCast
 import java.nio.channels.NetworkChannel
 import java.nio.channels.ServerSocketChannel
 import java.nio.file.Path
@@ -49,6 +50,16 @@ public object Ipc {
     @JvmStatic
     public fun duplicate(channel: ServerSocketChannel): ServerSocketChannel =
         JdkChannels.adoptServer(FileDescriptors.duplicate(JdkChannels.fdOf(channel)), JdkChannels.familyOf(channel))
+
+    /**
+     * A JDK channel on the listening socket with descriptor number [fd], which this process inherited
+     * (systemd's socket activation passes them from 3 up): TCP over IPv4 or IPv6, or a Unix-domain
+     * socket. The channel owns the descriptor from now on.
+     *
+     * @throws java.io.IOException if [fd] is not an open socket.
+     */
+    @JvmStatic
+    public fun adoptInheritedListener(fd: Int): ServerSocketChannel = JdkChannels.adoptInherited(FileDescriptorCast.unsafeUsing(fd).fileDescriptor)
 
     /**
      * A duplicate of the descriptor of [channel] (a JDK socket channel), as a bare number that the

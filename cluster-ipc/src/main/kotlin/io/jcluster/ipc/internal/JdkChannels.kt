@@ -2,7 +2,11 @@ package io.jcluster.ipc.internal
 
 import java.io.FileDescriptor
 import java.lang.reflect.AccessibleObject
+import java.lang.reflect.InvocationTargetException
+import java.net.Inet4Address
+import java.net.InetSocketAddress
 import java.net.ProtocolFamily
+import java.net.StandardProtocolFamily
 import java.net.SocketAddress
 import java.nio.channels.Channel
 import java.nio.channels.ServerSocketChannel
@@ -22,6 +26,7 @@ internal object JdkChannels {
     private val socketImpl by lazy { Class.forName("sun.nio.ch.SocketChannelImpl") }
     private val getFd by lazy { opened(Class.forName("sun.nio.ch.SelChImpl").getMethod("getFD")) }
     private val fdVal by lazy { opened(Class.forName("sun.nio.ch.IOUtil").getMethod("fdVal", FileDescriptor::class.java)) }
+    private val localAddress by lazy { opened(Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor::class.java)) }
     private val serverFamily by lazy { opened(serverImpl.getDeclaredField("family")) }
     private val socketFamily by lazy { opened(socketImpl.getDeclaredField("family")) }
     private val serverCtor by lazy {
@@ -48,6 +53,24 @@ internal object JdkChannels {
     /** A bound, listening JDK server channel that takes ownership of [fd]. */
     fun adoptServer(fd: FileDescriptor, family: ProtocolFamily): ServerSocketChannel =
         serverCtor.newInstance(SelectorProvider.provider(), family, fd, true) as ServerSocketChannel
+
+    /**
+     * A bound, listening JDK server channel for an inherited [fd] whose family is not known: the
+     * family the socket's own address has (`getsockname` through `sun.nio.ch.Net`; no IP address: Unix).
+     */
+    fun adoptInherited(fd: FileDescriptor): ServerSocketChannel {
+        val address = try {
+            localAddress.invoke(null, fd) as InetSocketAddress
+        } catch (e: InvocationTargetException) {
+            null // not an IP socket
+        }
+        val family = when (address?.address) {
+            null -> StandardProtocolFamily.UNIX
+            is Inet4Address -> StandardProtocolFamily.INET
+            else -> StandardProtocolFamily.INET6
+        }
+        return adoptServer(fd, family)
+    }
 
     /** A connected JDK socket channel that takes ownership of [fd]. */
     fun adoptSocket(fd: FileDescriptor, family: ProtocolFamily, remote: SocketAddress?): SocketChannel =

@@ -1,0 +1,102 @@
+package io.jcluster
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import org.newsclub.net.unix.AFUNIXDatagramChannel
+import org.newsclub.net.unix.AFUNIXSocketAddress
+import java.nio.ByteBuffer
+import java.nio.file.Path
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * [Plugins.systemd]: tells systemd (a `Type=notify` service) how the primary is, over `sd_notify`'s
+ * datagram socket: `READY=1` once every slot has a ready worker, `RELOADING=1` then `READY=1` around a
+ * restart, `STOPPING=1` when it closes, and a `STATUS=` line with each. Does nothing without
+ * `NOTIFY_SOCKET`. [cluster] adds it by itself when `NOTIFY_SOCKET` is set.
+ */
+internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
+    override val name: String = "systemd"
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
+    @Volatile private var stopping = false
+
+    override fun onStarting(cluster: ManagedCluster) {
+        val notify = notify ?: return
+        notify.send("MAINPID=${ProcessHandle.current().pid()}", "STATUS=starting")
+        scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            var last = cluster.state.value
+            cluster.state.collect { state ->
+                when {
+                    state == PrimaryState.RESTARTING -> notify.send("RELOADING=1", "MONOTONIC_USEC=${System.nanoTime() / 1000}", "STATUS=restarting the workers")
+                    state == PrimaryState.ACTIVE && last == PrimaryState.RESTARTING -> notify.send("READY=1", status(cluster))
+                    state == PrimaryState.CLOSING -> stop(notify)
+                    else -> Unit
+                }
+                last = state
+            }
+        }
+    }
+
+    override fun whenReady(cluster: ManagedCluster) {
+        notify?.send("READY=1", status(cluster))
+    }
+
+    override fun onWorkersChanged(cluster: ManagedCluster, from: Int, to: Int) {
+        notify?.send("STATUS=workers wanted: $from -> $to")
+    }
+
+    override fun onExit(cluster: ManagedCluster) {
+        scope.cancel()
+        notify?.let { stop(it); it.close() }
+    }
+
+    private fun stop(notify: SdNotify) {
+        if (stopping) return
+        stopping = true
+        notify.send("STOPPING=1", "STATUS=stopping")
+    }
+
+    private fun status(cluster: ManagedCluster) = "STATUS=${cluster.primary.activeWorkers().size} of ${cluster.workers} workers ready"
+}
+
+/**
+ * `sd_notify(3)`: one datagram of `KEY=value` lines to the Unix datagram socket named by
+ * `NOTIFY_SOCKET` (a path, or `@name` in the abstract namespace). The JDK has no Unix datagram
+ * channel; junixsocket's is used. A failed send is logged: systemd's view is not worth a crash.
+ */
+internal class SdNotify(private val address: AFUNIXSocketAddress) : AutoCloseable {
+    private val channel = AFUNIXDatagramChannel.open()
+
+    @Synchronized
+    fun send(vararg lines: String) {
+        val bytes = lines.joinToString("\n").toByteArray()
+        try {
+            channel.send(ByteBuffer.wrap(bytes), address) // the channel: DatagramSocket.send refuses junixsocket's addresses ("unresolved")
+        } catch (e: Exception) {
+            log.warn { "cannot notify systemd at $address: ${e.message}" }
+        }
+    }
+
+    override fun close() = channel.close()
+
+    companion object {
+        /** The variable systemd sets for a `Type=notify` service. */
+        const val VARIABLE = "NOTIFY_SOCKET"
+
+        /** The notifier for `NOTIFY_SOCKET`, or null if it is unset or not a Unix socket. */
+        fun fromEnvironment(): SdNotify? {
+            val value = System.getenv(VARIABLE)?.takeIf { it.isNotEmpty() } ?: return null
+            val address = when {
+                value.startsWith("@") -> AFUNIXSocketAddress.inAbstractNamespace(value.substring(1))
+                value.startsWith("/") -> AFUNIXSocketAddress.of(Path.of(value))
+                else -> return null.also { log.warn { "$VARIABLE=$value is not a Unix socket (a path, or @name); systemd is not notified" } }
+            }
+            return SdNotify(address)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.jcluster
+
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import java.io.FileDescriptor
+import java.io.FileOutputStream
+import java.io.PrintStream
+import java.nio.ByteBuffer
+import java.nio.file.Path
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The configuration the operations specs and their workers share, read from the environment the spec
+ * gives the primary (and the primary passes on to its workers): `OPS_WORKERS` (2), `OPS_PORT` (0),
+ * `OPS_SIGNALS` (a named change of the signal map), `OPS_PIDFILES` and `OPS_LOGS` (plugin directories).
+ */
+fun ClusterConfig.opsTestConfig() {
+    workers = System.getenv("OPS_WORKERS")?.toInt() ?: 2
+    listen(System.getenv("OPS_PORT")?.toInt() ?: 0, "127.0.0.1")
+    timeout = 5.seconds
+    settings { it.copy(mainClass = OpsTestPrimary::class.java.name, args = emptyList(), jvmArgs = emptyList(), fastStart = false) }
+    when (val change = System.getenv("OPS_SIGNALS")) {
+        null -> Unit
+        "usr2-spawns" -> signals { on(Signal.USR2, SignalAction.SPAWN_ONE) }
+        else -> error("unknown OPS_SIGNALS $change")
+    }
+    System.getenv("OPS_PIDFILES")?.let { use(Plugins.pidfiles(Path.of(it))) }
+    System.getenv("OPS_LOGS")?.let { use(Plugins.logger(Path.of(it), System.Logger.Level.DEBUG)) }
+    if (isPrimary) use(EventPrinter)
+}
+
+/**
+ * The app of the operations specs: for each connection it prints `served N` on stdout and `oops N`
+ * on stderr (flushed), then answers with its worker id.
+ */
+object OpsTestApp : WorkerApp {
+    override suspend fun serve(context: WorkerContext) {
+        val served = AtomicInteger()
+        for (address in context.addresses) {
+            val listener = Cluster.listen(address, context.options) as ClusterListener.Socket
+            Thread {
+                runCatching {
+                    while (true) listener.channel.accept().use { connection ->
+                        val n = served.incrementAndGet()
+                        println("served $n")
+                        System.out.flush()
+                        System.err.println("oops $n")
+                        System.err.flush()
+                        connection.write(ByteBuffer.wrap("${context.worker.id}\n".toByteArray()))
+                    }
+                }
+            }.apply { isDaemon = true }.start()
+            listener.listening()
+        }
+    }
+}
+
+/** The `main` of the operations specs, in the primary and in its workers: a real program's `cluster { }` call. */
+object OpsTestPrimary {
+    @JvmStatic
+    fun main(args: Array<String>) = runBlocking { cluster(OpsTestApp) { opsTestConfig() } }
+}
+
+/**
+ * Prints what the primary does, one line each, on the process's real stdout (which the logger plugin
+ * does not capture): `READY id pid`, `EXITED id pid reason`, `LISTENING id port`, `RELOAD`, `REOPENED`,
+ * and `P <PrimaryEvent>` (`P WorkersChanged 2 3`).
+ */
+object EventPrinter : ClusterPlugin {
+    private val out = PrintStream(FileOutputStream(FileDescriptor.out), true)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
+
+    override fun onStarting(cluster: ManagedCluster) {
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { cluster.primary.events.collect { say(line(it)) } }
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { cluster.events.collect { say(line(it)) } }
+    }
+
+    override fun onReopenLogs(cluster: ManagedCluster) = say("REOPENED")
+
+    private fun line(event: ClusterEvent): String? = when (event) {
+        is WorkerEvent.Ready -> "READY ${event.worker.id} ${event.worker.pid}"
+        is WorkerEvent.Exited -> "EXITED ${event.worker.id} ${event.worker.pid} ${event.reason}"
+        is WorkerEvent.Listening -> "LISTENING ${event.worker.id} ${(event.address as? java.net.InetSocketAddress)?.port}"
+        is ReloadStarted -> "RELOAD"
+        else -> null
+    }
+
+    private fun line(event: PrimaryEvent): String = when (event) {
+        is PrimaryEvent.WorkersChanged -> "P WorkersChanged ${event.from} ${event.to}"
+        is PrimaryEvent.Restarted -> "P Restarted ${event.failure}"
+        else -> "P ${event::class.simpleName}"
+    }
+
+    private fun say(line: String?) {
+        if (line != null) synchronized(out) { out.println(line) }
+    }
+}

@@ -1,0 +1,72 @@
+package io.jcluster
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContain
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import org.newsclub.net.unix.AFUNIXDatagramSocket
+import org.newsclub.net.unix.AFUNIXSocketAddress
+import java.net.DatagramPacket
+import java.nio.file.Files
+
+/**
+ * `sd_notify` from a real primary ([OpsTestPrimary], started with `NOTIFY_SOCKET`): the spec plays
+ * systemd with a Unix datagram socket of its own, on a path and in the abstract namespace.
+ */
+class SystemdSpec : FunSpec({
+    timeout = 120_000
+
+    test("NOTIFY_SOCKET (a path) hears READY=1 once every worker is ready, RELOADING=1/READY=1 around a HUP, STOPPING=1 on TERM") {
+        val dir = Files.createTempDirectory("jcluster-systemd")
+        val path = dir.resolve("notify.sock")
+        try {
+            AFUNIXDatagramSocket.newInstance().use { systemd ->
+                systemd.bind(AFUNIXSocketAddress.of(path))
+                OpsProcess.start(mapOf("NOTIFY_SOCKET" to path.toString())).use { primary ->
+                    systemd.next() shouldContain "MAINPID=${primary.pid}"
+                    val ready = systemd.nextWith("READY=1")
+                    ready shouldContain "STATUS=2 of 2 workers ready"
+                    primary.awaitListening()
+                    primary.liveWorkers().keys shouldHaveSize 2
+
+                    primary.signal(Signal.HUP)
+                    systemd.nextWith("RELOADING=1").any { it.startsWith("MONOTONIC_USEC=") } shouldBe true
+                    systemd.nextWith("READY=1")
+                    primary.await("P Restarted null")
+
+                    primary.signal(Signal.TERM)
+                    systemd.nextWith("STOPPING=1")
+                    primary.awaitExit() shouldBe 0
+                }
+            }
+        } finally {
+            dir.toFile().deleteRecursively()
+        }
+    }
+
+    test("NOTIFY_SOCKET=@name (the abstract namespace) hears READY=1") {
+        val name = "jcluster-systemd-spec-${ProcessHandle.current().pid()}"
+        AFUNIXDatagramSocket.newInstance().use { systemd ->
+            systemd.bind(AFUNIXSocketAddress.inAbstractNamespace(name))
+            OpsProcess.start(mapOf("NOTIFY_SOCKET" to "@$name", "OPS_WORKERS" to "1")).use { primary ->
+                systemd.nextWith("READY=1") shouldContain "STATUS=1 of 1 workers ready"
+                primary.awaitListening(1)
+            }
+        }
+    }
+})
+
+/** The next datagram's lines; fails if none comes within 60 s. */
+private suspend fun AFUNIXDatagramSocket.next(): List<String> = withContext(Dispatchers.IO) {
+    soTimeout = 60_000
+    val packet = DatagramPacket(ByteArray(4096), 4096)
+    receive(packet)
+    String(packet.data, 0, packet.length).split('\n')
+}
+
+/** Skips datagrams until one has [line]; returns its lines. */
+private suspend fun AFUNIXDatagramSocket.nextWith(line: String): List<String> {
+    while (true) next().let { if (line in it) return it }
+}
