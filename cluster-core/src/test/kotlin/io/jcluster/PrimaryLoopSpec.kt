@@ -42,13 +42,24 @@ class PrimaryLoopSpec : FunSpec({
             val worker = loop.fork(emptyMap())
             test.runCurrent()
             loop.enqueue(PrimaryInput.Hello(worker.id, process(worker).token, process(worker).pid, link))
+            links[worker.id] = link
             test.runCurrent()
             return worker to link
         }
 
         fun linkDown(worker: Worker, link: FakeLink) = loop.enqueue(PrimaryInput.LinkDown(worker.id, link)).also { test.runCurrent() }
 
-        fun exit(worker: Worker, status: ExitStatus) = process(worker).exit(status).also { test.runCurrent() }
+        val links = HashMap<Int, FakeLink>()
+
+        /** The process exits; its channel then closes, as a dead process's does (unless the spec closed it already). */
+        fun exit(worker: Worker, status: ExitStatus) {
+            process(worker).exit(status)
+            links[worker.id]?.let { loop.enqueue(PrimaryInput.LinkDown(worker.id, it)) }
+            test.runCurrent()
+        }
+
+        /** The process exits while its channel stays up (a child of it holds the socket, say). */
+        fun exitOnly(worker: Worker, status: ExitStatus) = process(worker).exit(status).also { test.runCurrent() }
 
         fun names() = events.map { it::class.simpleName }
     }
@@ -117,11 +128,12 @@ class PrimaryLoopSpec : FunSpec({
     }
 
     test("a worker leaves the registry only after it both disconnected and exited, in either order") {
+        // An exit seen while the channel is up waits for it (or 5 s): what the worker sent before it exited comes first.
         runTest {
             val h = Harness(this)
             val (exitsFirst, link1) = h.online()
             val (closesFirst, link2) = h.online()
-            h.exit(exitsFirst, ExitStatus(1, null))
+            h.exitOnly(exitsFirst, ExitStatus(1, null))
             h.linkDown(closesFirst, link2)
             h.loop.workers.value.keys shouldContainExactly setOf(exitsFirst.id, closesFirst.id)
             h.linkDown(exitsFirst, link1)
@@ -144,6 +156,23 @@ class PrimaryLoopSpec : FunSpec({
         }
     }
 
+    test("an exit seen while the worker's channel is up is handled at the channel's end, or after 5 s") {
+        runTest {
+            val h = Harness(this)
+            val (worker, link) = h.online()
+            h.exitOnly(worker, ExitStatus(0, null))
+            h.loop.enqueue(PrimaryInput.Control(worker.id, link, ControlMessage.Disconnecting)) // read after the exit was seen
+            runCurrent()
+            h.events.filterIsInstance<WorkerEvent.Exited>() shouldBe emptyList()
+            h.linkDown(worker, link)
+            h.events.filterIsInstance<WorkerEvent.Exited>().single().reason shouldBe ExitReason.DISCONNECT
+            val (stuck, _) = h.online()
+            h.exitOnly(stuck, ExitStatus(0, null))
+            advanceTimeBy(5_001)
+            h.events.filterIsInstance<WorkerEvent.Exited>().map { it.worker } shouldContainExactly listOf(worker, stuck)
+        }
+    }
+
     test("disconnecting all completes at once with no workers, and once every worker is gone otherwise") {
         runTest {
             val h = Harness(this)
@@ -153,9 +182,9 @@ class PrimaryLoopSpec : FunSpec({
             val all = async { h.loop.disconnectAll() }
             runCurrent()
             listOf(linkA, linkB).forEach { it.control shouldContainExactly listOf(ControlMessage.Disconnect) }
-            h.exit(a, ExitStatus(0, null))
+            h.exitOnly(a, ExitStatus(0, null))
             h.linkDown(a, linkA)
-            h.exit(b, ExitStatus(0, null))
+            h.exitOnly(b, ExitStatus(0, null))
             all.isCompleted shouldBe false
             h.linkDown(b, linkB)
             all.isCompleted shouldBe true

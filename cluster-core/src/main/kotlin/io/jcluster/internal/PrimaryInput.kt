@@ -17,7 +17,8 @@ internal sealed interface PrimaryInput {
     data class HandoffAnswer(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val connection: Handle?) : PrimaryInput
     data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
     data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
-    data class Exited(val workerId: Int, val exit: ExitStatus, val stderr: List<String>) : PrimaryInput
+    /** [drained]: handle it now, even if the worker's channel is still up (see `PrimaryLoop.exitedOnceDrained`). */
+    data class Exited(val workerId: Int, val exit: ExitStatus, val stderr: List<String>, val drained: Boolean = false) : PrimaryInput
     data class Disconnect(val workerId: Int) : PrimaryInput
     data class Kill(val workerId: Int, val signal: Signal) : PrimaryInput
     data class DisconnectTimedOut(val workerId: Int) : PrimaryInput

@@ -126,7 +126,7 @@ internal class PrimaryLoop(
             is PrimaryInput.HandoffAnswer -> current(input.workerId, input.link)?.let { ports.handoffAnswer(it.worker.id, input.message, input.connection) } ?: input.connection?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
-            is PrimaryInput.Exited -> records[input.workerId]?.let { exited(it, input.exit, input.stderr) }
+            is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exitedOnceDrained(it, input) }
             is PrimaryInput.Disconnect -> records[input.workerId]?.let { requestDisconnect(it) }
             is PrimaryInput.Kill -> records[input.workerId]?.let { kill(it, input.signal) }
             is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { disconnectTimedOut(it) }
@@ -246,6 +246,19 @@ internal class PrimaryLoop(
         record.apply(WorkerInput.ChannelClosed)
         emit(WorkerEvent.Disconnected(record.worker))
         removeIfGone(record)
+        record.exitSeen?.takeIf { record.exit == null }?.let { exited(record, it.exit, it.stderr) }
+    }
+
+    /**
+     * Handles a process's exit once everything it sent was read: a worker that sent many messages and
+     * then `disconnect()`ed may have exited while its last ones (its `Disconnecting` among them) still
+     * wait in the socket, and its exit would read as unasked. The link's end, or [EXIT_DRAIN_WAIT],
+     * whichever comes first (a child process of the worker could hold the socket open).
+     */
+    private suspend fun exitedOnceDrained(record: WorkerRecord, input: PrimaryInput.Exited) {
+        if (record.link == null || record.channelClosed || input.drained) return exited(record, input.exit, input.stderr)
+        record.exitSeen = input
+        scope.launch { delay(EXIT_DRAIN_WAIT); enqueue(input.copy(drained = true)) }
     }
 
     private suspend fun exited(record: WorkerRecord, exit: ExitStatus, stderr: List<String>) {
@@ -399,6 +412,7 @@ internal class PrimaryLoop(
         const val LAUNCH_FAILED = 127
         const val COMMAND_LOG_CHARS = 300
         val DUMP_GRACE = 1.seconds
+        val EXIT_DRAIN_WAIT = 5.seconds
         val random = SecureRandom()
     }
 }

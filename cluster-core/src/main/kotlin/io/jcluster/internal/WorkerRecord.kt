@@ -22,6 +22,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
 
     /** Why the primary itself ended this worker (a reload, a missed heartbeat…); null if it did not. */
     var stopReason: ExitReason? = null
+
+    /** The process's exit, seen while its channel still had messages to read; handled at the link's end. */
+    var exitSeen: PrimaryInput.Exited? = null
     var ready = false
 
     /** When it became ready; null while it boots. */
