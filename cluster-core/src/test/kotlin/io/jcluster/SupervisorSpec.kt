@@ -352,6 +352,18 @@ class SupervisorSpec : FunSpec({
         }
     }
 
+    test("a worker whose launch fails counts as a boot failure and its slot is respawned, not left stuck") {
+        runTest {
+            val h = Harness(this)
+            h.launcher.failNext = java.io.IOException("no such file: /bad/java")
+            h.spawn(1)
+            h.delays() shouldContainExactly listOf(100.milliseconds)
+            h.after(100.milliseconds)
+            h.up()
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(2)
+        }
+    }
+
     test("settings that cannot work are refused with the fix") {
         shouldThrow<IllegalArgumentException> { Supervision(heartbeatInterval = 10.seconds, heartbeatTimeout = 5.seconds) }
             .message shouldContain "must be longer than heartbeatInterval"

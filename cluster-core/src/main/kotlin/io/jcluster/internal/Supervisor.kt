@@ -89,7 +89,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private suspend fun grow(n: Int) = repeat(n) {
         val index = generateSequence(0) { it + 1 }.first { it !in slots }
         val slot = Slot(index).also { slots[index] = it }
-        slot.pending = work.fork(index)
+        fill(slot)
     }
 
     /** Retires [n] slots: empty ones first, then by [Supervision.cullOrder] of their active worker's age. */
@@ -146,7 +146,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             if (reason.isFailure) budget.spend(clock.markNow(), work.supervision)
             return
         }
-        if (reason.isFailure) respawnLater(slot, record, reason) else slot.pending = work.fork(slot.index)
+        if (reason.isFailure) respawnLater(slot, record, reason) else fill(slot)
     }
 
     private suspend fun pendingDied(slot: Slot, record: WorkerRecord, reason: ExitReason) {
@@ -160,7 +160,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             if (run == null) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
             return
         }
-        if (!reason.isFailure) return run { slot.pending = work.fork(slot.index) }
+        if (!reason.isFailure) return fill(slot)
         bootFailuresInARow++
         val supervision = work.supervision
         when {
@@ -186,7 +186,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     suspend fun respawn(index: Int) {
         val slot = slots[index] ?: return
-        if (slot.active == null && slot.pending == null && _state.value.respawns) slot.pending = work.fork(index)
+        if (slot.active == null && slot.pending == null && _state.value.respawns) fill(slot)
     }
 
     private suspend fun fail(reason: String) {
@@ -200,8 +200,18 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     /** Replaces [slot]'s active worker gracefully: fork, wait until ready, retire the old one. */
     private suspend fun replace(slot: Slot, reason: ExitReason) {
         if (slot.pending != null || slot.active == null || !_state.value.respawns) return
-        slot.pending = work.fork(slot.index)
-        slot.pendingFor = reason
+        fill(slot, reason)
+    }
+
+    /**
+     * Forks [slot]'s pending worker, to fill it or (with [replacing]) to replace its active one. A fork
+     * whose launch failed has exited already, before it was the slot's: it is handled as a death now.
+     */
+    private suspend fun fill(slot: Slot, replacing: ExitReason? = null) {
+        val record = work.fork(slot.index)
+        slot.pending = record
+        slot.pendingFor = replacing
+        if (record.exit != null) exited(record, ExitReason.CRASH)
     }
 
     /** The worker asked to be replaced (it served its `maxRequests`). */
