@@ -2,6 +2,8 @@ package io.jcluster.http.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.http.RunningHttpServer
+import org.eclipse.jetty.http.HttpHeader
+import org.eclipse.jetty.http.HttpHeaderValue
 import org.eclipse.jetty.server.Handler
 import org.eclipse.jetty.server.HttpConnectionFactory
 import org.eclipse.jetty.server.Request
@@ -62,10 +64,15 @@ internal class JettyServer(address: SocketAddress, listening: ServerSocketChanne
         if (!server.isStopped) runCatching { server.stopTimeout = 0; server.stop() }
     }
 
-    /** Counts each request. */
+    /**
+     * Counts each request, and answers `Connection: close` from the moment the stop begins: Jetty does
+     * so itself only once its connector is shut down, a little later, and a keep-alive response in
+     * between invites a next request on a connection that the stop then closes under it.
+     */
     private inner class Counting(handler: Handler) : Handler.Wrapper(handler) {
         override fun handle(request: Request, response: Response, callback: Callback): Boolean {
             requestTaken()
+            if (isStopping) response.headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString())
             return super.handle(request, response, callback)
         }
     }
