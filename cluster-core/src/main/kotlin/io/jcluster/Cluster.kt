@@ -89,7 +89,7 @@ public object Cluster {
      */
     @JvmSynthetic
     public suspend fun listen(address: SocketAddress, options: ListenOptions = ListenOptions()): ClusterListener =
-        if (isWorker) worker.runtime.listeners.listen(address, options) else ClusterListener.local(address, options.backlog) {}
+        if (isWorker) worker.runtime.listen(address, options) else ClusterListener.local(address, options.backlog) {}
 
     /** [listen] on [port] of [host] (null: every local address). */
     @JvmSynthetic

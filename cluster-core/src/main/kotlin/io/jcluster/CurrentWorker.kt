@@ -5,6 +5,8 @@ import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.map
+import java.net.InetAddress
+import java.net.InetSocketAddress
 import kotlin.system.exitProcess
 
 /** A message from the primary to this worker, with the handle that came with it (now yours). */
@@ -13,6 +15,12 @@ public data class WorkerMessage(val payload: Any, val handle: Handle?)
 /**
  * This process, when it is a worker: `Cluster.worker` (Node's `cluster.worker` in a worker). It is
  * online as soon as it exists; it keeps the process alive while its channel to the primary is up.
+ *
+ * A warm standby (`Supervision.standby`) runs `main` up to the first call that would show it to the
+ * cluster, [ready], [send], reading [slot], or `Cluster.listen` (which every server adapter makes),
+ * and waits there until the primary gives it a slot. So do before those what may run early (load
+ * configuration, build the server, warm caches), and nothing that must not run twice at once (such
+ * as consuming a queue: listen or call [ready] first).
  */
 public class CurrentWorker internal constructor(internal val runtime: WorkerRuntime) {
     /** This worker's id, as the primary numbered it. */
@@ -20,9 +28,20 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
 
     /**
      * This worker's place among the supervised workers (`0..N-1`, kept by its replacements), or null
-     * for a worker of `fork()`.
+     * for a worker of `fork()`. In a standby, reading it waits until the standby is promoted.
      */
     public val slot: Int? get() = runtime.slot
+
+    /** True while this worker is a warm standby that no slot has claimed yet (see the class's KDoc). */
+    public val isStandby: Boolean get() = runtime.isStandby
+
+    /**
+     * A listener on an ephemeral loopback port that only this process knows and that tells the
+     * cluster nothing. A standby's server adapter starts and stops its server on one while it waits
+     * (a rehearsal), so that what the real start loads and initialises is done before the slot comes.
+     */
+    public fun rehearsalListener(): ClusterListener =
+        ClusterListener.local(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), REHEARSAL_BACKLOG) {}
 
     /** Messages from the primary, in order; collect once. Messages wait until someone collects. */
     public val messages: Flow<WorkerMessage> = runtime.messages.map { it.toWorkerMessage() }
@@ -83,4 +102,8 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     }
 
     private fun Incoming<Any>.toWorkerMessage() = WorkerMessage(message, handle)
+
+    private companion object {
+        const val REHEARSAL_BACKLOG = 1
+    }
 }

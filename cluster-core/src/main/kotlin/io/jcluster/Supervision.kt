@@ -53,6 +53,10 @@ public enum class CullOrder {
  * @property maxRss recycle a worker whose resident set exceeds this many bytes (PM2's `max_memory_restart`); null: never.
  * @property reloadParallelism how many workers a reload replaces at once.
  * @property cullOrder which workers `spawn(-n)` retires first.
+ * @property standby how many warm standby workers to keep: JVMs started ahead, connected and held at
+ *   their first `listen`, `ready()`, `send` or `slot` (see `CurrentWorker`), that take the place of a
+ *   worker that dies or is recycled without the JVM's start on the way. A reload, or new settings,
+ *   replaces them too (they run the old code). Each costs an idle JVM's memory; 0, the default, keeps none.
  */
 public data class Supervision(
     val respawnDelay: Duration = 100.milliseconds,
@@ -72,6 +76,7 @@ public data class Supervision(
     val maxRss: Long? = null,
     val reloadParallelism: Int = 1,
     val cullOrder: CullOrder = CullOrder.YOUNGEST,
+    val standby: Int = 0,
 ) {
     init {
         require(!respawnDelay.isNegative()) { "respawnDelay must not be negative, was $respawnDelay" }
@@ -92,6 +97,7 @@ public data class Supervision(
         require(maxHeap == null || maxHeap > 0) { "maxHeap must be positive bytes, or null for no limit" }
         require(maxRss == null || maxRss > 0) { "maxRss must be positive bytes, or null for no limit" }
         require(reloadParallelism > 0) { "reloadParallelism must be positive, was $reloadParallelism" }
+        require(standby >= 0) { "standby must not be negative, was $standby" }
     }
 
     public companion object {

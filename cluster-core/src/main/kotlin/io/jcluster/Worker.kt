@@ -21,12 +21,16 @@ public class Worker internal constructor(
     /** Unique in this primary, counted from 1, never reused. */
     public val id: Int,
     private val loop: PrimaryLoop,
+    slot: Int? = null,
+) {
     /**
      * The worker's place among the supervised workers, `0..N-1` (`JCLUSTER_WORKER_SLOT` in its
-     * environment): a replacement takes the slot of the worker it replaces. Null for a worker of `fork()`.
+     * environment): a replacement takes the slot of the worker it replaces. Null for a worker of
+     * `fork()`. A warm standby gets its slot when it is promoted, before its `Forked` event.
      */
-    public val slot: Int? = null,
-) {
+    @Volatile public var slot: Int? = slot
+        internal set
+
     internal val mutableState = MutableStateFlow<WorkerState>(WorkerState.Forked)
     internal val link = CompletableDeferred<WorkerLink>()
     internal val gone = CompletableDeferred<Unit>()

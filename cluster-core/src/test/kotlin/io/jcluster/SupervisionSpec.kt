@@ -12,6 +12,7 @@ import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.flow.first
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.net.InetSocketAddress
@@ -85,6 +86,30 @@ class SupervisionSpec : FunSpec({
             primary.activeWorkers().map { it.slot } shouldContainExactlyInAnyOrder listOf(0, 1)
             old.forEach { worker -> log.of(worker).exited().reason shouldBe ExitReason.RELOAD }
             (connectMany(port, 20).toSet() - setOf(3, 4)).shouldBeEmpty() // only the new workers answer (not always both: the kernel picks)
+        }
+    }
+
+    test("a warm standby waits unseen at its listen, and a killed worker's slot goes to it, not to a new JVM") {
+        withCluster(supervised(supervision = Supervision(heartbeatTimeout = null, standby = 1))) { primary, log ->
+            primary.spawn(2)
+            for (id in 1..2) log.await { (it.event as? WorkerEvent.Ready)?.takeIf { e -> e.worker.id == id } }
+            val port = (log.await { it.event as? WorkerEvent.Listening }.address as InetSocketAddress).port
+            val standbyPid = primary.loop.standbyPids.first { it.isNotEmpty() }.single()
+            primary.workers.value.keys shouldBe setOf(1, 2)
+            (connectMany(port, 20).toSet() - setOf(1, 2)).shouldBeEmpty() // it does not serve yet
+
+            val victim = primary.activeWorkers().first()
+            victim.process!!.destroyForcibly() // SIGKILL, from outside: an unexpected death
+            val promoted = log.await { (it.event as? WorkerEvent.Listening)?.worker?.takeIf { w -> w.id > 2 } }
+            promoted.pid shouldBe standbyPid
+            promoted.slot shouldBe victim.slot
+            log.await<WorkerEvent.Ready>(promoted)
+            log.of(promoted).map { it.event::class } shouldContainExactly
+                listOf(WorkerEvent.Forked::class, WorkerEvent.Online::class, WorkerEvent.Listening::class, WorkerEvent.Ready::class)
+            log.of(victim).exited().reason shouldBe ExitReason.SIGNAL
+            // Settled again: a new standby starts.
+            primary.loop.standbyPids.first { it.isNotEmpty() && standbyPid !in it }
+            (connectMany(port, 20).toSet() - (setOf(1, 2) - victim.id + promoted.id)).shouldBeEmpty()
         }
     }
 

@@ -4,9 +4,11 @@ import io.jcluster.internal.ControlMessage
 import io.jcluster.internal.MemoryProbe
 import io.jcluster.internal.PrimaryInput
 import io.jcluster.internal.PrimaryLoop
+import io.jcluster.internal.RecycleReason
 import io.jcluster.internal.WorkerCommands
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.longs.shouldBeInRange
 import io.kotest.matchers.shouldBe
@@ -361,6 +363,93 @@ class SupervisorSpec : FunSpec({
             h.after(100.milliseconds)
             h.up()
             h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(2)
+        }
+    }
+
+    test("a warm standby starts once every slot is ready, stays unseen, and takes a dead worker's slot without a fork") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            h.spawn(2)
+            h.launcher.launched.size shouldBe 2 // not while the slots' workers boot
+            h.up()
+            h.launcher.launched.size shouldBe 3
+            val standby = h.process(2)
+            standby.spec.environment["JCLUSTER_STANDBY"] shouldBe "1"
+            standby.spec.environment["JCLUSTER_WORKER_SLOT"] shouldBe null
+            h.up()
+            h.events.filterIsInstance<WorkerEvent.Forked>().size shouldBe 2
+            h.events.filterIsInstance<WorkerEvent.Online>().size shouldBe 2
+            h.loop.workers.value.keys shouldBe setOf(1, 2)
+
+            h.exit(h.process(0))
+            h.after(100.milliseconds) // the respawn delay still applies
+            val promoted = h.loop.workers.value.getValue(standby.spec.workerId)
+            promoted.slot shouldBe 0
+            h.links.getValue(standby.pid).control shouldContain ControlMessage.Promote(0)
+            h.events.filterIsInstance<WorkerEvent.Forked>().last().worker shouldBe promoted
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(3, 2)
+            // The promoted one is ready (readyWhen = STARTED): the cluster is settled again, and a new standby starts.
+            h.launcher.launched.size shouldBe 4
+            h.process(3).spec.environment["JCLUSTER_STANDBY"] shouldBe "1"
+        }
+    }
+
+    test("a recycled worker is replaced by the standby; a reload retires the standby, forks, and starts a new one after") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            h.spawn(1)
+            h.up(); h.up()
+            val first = h.process(1)
+            h.loop.enqueue(PrimaryInput.Control(1, h.links.getValue(h.process(0).pid), ControlMessage.Recycle(RecycleReason.MAX_REQUESTS)))
+            runCurrent()
+            h.links.getValue(first.pid).control shouldContain ControlMessage.Promote(0)
+            h.disconnectAsked(h.process(0)) shouldBe true // its replacement is ready at once
+            h.launcher.launched.size shouldBe 3
+            h.up()
+            h.exit(h.process(0), 0)
+
+            val result = async { h.loop.reload() }
+            runCurrent()
+            h.disconnectAsked(h.process(2)) shouldBe true // the standby, which runs the old code
+            h.launcher.launched.size shouldBe 4
+            h.slotOf(h.process(3)) shouldBe 0 // a fork, not a standby
+            h.up()
+            h.exit(h.process(1), 0)
+            h.exit(h.process(2), 0)
+            result.await().replaced shouldBe 1
+            h.launcher.launched.size shouldBe 5
+            h.process(4).spec.environment["JCLUSTER_STANDBY"] shouldBe "1"
+            h.exits().map { it.worker.id } shouldContainExactly listOf(1, 2) // the retired standby's exit is not an event
+        }
+    }
+
+    test("standbys that keep dying are given up after maxBootFailures; dead workers are then forked") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, maxBootFailures = 3))
+            h.spawn(1)
+            h.up()
+            h.exit(h.process(1)); h.after(100.milliseconds)
+            h.exit(h.process(2)); h.after(200.milliseconds)
+            h.exit(h.process(3)); h.after(10.seconds)
+            h.launcher.launched.size shouldBe 4
+            h.loop.state.value shouldBe ClusterState.Running // standbys are an optimisation: their deaths do not fail the cluster
+            h.exits() shouldBe emptyList()
+            h.exit(h.process(0))
+            h.after(100.milliseconds)
+            h.slotOf(h.process(4)) shouldBe 0
+        }
+    }
+
+    test("a change of settings replaces the standby") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            h.spawn(1)
+            h.up(); h.up()
+            h.loop.setup { it.copy(jvmArgs = listOf("-Xmx64m")) }
+            runCurrent()
+            h.disconnectAsked(h.process(1)) shouldBe true
+            h.launcher.launched.size shouldBe 3
+            h.process(2).spec.command shouldContain "-Xmx64m"
         }
     }
 

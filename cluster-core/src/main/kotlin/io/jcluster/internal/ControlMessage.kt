@@ -97,6 +97,13 @@ internal sealed interface ControlMessage {
     @Serializable @SerialName("pong")
     data class Pong(val seq: Long, val liveHeap: Long, val requests: Long = 0, val openConnections: Int = 0) : ControlMessage
 
+    /**
+     * Primary → worker, to a warm standby: you now serve [slot]. The standby's calls that wait for it
+     * (`listen`, `ready`, `send`, `slot`) go on.
+     */
+    @Serializable @SerialName("promote")
+    data class Promote(val slot: Int) : ControlMessage
+
     /** Worker → primary: replace me gracefully; [reason] is why (it served its `maxRequests`). */
     @Serializable @SerialName("recycle")
     data class Recycle(val reason: RecycleReason) : ControlMessage

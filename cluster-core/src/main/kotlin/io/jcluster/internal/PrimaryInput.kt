@@ -31,6 +31,9 @@ internal sealed interface PrimaryInput {
     data class Respawn(val slot: Int) : PrimaryInput
     data class BootTimedOut(val workerId: Int) : PrimaryInput
     data object Tick : PrimaryInput
+
+    /** Time to start the warm standbys that are missing (after a standby died, with its backoff). */
+    data object StandbyTopUp : PrimaryInput
 }
 
 /** Answers a worker's control call (a `listen`, say). */

@@ -31,6 +31,7 @@ import io.jcluster.ipc.Handle
 import java.security.MessageDigest
 import java.security.SecureRandom
 import java.util.HexFormat
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -52,6 +53,7 @@ internal class PrimaryLoop(
 ) {
     private val inbox = Channel<PrimaryInput>(Channel.UNLIMITED)
     private val records = HashMap<Int, WorkerRecord>()
+    private val processes = ConcurrentHashMap<Int, ProcessHandle>() // every launched process, standbys too, for close()
     private val disconnectWaiters = ArrayList<CompletableDeferred<Unit>>()
     private val nextId = AtomicInteger()
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
@@ -76,6 +78,9 @@ internal class PrimaryLoop(
     val state: StateFlow<ClusterState> get() = supervisor.state
 
     fun activeWorkers(): List<Worker> = supervisor.activeWorkers()
+
+    /** The pids of the online warm standbys. */
+    val standbyPids: StateFlow<List<Long>> get() = supervisor.standbyPids
 
     fun start() = scope.launch {
         for (input in inbox) {
@@ -116,7 +121,7 @@ internal class PrimaryLoop(
     fun closePorts() = ports.closeAll()
 
     /** The live processes, for a last-resort kill when the primary goes down. */
-    fun liveProcesses(): List<ProcessHandle> = _workers.value.values.mapNotNull { it.process }.filter { it.isAlive }
+    fun liveProcesses(): List<ProcessHandle> = processes.values.filter { it.isAlive }
 
     private suspend fun handle(input: PrimaryInput) {
         when (input) {
@@ -139,29 +144,53 @@ internal class PrimaryLoop(
             is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
             is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
             PrimaryInput.Tick -> supervisor.tick()
+            PrimaryInput.StandbyTopUp -> supervisor.standbyBackoffOver()
         }
     }
 
-    private suspend fun launch(worker: Worker, environment: Map<String, String>): WorkerRecord {
+    /** Starts [worker]'s process; a [standby] one stays out of `workers` and its events until it is promoted. */
+    private suspend fun launch(worker: Worker, environment: Map<String, String>, standby: Boolean = false): WorkerRecord {
         val record = WorkerRecord(worker, newToken(), clock.markNow())
+        record.standby = standby
         records[worker.id] = record
-        _workers.value += worker.id to worker
-        runCatching { beforeFork(worker.slot) }.onFailure { log.error(it) { "a before-fork hook failed; forking anyway" } }
+        if (!standby) join(record)
         val spec = commands.spec(worker.id, record.token, settings, environment).copy(output = output)
         val process = try {
             launcher.launch(spec)
         } catch (e: Exception) {
             log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
-            emit(WorkerEvent.Forked(worker))
+            emitFor(record, WorkerEvent.Forked(worker))
             exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
             return record
         }
         record.process = process
         worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
+        process.handle?.let { processes[worker.id] = it }
         if (closing) process.signal(Signal.KILL)
-        emit(WorkerEvent.Forked(worker))
+        emitFor(record, WorkerEvent.Forked(worker))
         process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
         return record
+    }
+
+    /** [record]'s worker joins the cluster: it is in `workers`, and the plugins hear of its fork. */
+    private fun join(record: WorkerRecord) {
+        _workers.value += record.worker.id to record.worker
+        runCatching { beforeFork(record.worker.slot) }.onFailure { log.error(it) { "a before-fork hook failed; forking anyway" } }
+    }
+
+    /**
+     * Makes the online standby [record] the worker of [slot]: it joins the cluster with its `Forked`
+     * and `Online` events, as if it had just been forked, and its waiting calls go on.
+     */
+    private suspend fun promote(record: WorkerRecord, slot: Int) {
+        record.standby = false
+        record.worker.slot = slot
+        join(record)
+        log.info { "worker ${record.worker.id} (pid ${record.process?.pid}), a warm standby, now serves slot $slot" }
+        emit(WorkerEvent.Forked(record.worker))
+        emit(WorkerEvent.Online(record.worker))
+        record.link?.let { link -> scope.launch { runCatching { link.sendControl(ControlMessage.Promote(slot)) } } }
+        readyIf(record, ReadyWhen.STARTED)
     }
 
     private suspend fun hello(input: PrimaryInput.Hello) {
@@ -176,8 +205,12 @@ internal class PrimaryLoop(
                 record.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
                 record.link = input.link
                 record.worker.link.complete(input.link)
-                emit(WorkerEvent.Online(record.worker))
-                if (record.disconnectRequested) sendDisconnect(record) else readyIf(record, ReadyWhen.STARTED)
+                emitFor(record, WorkerEvent.Online(record.worker))
+                when {
+                    record.disconnectRequested -> sendDisconnect(record)
+                    record.standby -> supervisor.standbyOnline(record)
+                    else -> readyIf(record, ReadyWhen.STARTED)
+                }
             }
         }
     }
@@ -189,6 +222,13 @@ internal class PrimaryLoop(
 
     private suspend fun control(record: WorkerRecord, message: ControlMessage, reply: ControlReply?) {
         val id = record.worker.id
+        if (record.standby && message !is ControlMessage.Disconnecting) {
+            // A standby's runtime holds these until it is promoted: one that sends them anyway is refused.
+            val text = "worker $id is a warm standby, not yet promoted: it cannot send ${message::class.simpleName}"
+            log.warn { text }
+            reply?.let { scope.launch { runCatching { it.fail(text) } } }
+            return
+        }
         when (message) {
             ControlMessage.Disconnecting -> {
                 record.worker.exitedAfterDisconnectFlag = true
@@ -237,14 +277,14 @@ internal class PrimaryLoop(
 
     private suspend fun userMessage(input: PrimaryInput.UserMessage) {
         val record = current(input.workerId, input.link)
-        if (record == null) input.handle?.close() else emit(WorkerEvent.Message(record.worker, input.payload, input.handle))
+        if (record == null || record.standby) input.handle?.close() else emit(WorkerEvent.Message(record.worker, input.payload, input.handle))
     }
 
     private suspend fun linkDown(record: WorkerRecord) {
         ports.removeWorker(record.worker.id)
         record.channelClosed = true
         record.apply(WorkerInput.ChannelClosed)
-        emit(WorkerEvent.Disconnected(record.worker))
+        emitFor(record, WorkerEvent.Disconnected(record.worker))
         removeIfGone(record)
         record.exitSeen?.takeIf { record.exit == null }?.let { exited(record, it.exit, it.stderr) }
     }
@@ -265,16 +305,17 @@ internal class PrimaryLoop(
         record.exit = exit
         record.stderr = stderr
         record.timer?.cancel()
+        processes.remove(record.worker.id)
         ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
         record.worker.gone.complete(Unit)
         if (record.link == null && !record.channelClosed) {
             // It never connected: its channel is as closed as it will ever be.
             record.channelClosed = true
-            emit(WorkerEvent.Disconnected(record.worker))
+            emitFor(record, WorkerEvent.Disconnected(record.worker))
         }
         val reason = reason(record, exit)
-        emit(WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
+        emitFor(record, WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
         removeIfGone(record)
         supervisor.exited(record, reason)
     }
@@ -339,6 +380,7 @@ internal class PrimaryLoop(
         val changed = runCatching { input.change(settings) }.getOrElse { return input.done.completeExceptionally(it).let { } }
         settings = changed
         emit(Setup(changed))
+        supervisor.settingsChanged()
         input.done.complete(changed)
     }
 
@@ -355,9 +397,22 @@ internal class PrimaryLoop(
 
         override suspend fun fork(slot: Int): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
-            val record = launch(worker, supervisedEnvironment(slot))
+            val record = launch(worker, supervisedEnvironment() + (WorkerEnvironment.SLOT to slot.toString()))
             if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(worker.id))
             return record
+        }
+
+        override suspend fun forkStandby(): WorkerRecord {
+            val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop)
+            val record = launch(worker, supervisedEnvironment() + (WorkerEnvironment.STANDBY to "1"), standby = true)
+            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(worker.id))
+            return record
+        }
+
+        override suspend fun promote(record: WorkerRecord, slot: Int) {
+            record.bootTimer?.cancel()
+            record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
+            this@PrimaryLoop.promote(record, slot)
         }
 
         override suspend fun retire(record: WorkerRecord, reason: ExitReason) {
@@ -381,13 +436,10 @@ internal class PrimaryLoop(
 
         override suspend fun emit(event: ClusterEvent) = this@PrimaryLoop.emit(event)
 
-        private fun supervisedEnvironment(slot: Int): Map<String, String> {
+        private fun supervisedEnvironment(): Map<String, String> {
             val limit = supervision.maxRequests
             val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
-            return buildMap {
-                put(WorkerEnvironment.SLOT, slot.toString())
-                if (limit > 0) put(WorkerEnvironment.MAX_REQUESTS, (limit + jitter).toString())
-            }
+            return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
         }
     }
 
@@ -402,6 +454,11 @@ internal class PrimaryLoop(
     private fun current(workerId: Int, link: WorkerLink): WorkerRecord? = records[workerId]?.takeIf { it.link === link }
 
     private suspend fun emit(event: ClusterEvent) = _events.emit(event)
+
+    /** Emits [event] of [record]'s worker, unless it is a standby, which the cluster does not see yet. */
+    private suspend fun emitFor(record: WorkerRecord, event: ClusterEvent) {
+        if (record.standby) log.debug { "standby worker ${record.worker.id}: $event" } else emit(event)
+    }
 
     private fun newToken(): String = HexFormat.of().formatHex(ByteArray(24).also { random.nextBytes(it) })
 

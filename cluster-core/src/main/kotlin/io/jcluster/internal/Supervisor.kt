@@ -33,6 +33,12 @@ internal interface Workforce {
     /** Forks a supervised worker into [slot]. */
     suspend fun fork(slot: Int): WorkerRecord
 
+    /** Forks a warm standby: a supervised worker with no slot, unseen by the cluster until [promote]d. */
+    suspend fun forkStandby(): WorkerRecord
+
+    /** Gives the online standby [record] [slot]; it joins the cluster as if just forked into it. */
+    suspend fun promote(record: WorkerRecord, slot: Int)
+
     /** Disconnects [record] gracefully (timeout, then kill); its exit will carry [reason]. */
     suspend fun retire(record: WorkerRecord, reason: ExitReason)
 
@@ -53,6 +59,11 @@ internal interface Workforce {
  * `active` (ready) worker and at most one `pending` worker booting to fill or replace it; a pending one
  * that becomes ready takes the slot and the one it replaces is retired. Respawn, reload, recycling and
  * scaling are all "fill a slot" or "replace a slot's worker" (see the README's supervision table).
+ *
+ * With [Supervision.standby], warm standbys started ahead fill slots in place of a fork, except for a
+ * reload, whose point is new code: it retires them, forks, and starts new standbys once it is done.
+ * Standbys are started only while the cluster is settled (running, every slot's worker ready), so
+ * that they never compete with a worker that is booting.
  */
 internal class Supervisor(private val work: Workforce, private val clock: TimeSource.WithComparableMarks, private val memory: MemoryProbe) {
     private class Slot(val index: Int) {
@@ -71,6 +82,18 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private var reload: ReloadRun? = null
     private var ticker: Job? = null
     private var pingSeq = 0L
+
+    /** Warm standbys, launched and not yet promoted; online once their link is up. */
+    private val standbys = ArrayList<WorkerRecord>()
+    private var standbyDeathsInARow = 0
+    private var standbyBackoff: Job? = null
+
+    /** Why standbys are off after they kept dying; null while they are on. */
+    private var standbysOff: String? = null
+    private val _standbyPids = MutableStateFlow<List<Long>>(emptyList())
+
+    /** The pids of the online standbys, ready to be promoted. */
+    val standbyPids: StateFlow<List<Long>> = _standbyPids.asStateFlow()
     private val _state = MutableStateFlow<ClusterState>(ClusterState.Idle)
 
     val state: StateFlow<ClusterState> = _state.asStateFlow()
@@ -84,6 +107,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         if (n > 0) grow(n) else shrink(-n)
         if (slots.isNotEmpty() && (now == ClusterState.Idle || now == ClusterState.Stopping)) _state.value = ClusterState.Running
         if (ticker == null && slots.isNotEmpty()) ticker = work.later(work.supervision.heartbeatInterval, PrimaryInput.Tick)
+        if (slots.isEmpty()) retireStandbys() else topUpStandbys()
     }
 
     private suspend fun grow(n: Int) = repeat(n) {
@@ -128,11 +152,13 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             pump(run)
             finishIfDone(run)
         }
+        topUpStandbys()
     }
 
     /** [record] exited with [reason] (after its `Exited` event). */
     suspend fun exited(record: WorkerRecord, reason: ExitReason) {
         record.bootTimer?.cancel()
+        if (standbys.remove(record)) return standbyDied(record, reason).also { publishStandbys() }
         reload?.let { if (it.retiring.remove(record.worker.id)) finishIfDone(it) }
         val slot = slotOf(record) ?: return
         if (slot.pending === record) pendingDied(slot, record, reason) else activeDied(slot, record, reason)
@@ -193,6 +219,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         log.error { "the cluster failed, nothing will be respawned: $reason" }
         _state.value = ClusterState.Failed(reason)
         slots.values.forEach { it.respawn?.cancel() }
+        retireStandbys()
         reload?.let { abort(it, "the cluster failed: $reason") }
         work.emit(ClusterFailed(reason))
     }
@@ -204,10 +231,19 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     /**
-     * Forks [slot]'s pending worker, to fill it or (with [replacing]) to replace its active one. A fork
-     * whose launch failed has exited already, before it was the slot's: it is handled as a death now.
+     * Gives [slot] a pending worker, to fill it or (with [replacing]) to replace its active one: an
+     * online standby if there is one (never for a reload), else a fork. A fork whose launch failed has
+     * exited already, before it was the slot's: it is handled as a death now.
      */
     private suspend fun fill(slot: Slot, replacing: ExitReason? = null) {
+        val standby = if (replacing == ExitReason.RELOAD) null else standbys.firstOrNull { it.link != null && it.isServing }
+        if (standby != null) {
+            standbys.remove(standby)
+            publishStandbys()
+            slot.pending = standby
+            slot.pendingFor = replacing
+            return work.promote(standby, slot.index)
+        }
         val record = work.fork(slot.index)
         slot.pending = record
         slot.pendingFor = replacing
@@ -256,7 +292,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     fun bootTimedOut(record: WorkerRecord) {
-        if (record.ready || record.exit != null) return
+        if (record.ready || record.exit != null || record.standby && record.link != null) return
         log.error { "worker ${record.worker.id} was not ready within ${work.supervision.bootTimeout}: its thread dump follows in its output, then it is killed" }
         work.dumpAndKill(record, ExitReason.BOOT_TIMEOUT)
     }
@@ -271,6 +307,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private suspend fun start(waiters: List<CompletableDeferred<ReloadResult>>) {
         val run = ReloadRun(waiters, clock.markNow(), ArrayDeque(slots.keys))
         reload = run
+        retireStandbys() // they run the code the reload replaces
         _state.value = ClusterState.Reloading
         work.emit(ReloadStarted(run.queue.size))
         pump(run)
@@ -299,6 +336,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         reload = null
         if (_state.value == ClusterState.Reloading) _state.value = ClusterState.Running
         work.emit(ReloadFinished(run.replaced, run.failure))
+        topUpStandbys()
         val failure = run.failure
         run.waiters.forEach {
             if (failure == null) it.complete(ReloadResult(run.replaced, run.started.elapsedNow())) else it.completeExceptionally(ReloadFailedException("reload failed: $failure"))
@@ -315,12 +353,72 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         slots.clear()
         ticker?.cancel()
         ticker = null
+        standbys.clear() // the loop disconnects every worker, standbys too
+        publishStandbys()
+        standbyBackoff?.cancel()
         reload?.let { abort(it, "the cluster is stopping") }
     }
 
     /** Every worker is gone after [stop]. */
     fun stopped() {
         if (_state.value == ClusterState.Stopping) _state.value = ClusterState.Idle
+    }
+
+    /** The standby [record] is online: it may fill a slot from now on. */
+    fun standbyOnline(record: WorkerRecord) {
+        record.bootTimer?.cancel()
+        standbyDeathsInARow = 0
+        publishStandbys()
+    }
+
+    /** The settings changed: standbys started under the old ones are replaced. */
+    suspend fun settingsChanged() {
+        retireStandbys()
+        topUpStandbys()
+    }
+
+    /** The backoff after a standby's death is over. */
+    suspend fun standbyBackoffOver() {
+        standbyBackoff = null
+        topUpStandbys()
+    }
+
+    /**
+     * Starts the standbys [Supervision.standby] asks for, once the cluster is settled: running, with
+     * slots, none of them booting a worker, and no standby backoff under way.
+     */
+    private suspend fun topUpStandbys() {
+        val wanted = work.supervision.standby
+        while (standbys.size < wanted) {
+            val settled = standbysOff == null && standbyBackoff == null && _state.value == ClusterState.Running &&
+                slots.isNotEmpty() && slots.values.none { it.pending != null }
+            if (!settled) return
+            val record = work.forkStandby()
+            if (record.exit != null) return standbyDied(record, ExitReason.CRASH) // its launch failed
+            standbys += record
+        }
+    }
+
+    private suspend fun standbyDied(record: WorkerRecord, reason: ExitReason) {
+        if (!reason.isFailure) return topUpStandbys()
+        standbyDeathsInARow++
+        val supervision = work.supervision
+        log.warn { "a warm standby died before it was needed: ${describe(record, reason)}" }
+        if (standbyDeathsInARow >= supervision.maxBootFailures) {
+            standbysOff = "$standbyDeathsInARow standbys in a row died"
+            return log.error { "no more warm standbys: $standbysOff; dead or recycled workers are replaced by forks" }
+        }
+        standbyBackoff = work.later(respawnDelay(supervision, standbyDeathsInARow), PrimaryInput.StandbyTopUp)
+    }
+
+    private suspend fun retireStandbys() {
+        standbys.forEach { work.retire(it, ExitReason.RELOAD) }
+        standbys.clear()
+        publishStandbys()
+    }
+
+    private fun publishStandbys() {
+        _standbyPids.value = standbys.filter { it.link != null }.mapNotNull { it.process?.pid }
     }
 
     private fun slotOf(record: WorkerRecord): Slot? =

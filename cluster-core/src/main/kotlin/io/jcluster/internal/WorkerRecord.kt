@@ -27,6 +27,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     var exitSeen: PrimaryInput.Exited? = null
     var ready = false
 
+    /** A warm standby not yet promoted: the cluster does not see it (no events, not in `workers`). */
+    var standby = false
+
     /** When it became ready; null while it boots. */
     var readyAt: ComparableTimeMark? = null
     var bootTimer: Job? = null

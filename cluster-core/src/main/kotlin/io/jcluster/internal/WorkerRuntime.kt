@@ -1,6 +1,8 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
 import io.jcluster.WorkerLoad
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
@@ -8,6 +10,7 @@ import io.jcluster.ipc.Ipc
 import io.jcluster.ipc.IpcOptions
 import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -16,6 +19,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.CopyOnWriteArrayList
 import java.lang.management.ManagementFactory
+import java.net.SocketAddress
 import java.lang.management.MemoryType
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
@@ -29,10 +33,23 @@ private val log = KotlinLogging.logger {}
  * a thread that is not a daemon keeps the process alive while the channel is up, like Node's IPC
  * channel, and ends the process when it closes: with 0 after a disconnect, at once with
  * [EXIT_PRIMARY_GONE] if the primary went away (a worker never outlives its primary).
+ *
+ * A warm standby ([WorkerEnvironment.standby]) is online but not yet part of the cluster: whatever
+ * would show it to the cluster (`listen`, `ready`, `send`, reading `slot`) waits until the primary
+ * promotes it into a slot. Its JVM start, and the application's work before that point, are done by then.
  */
 internal class WorkerRuntime(environment: WorkerEnvironment) {
     val id: Int = environment.workerId
-    val slot: Int? = environment.slot
+
+    @Volatile private var assignedSlot: Int? = environment.slot
+    private val promotion = CompletableDeferred<Unit>().apply { if (!environment.standby) complete(Unit) }
+
+    /** This worker's slot; in a standby, blocks until it is promoted. */
+    val slot: Int?
+        get() {
+            if (!promotion.isCompleted) runBlocking { promotion.await() }
+            return assignedSlot
+        }
     private val maxRequests = environment.maxRequests
     private val connection = Ipc.connect(environment.controlSocket, IpcOptions(name = "primary"))
     private val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
@@ -51,11 +68,26 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         runBlocking { control.send(ControlMessage.Hello(id, environment.token)) }
         scope.launch { control.incoming.collect { onControl(it) } }
         Thread(::exitWhenClosed, "jcluster-worker-channel").start()
+        if (environment.standby) log.debug { "worker $id: a warm standby, waiting for a slot" } // the logging is set up by then too
     }
 
     val messages: Flow<Incoming<Any>> = user.incoming
 
-    suspend fun send(message: Any, handle: Handle?) = user.send(message, handle)
+    /** True while this worker is a warm standby that no slot has claimed yet. */
+    val isStandby: Boolean get() = !promotion.isCompleted
+
+    /** Returns once this worker is part of the cluster: at once, unless it is a standby not yet promoted. */
+    suspend fun promoted() = promotion.await()
+
+    suspend fun listen(address: SocketAddress, options: ListenOptions): ClusterListener {
+        promoted()
+        return listeners.listen(address, options)
+    }
+
+    suspend fun send(message: Any, handle: Handle?) {
+        promoted()
+        user.send(message, handle)
+    }
 
     suspend fun sendControl(message: ControlMessage) = control.send(message)
 
@@ -64,6 +96,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     }
 
     suspend fun ready() {
+        promoted()
         if (readySent.compareAndSet(false, true)) control.send(ControlMessage.Ready)
     }
 
@@ -113,12 +146,20 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
             ControlMessage.Disconnect -> scope.launch { disconnect(askedByPrimary = true) }
             is ControlMessage.Handoff -> listeners.handoff(incoming, message)
             is ControlMessage.Ping -> answer(message)
+            is ControlMessage.Promote -> promote(message.slot)
             else -> {
                 log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
                 incoming.handles.forEach { it.close() }
                 if (incoming.expectsReply) incoming.replyError("worker $id does not take ${message::class.simpleName}")
             }
         }
+    }
+
+    private fun promote(slot: Int) {
+        if (promotion.isCompleted) return log.warn { "worker $id was promoted to slot $slot, but it is not a standby; ignored" }
+        assignedSlot = slot
+        promotion.complete(Unit)
+        log.debug { "worker $id: promoted from standby to slot $slot" }
     }
 
     /**

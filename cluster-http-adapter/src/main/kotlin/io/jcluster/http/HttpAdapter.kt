@@ -47,6 +47,8 @@ public interface HttpAdapter<in H : Any> {
         stopTimeout: Duration = RunningHttpServer.DEFAULT_STOP_TIMEOUT,
         handler: H,
     ): RunningHttpServer {
+        // A warm standby waits in Cluster.listen for its slot: it starts and stops the server once before, privately.
+        if (Cluster.isWorker && Cluster.worker.isStandby) WorkerServers.rehearse { serve(Cluster.worker.rehearsalListener(), handler) }
         val listener = Cluster.listen(address, options)
         val server = try {
             serve(listener, handler)

@@ -31,6 +31,7 @@ public class SupervisionBuilder {
     private var maxRss = defaults.maxRss
     private var reloadParallelism = defaults.reloadParallelism
     private var cullOrder = defaults.cullOrder
+    private var standby = defaults.standby
 
     /** The minimum time between a worker's unexpected death and its replacement. */
     public fun respawnDelay(delay: JavaDuration): SupervisionBuilder = apply { this.respawnDelay = delay.toKotlinDuration() }
@@ -81,9 +82,12 @@ public class SupervisionBuilder {
     /** Which workers `spawn(-n)` retires first. */
     public fun cullOrder(order: CullOrder): SupervisionBuilder = apply { this.cullOrder = order }
 
+    /** Keep this many warm standby workers, which replace a dead or recycled worker without a JVM start; 0: none. */
+    public fun standby(workers: Int): SupervisionBuilder = apply { this.standby = workers }
+
     /** The supervision; throws `IllegalArgumentException` naming a setting out of range. */
     public fun build(): Supervision = Supervision(
         respawnDelay, backoffFactor, maxRespawnDelay, healthyUptime, maxRestarts, restartWindow, maxBootFailures, readyWhen, bootTimeout,
-        heartbeatInterval, heartbeatTimeout, maxRequests, maxRequestsJitter, maxHeap, maxRss, reloadParallelism, cullOrder,
+        heartbeatInterval, heartbeatTimeout, maxRequests, maxRequestsJitter, maxHeap, maxRss, reloadParallelism, cullOrder, standby,
     )
 }

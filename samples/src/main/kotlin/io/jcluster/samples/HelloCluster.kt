@@ -36,13 +36,13 @@ data class NotifyRequest(val path: String)
  * The main job, Node's message-counting cluster example on the JVM: a primary with one worker per
  * CPU serving "Hello World" on one port; each worker notifies the primary of every request with a
  * typed message, and the primary prints `numReqs = N` every second. The workers are supervised: one
- * that dies is respawned, `HUP` replaces them all without dropping a request (a reload), and if they
+ * that dies is respawned (by the warm standby, `--standby 1`, a JVM started ahead), `HUP` replaces them all without dropping a request (a reload), and if they
  * cannot boot the primary exits with [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
  * workers gracefully, then the primary exits with 0. Operators steer it with `bin/jcluster` (its
  * control socket) and scrape `--metrics-port`.
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
- * [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]`
+ * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]`
  */
 object HelloCluster {
     @JvmStatic
@@ -58,7 +58,7 @@ object HelloCluster {
         val cluster = startCluster {
             workers = options.workers
             strategy = options.strategy
-            supervision = Supervision(maxRestarts = options.maxRestarts)
+            supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby)
             drainDelay = options.drainDelay
             settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
             use(console)
@@ -146,6 +146,7 @@ data class HelloOptions(
     val workers: Int = cpus(),
     val strategy: SharingStrategy = defaultStrategy(),
     val maxRestarts: Int = Supervision().maxRestarts,
+    val standby: Int = 1,
     val metricsPort: Int? = null,
     val controlSocket: Path? = null,
     val drainDelay: Duration = Duration.ZERO,
@@ -156,7 +157,7 @@ data class HelloOptions(
         private const val PORT = "HELLO_PORT"
         private const val HOST = "HELLO_HOST"
         private const val STRATEGY = "HELLO_STRATEGY"
-        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--standby N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]"
 
         fun parse(args: Array<String>): HelloOptions {
             var options = HelloOptions()
@@ -171,6 +172,7 @@ data class HelloOptions(
                     "--workers" -> options.copy(workers = value.toIntOrNull()?.takeIf { it > 0 } ?: fail("--workers: not a positive number: $value"))
                     "--strategy" -> options.copy(strategy = runCatching { SharingStrategy.parse(value) }.getOrElse { fail("--strategy: ${it.message}") })
                     "--max-restarts" -> options.copy(maxRestarts = value.toIntOrNull()?.takeIf { it >= 0 } ?: fail("--max-restarts: not a number >= 0: $value"))
+                    "--standby" -> options.copy(standby = value.toIntOrNull()?.takeIf { it in 0..8 } ?: fail("--standby: not 0..8: $value"))
                     "--metrics-port" -> options.copy(metricsPort = value.toIntOrNull()?.takeIf { it in 0..65535 } ?: fail("--metrics-port: not a port: $value"))
                     "--control-socket" -> options.copy(controlSocket = Path.of(value))
                     "--drain-delay" -> options.copy(drainDelay = value.toIntOrNull()?.takeIf { it in 0..60 }?.seconds ?: fail("--drain-delay: not 0..60 seconds: $value"))
