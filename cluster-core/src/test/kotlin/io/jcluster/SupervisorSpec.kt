@@ -53,9 +53,9 @@ class SupervisorSpec : FunSpec({
 
         fun slotOf(process: FakeProcess) = process.spec.environment.getValue("JCLUSTER_WORKER_SLOT").toInt()
 
-        /** Brings every launched process that has not said hello online (and so ready: readyWhen = STARTED). */
-        fun up() {
-            launcher.launched.filter { it.pid !in links }.forEach { process ->
+        /** Brings [only] these, or every launched process that has not said hello, online (and so ready: readyWhen = STARTED). */
+        fun up(vararg only: FakeProcess) {
+            (only.toList().ifEmpty { launcher.launched }).filter { it.pid !in links }.forEach { process ->
                 val link = FakeLink().also { links[process.pid] = it }
                 loop.enqueue(PrimaryInput.Hello(process.spec.workerId, process.token, process.pid, link))
             }
@@ -394,31 +394,42 @@ class SupervisorSpec : FunSpec({
         }
     }
 
-    test("a recycled worker is replaced by the standby; a reload retires the standby, forks, and starts a new one after") {
+    test("a worker recycled for maxRequests is replaced by the standby") {
         runTest {
             val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
             h.spawn(1)
             h.up(); h.up()
-            val first = h.process(1)
+            val standby = h.process(1)
             h.loop.enqueue(PrimaryInput.Control(1, h.links.getValue(h.process(0).pid), ControlMessage.Recycle(RecycleReason.MAX_REQUESTS)))
             runCurrent()
-            h.links.getValue(first.pid).control shouldContain ControlMessage.Promote(0)
-            h.disconnectAsked(h.process(0)) shouldBe true // its replacement is ready at once
-            h.launcher.launched.size shouldBe 3
-            h.up()
+            h.links.getValue(standby.pid).control shouldContain ControlMessage.Promote(0)
+            h.disconnectAsked(h.process(0)) shouldBe true // its replacement was ready at once
             h.exit(h.process(0), 0)
+            h.exits().single().reason shouldBe ExitReason.MAX_REQUESTS
+            h.launcher.launched.size shouldBe 3 // the next standby
+        }
+    }
 
+    test("a reload retires the standby it finds, starts a fresh one at once, and uses it for a later slot") {
+        runTest {
+            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            h.spawn(2)
+            h.up(); h.up()
             val result = async { h.loop.reload() }
             runCurrent()
-            h.disconnectAsked(h.process(2)) shouldBe true // the standby, which runs the old code
-            h.launcher.launched.size shouldBe 4
-            h.slotOf(h.process(3)) shouldBe 0 // a fork, not a standby
-            h.up()
+            h.disconnectAsked(h.process(2)) shouldBe true // the old standby, which runs the old code
+            h.launcher.launched.size shouldBe 5
+            h.slotOf(h.process(3)) shouldBe 0 // slot 0's replacement: a fork
+            h.process(4).spec.environment["JCLUSTER_STANDBY"] shouldBe "1" // a standby with the new code
+            h.up(h.process(4)) // the new standby is online first…
+            h.up() // …so once slot 0's replacement is ready, slot 1 gets the standby
+            h.links.getValue(h.process(4).pid).control shouldContain ControlMessage.Promote(1)
+            h.launcher.launched.size shouldBe 6 // and the reload starts the next standby
+            h.exit(h.process(0), 0)
             h.exit(h.process(1), 0)
             h.exit(h.process(2), 0)
-            result.await().replaced shouldBe 1
-            h.launcher.launched.size shouldBe 5
-            h.process(4).spec.environment["JCLUSTER_STANDBY"] shouldBe "1"
+            result.await().replaced shouldBe 2
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(4, 5)
             h.exits().map { it.worker.id } shouldContainExactly listOf(1, 2) // the retired standby's exit is not an event
         }
     }

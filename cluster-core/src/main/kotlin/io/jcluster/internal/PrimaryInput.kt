@@ -32,6 +32,9 @@ internal sealed interface PrimaryInput {
     data class BootTimedOut(val workerId: Int) : PrimaryInput
     data object Tick : PrimaryInput
 
+    /** A standby was promoted: under `readyWhen = STARTED` it is ready now (not within the supervisor's call). */
+    data class Promoted(val workerId: Int) : PrimaryInput
+
     /** Time to start the warm standbys that are missing (after a standby died, with its backoff). */
     data object StandbyTopUp : PrimaryInput
 }

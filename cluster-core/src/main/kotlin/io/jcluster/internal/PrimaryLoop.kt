@@ -145,6 +145,7 @@ internal class PrimaryLoop(
             is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
             PrimaryInput.Tick -> supervisor.tick()
             PrimaryInput.StandbyTopUp -> supervisor.standbyBackoffOver()
+            is PrimaryInput.Promoted -> records[input.workerId]?.let { readyIf(it, ReadyWhen.STARTED) }
         }
     }
 
@@ -190,7 +191,7 @@ internal class PrimaryLoop(
         emit(WorkerEvent.Forked(record.worker))
         emit(WorkerEvent.Online(record.worker))
         record.link?.let { link -> scope.launch { runCatching { link.sendControl(ControlMessage.Promote(slot)) } } }
-        readyIf(record, ReadyWhen.STARTED)
+        enqueue(PrimaryInput.Promoted(record.worker.id))
     }
 
     private suspend fun hello(input: PrimaryInput.Hello) {

@@ -60,10 +60,11 @@ internal interface Workforce {
  * that becomes ready takes the slot and the one it replaces is retired. Respawn, reload, recycling and
  * scaling are all "fill a slot" or "replace a slot's worker" (see the README's supervision table).
  *
- * With [Supervision.standby], warm standbys started ahead fill slots in place of a fork, except for a
- * reload, whose point is new code: it retires them, forks, and starts new standbys once it is done.
- * Standbys are started only while the cluster is settled (running, every slot's worker ready), so
- * that they never compete with a worker that is booting.
+ * With [Supervision.standby], warm standbys started ahead fill slots in place of a fork. A reload,
+ * whose point is new code, first retires the standbys it finds (they run the old code) and starts new
+ * ones, which then take their turn among its replacements; so a reload leaves fresh standbys behind.
+ * Otherwise standbys start only while the cluster is settled (every slot's worker ready), so that a
+ * standby's boot never competes with that of a worker that replaces a dead one.
  */
 internal class Supervisor(private val work: Workforce, private val clock: TimeSource.WithComparableMarks, private val memory: MemoryProbe) {
     private class Slot(val index: Int) {
@@ -232,11 +233,11 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     /**
      * Gives [slot] a pending worker, to fill it or (with [replacing]) to replace its active one: an
-     * online standby if there is one (never for a reload), else a fork. A fork whose launch failed has
-     * exited already, before it was the slot's: it is handled as a death now.
+     * online standby if there is one, else a fork. A fork whose launch failed has exited already,
+     * before it was the slot's: it is handled as a death now.
      */
     private suspend fun fill(slot: Slot, replacing: ExitReason? = null) {
-        val standby = if (replacing == ExitReason.RELOAD) null else standbys.firstOrNull { it.link != null && it.isServing }
+        val standby = standbys.firstOrNull { it.link != null && it.isServing }
         if (standby != null) {
             standbys.remove(standby)
             publishStandbys()
@@ -307,10 +308,11 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private suspend fun start(waiters: List<CompletableDeferred<ReloadResult>>) {
         val run = ReloadRun(waiters, clock.markNow(), ArrayDeque(slots.keys))
         reload = run
-        retireStandbys() // they run the code the reload replaces
+        retireStandbys() // they run the code the reload replaces; topUpStandbys starts new ones
         _state.value = ClusterState.Reloading
         work.emit(ReloadStarted(run.queue.size))
         pump(run)
+        topUpStandbys()
         finishIfDone(run)
     }
 
@@ -384,15 +386,15 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     /**
-     * Starts the standbys [Supervision.standby] asks for, once the cluster is settled: running, with
-     * slots, none of them booting a worker, and no standby backoff under way.
+     * Starts the standbys [Supervision.standby] asks for, when no standby backoff is under way and the
+     * cluster has slots and is reloading, or running with none of them booting a worker.
      */
     private suspend fun topUpStandbys() {
         val wanted = work.supervision.standby
         while (standbys.size < wanted) {
-            val settled = standbysOff == null && standbyBackoff == null && _state.value == ClusterState.Running &&
-                slots.isNotEmpty() && slots.values.none { it.pending != null }
-            if (!settled) return
+            val state = _state.value
+            val settled = state == ClusterState.Reloading || state == ClusterState.Running && slots.values.none { it.pending != null }
+            if (!settled || standbysOff != null || standbyBackoff != null || slots.isEmpty()) return
             val record = work.forkStandby()
             if (record.exit != null) return standbyDied(record, ExitReason.CRASH) // its launch failed
             standbys += record
