@@ -62,6 +62,12 @@ public class ClusterConfig internal constructor(
     /** How the workers share each port. */
     public var strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED
 
+    /**
+     * A JDWP (and, if asked, JMX) port per worker, Node's `inspectPort`: `DebugPorts(jdwpBase = 5005)`
+     * has worker N listen on 127.0.0.1:5005+N. Null (the default): the workers start no debug agent.
+     */
+    public var debugPorts: DebugPorts? = null
+
     /** Respawn, restart budget, readiness, heartbeat, recycling and reload policies. */
     public var supervision: Supervision = Supervision()
 
@@ -150,6 +156,7 @@ public class ClusterConfig internal constructor(
             group = group,
             controlSocket = socketPath,
             environment = mapOf(ENVIRONMENT to environment),
+            debugPorts = debugPorts,
         ),
     )
 

@@ -46,6 +46,7 @@ public enum class Stdio {
  *   under `java.io.tmpdir` (LearnBoost's `socket path`).
  * @property java the `java` executable.
  * @property classpath the worker's classpath.
+ * @property debugPorts a JDWP (and, if asked, JMX) port per worker, each on its own port; null: none (see [DebugPorts]).
  */
 public data class ClusterSettings(
     val mainClass: String = PrimaryProcess.mainClass,
@@ -65,6 +66,7 @@ public data class ClusterSettings(
     val controlSocket: Path? = null,
     val java: Path = PrimaryProcess.java,
     val classpath: String = PrimaryProcess.classpath,
+    val debugPorts: DebugPorts? = null,
 ) {
     init {
         require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
@@ -72,6 +74,9 @@ public data class ClusterSettings(
         require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
         require(maxPendingHandoffs > 0) { "maxPendingHandoffs must be positive, was $maxPendingHandoffs" }
         require(group == null || user != null) { "group is set but user is not: set user too (workers change both through setpriv)" }
+        require(debugPorts?.jdwpBase == null || jvmArgs.none { it.startsWith("-agentlib:jdwp") || it.startsWith("-Xrunjdwp") }) {
+            "jvmArgs start a JDWP agent and debugPorts starts one per worker: remove it from jvmArgs"
+        }
     }
 }
 

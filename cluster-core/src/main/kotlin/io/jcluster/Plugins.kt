@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import java.nio.file.Path
+import kotlin.time.Duration
 
 private val log = KotlinLogging.logger("io.jcluster.debug")
 
@@ -54,6 +55,24 @@ public object Plugins {
      */
     @JvmStatic
     public fun systemd(): ClusterPlugin = SystemdPlugin(SdNotify.fromEnvironment())
+
+    /**
+     * For development (LearnBoost's `reload()`): restarts the workers without downtime when a file
+     * under [paths] changes. A directory is watched with everything below it (less dot-directories
+     * such as `.git`), for files whose extension is one of [extensions] (every file if empty);
+     * editors' temporary files (`.x.swp`, `x~`, `.#x`, `4913`, `.tmp`…) never count. A file given by
+     * itself always counts. A burst of changes makes one reload, once none came for [quietPeriod]; see
+     * [ReloadPlugin].
+     *
+     * @throws IllegalArgumentException if a path does not exist (checked in the primary only).
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun reload(
+        paths: List<Path>,
+        extensions: Set<String> = ReloadPlugin.DEFAULT_EXTENSIONS,
+        quietPeriod: Duration = ReloadPlugin.DEFAULT_QUIET_PERIOD,
+    ): ReloadPlugin = ReloadPlugin(paths, extensions, quietPeriod)
 }
 
 private object DebugPlugin : ClusterPlugin {

@@ -1,8 +1,12 @@
 package io.jcluster.internal
 
+import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterSettings
+import io.jcluster.DebugPorts
 import io.jcluster.ipc.Ipc
 import java.nio.file.Path
+
+private val log = KotlinLogging.logger {}
 
 /** Turns settings into the command line and environment of one worker. */
 internal class WorkerCommands(private val controlSocket: () -> Path, private val fastStart: FastStart?) {
@@ -14,6 +18,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             // The archive lives in the primary's user's cache, which another user may not read.
             if (settings.fastStart && fastStart != null && settings.user == null) addAll(fastStart.flags(settings))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
+            settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
             add("-cp")
             add(settings.classpath)
             add(settings.mainClass)
@@ -21,6 +26,18 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
         }
         val variables = settings.environment + environment + WorkerEnvironment.variables(workerId, controlSocket(), token)
         return LaunchSpec(workerId, command, variables, settings.workingDirectory, settings.stdio)
+    }
+
+    /** [ports]' agents for worker [workerId], and a line saying where they listen (JMX prints none of its own). */
+    private fun debugFlags(workerId: Int, ports: DebugPorts): List<String> {
+        val jdwp = ports.jdwpPort(workerId)
+        val jmx = ports.jmxPort(workerId)
+        val where = listOfNotNull(jdwp?.let { "JDWP on ${ports.host}:$it" }, jmx?.let { "JMX on ${ports.host}:$it" })
+        if (where.isNotEmpty()) log.info { "worker $workerId: ${where.joinToString()}" }
+        if ((ports.jdwpBase != null && jdwp == null) || (ports.jmxBase != null && jmx == null)) {
+            log.warn { "worker $workerId starts without a debug agent: its port would be past 65535 (lower DebugPorts' bases)" }
+        }
+        return ports.jvmFlags(workerId)
     }
 
     companion object {

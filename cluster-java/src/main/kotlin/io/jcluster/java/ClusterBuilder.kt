@@ -4,6 +4,7 @@ import io.jcluster.Cluster
 import io.jcluster.ClusterConfig
 import io.jcluster.ClusterPlugin
 import io.jcluster.ClusterSettings
+import io.jcluster.DebugPorts
 import io.jcluster.SharingStrategy
 import io.jcluster.Stdio
 import io.jcluster.Supervision
@@ -52,6 +53,9 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
 
     /** How the workers share each port. */
     public fun strategy(strategy: SharingStrategy): ClusterBuilder = add { this.strategy = strategy }
+
+    /** A JDWP (and, if asked, JMX) port per worker: `debugPorts(new DebugPorts(5005))` has worker N debug on 127.0.0.1:5005+N. */
+    public fun debugPorts(ports: DebugPorts?): ClusterBuilder = add { debugPorts = ports }
 
     /** The supervision policies; see [SupervisionBuilder]. */
     public fun supervision(supervision: Supervision): ClusterBuilder = add { this.supervision = supervision }

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcluster.ClusterEvent;
 import io.jcluster.ClusterPlugin;
+import io.jcluster.DebugPorts;
 import io.jcluster.ManagedCluster;
+import io.jcluster.Plugins;
 import io.jcluster.PrimaryEvent;
 import io.jcluster.PrimaryState;
 import io.jcluster.Signal;
@@ -17,11 +19,17 @@ import io.jcluster.Worker;
 import io.jcluster.WorkerEvent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -201,6 +209,33 @@ class JavaClusterTest {
     }
 
     @Test
+    void developmentToolsDebugPortsAndReloadOnChange() throws Exception {
+        int jdwpBase = freePortsAfter(2); // workers 1 and 2 debug on the next two ports up
+        assertThrows(IllegalArgumentException.class, () -> Plugins.reload(List.of(Path.of("/no/such/classes"))));
+        Path watched = Files.createTempDirectory("jcluster-java-reload");
+        try {
+            cluster = EchoCluster.builder(1)
+                    .debugPorts(new DebugPorts(jdwpBase))
+                    .use(JavaPlugins.reload(List.of(watched), Set.of("class"), Duration.ofMillis(200)))
+                    .use(recorder)
+                    .start().get(WAIT, TimeUnit.SECONDS);
+            Worker first = cluster.primary().activeWorkers().get(0);
+            assertEquals(1, first.getId());
+            assertEquals("JDWP-Handshake", jdwpHandshake(jdwpBase + 1));
+
+            Recorder<PrimaryEvent> events = new Recorder<>();
+            cluster.onEvent(events);
+            Files.writeString(watched.resolve("App.class"), "changed");
+            assertEquals(new PrimaryEvent.Restarted(null), events.await(PrimaryEvent.Restarted.class));
+            Worker second = cluster.primary().activeWorkers().get(0);
+            assertNotEquals(first.getId(), second.getId());
+            assertEquals("JDWP-Handshake", jdwpHandshake(jdwpBase + second.getId()));
+        } finally {
+            Files.walk(watched).sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    @Test
     void supervisionTakesJavaDurationsInAnyOrder() {
         var supervision = new SupervisionBuilder()
                 .respawnDelay(Duration.ofSeconds(20)) // above the default maximum, until the next line
@@ -213,6 +248,35 @@ class JavaClusterTest {
 
     private static boolean isPong(WorkerEvent.Message message, long n) {
         return message.getPayload() instanceof Map<?, ?> map && "pong".equals(map.get("type")) && Long.valueOf(n).equals(map.get("n"));
+    }
+
+    /** A port whose next {@code count} ports are free on 127.0.0.1 now. */
+    private static int freePortsAfter(int count) throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base;
+            try (ServerSocket probe = new ServerSocket(0, 1, loopback)) {
+                base = probe.getLocalPort();
+            }
+            boolean free = base + count <= 65_535;
+            for (int port = base + 1; free && port <= base + count; port++) {
+                try (ServerSocket ignored = new ServerSocket(port, 1, loopback)) {
+                    // free
+                } catch (java.io.IOException taken) {
+                    free = false;
+                }
+            }
+            if (free) return base;
+        }
+        throw new IllegalStateException("no free consecutive ports on 127.0.0.1");
+    }
+
+    private static String jdwpHandshake(int port) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("JDWP-Handshake".getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readNBytes(14), StandardCharsets.US_ASCII);
+        }
     }
 
     private static String fetch(int port) throws Exception {
