@@ -84,17 +84,14 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private var ticker: Job? = null
     private var pingSeq = 0L
 
-    /** Warm standbys, launched and not yet promoted; online once their link is up. */
-    private val standbys = ArrayList<WorkerRecord>()
-    private var standbyDeathsInARow = 0
-    private var standbyBackoff: Job? = null
-
-    /** Why standbys are off after they kept dying; null while they are on. */
-    private var standbysOff: String? = null
-    private val _standbyPids = MutableStateFlow<List<Long>>(emptyList())
+    private val standbys = StandbyPool(work) {
+        // While a reload runs, standbys (of the new code) start at once; otherwise once no slot boots a worker.
+        val state = _state.value
+        slots.isNotEmpty() && (state == ClusterState.Reloading || state == ClusterState.Running && slots.values.none { it.pending != null })
+    }
 
     /** The pids of the online standbys, ready to be promoted. */
-    val standbyPids: StateFlow<List<Long>> = _standbyPids.asStateFlow()
+    val standbyPids: StateFlow<List<Long>> get() = standbys.pids
     private val _state = MutableStateFlow<ClusterState>(ClusterState.Idle)
 
     val state: StateFlow<ClusterState> = _state.asStateFlow()
@@ -108,7 +105,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         if (n > 0) grow(n) else shrink(-n)
         if (slots.isNotEmpty() && (now == ClusterState.Idle || now == ClusterState.Stopping)) _state.value = ClusterState.Running
         if (ticker == null && slots.isNotEmpty()) ticker = work.later(work.supervision.heartbeatInterval, PrimaryInput.Tick)
-        if (slots.isEmpty()) retireStandbys() else topUpStandbys()
+        if (slots.isEmpty()) standbys.retireAll() else standbys.topUp()
     }
 
     private suspend fun grow(n: Int) = repeat(n) {
@@ -153,13 +150,13 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             pump(run)
             finishIfDone(run)
         }
-        topUpStandbys()
+        standbys.topUp()
     }
 
     /** [record] exited with [reason] (after its `Exited` event). */
     suspend fun exited(record: WorkerRecord, reason: ExitReason) {
         record.bootTimer?.cancel()
-        if (standbys.remove(record)) return standbyDied(record, reason).also { publishStandbys() }
+        if (standbys.exited(record, reason)) return
         reload?.let { if (it.retiring.remove(record.worker.id)) finishIfDone(it) }
         val slot = slotOf(record) ?: return
         if (slot.pending === record) pendingDied(slot, record, reason) else activeDied(slot, record, reason)
@@ -180,7 +177,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         val replacing = slot.pendingFor
         slot.pending = null
         slot.pendingFor = null
-        val why = "the replacement for slot ${slot.index} ${describe(record, reason)}"
+        val why = "the replacement for slot ${slot.index} ${record.describe(reason)}"
         val run = reload?.takeIf { it.replacing.remove(slot.index) }
         run?.let { abort(it, why) }
         if (replacing != null) {
@@ -191,9 +188,9 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         bootFailuresInARow++
         val supervision = work.supervision
         when {
-            record.exit?.code == Supervision.CANNOT_BOOT -> fail("worker ${record.worker.id} cannot boot (it exited with ${Supervision.CANNOT_BOOT})${stderrOf(record)}")
+            record.exit?.code == Supervision.CANNOT_BOOT -> fail("worker ${record.worker.id} cannot boot (it exited with ${Supervision.CANNOT_BOOT})${record.stderrLines()}")
             bootFailuresInARow >= supervision.maxBootFailures ->
-                fail("$bootFailuresInARow workers in a row died before they were ready; the last ${describe(record, reason)}")
+                fail("$bootFailuresInARow workers in a row died before they were ready; the last ${record.describe(reason)}")
             else -> respawnLater(slot, record, reason)
         }
     }
@@ -201,7 +198,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private suspend fun respawnLater(slot: Slot, record: WorkerRecord, reason: ExitReason) {
         val supervision = work.supervision
         if (!budget.spend(clock.markNow(), supervision)) {
-            return fail("${budget.spent} unexpected worker deaths within ${supervision.restartWindow} (maxRestarts = ${supervision.maxRestarts}); the last ${describe(record, reason)}")
+            return fail("${budget.spent} unexpected worker deaths within ${supervision.restartWindow} (maxRestarts = ${supervision.maxRestarts}); the last ${record.describe(reason)}")
         }
         val served = record.readyAt?.elapsedNow()
         if (served != null && served >= supervision.healthyUptime) slot.deathsInARow = 0
@@ -220,7 +217,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         log.error { "the cluster failed, nothing will be respawned: $reason" }
         _state.value = ClusterState.Failed(reason)
         slots.values.forEach { it.respawn?.cancel() }
-        retireStandbys()
+        standbys.retireAll()
         reload?.let { abort(it, "the cluster failed: $reason") }
         work.emit(ClusterFailed(reason))
     }
@@ -237,10 +234,8 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
      * before it was the slot's: it is handled as a death now.
      */
     private suspend fun fill(slot: Slot, replacing: ExitReason? = null) {
-        val standby = standbys.firstOrNull { it.link != null && it.isServing }
+        val standby = standbys.take()
         if (standby != null) {
-            standbys.remove(standby)
-            publishStandbys()
             slot.pending = standby
             slot.pendingFor = replacing
             return work.promote(standby, slot.index)
@@ -308,11 +303,11 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private suspend fun start(waiters: List<CompletableDeferred<ReloadResult>>) {
         val run = ReloadRun(waiters, clock.markNow(), ArrayDeque(slots.keys))
         reload = run
-        retireStandbys() // they run the code the reload replaces; topUpStandbys starts new ones
+        standbys.retireAll() // they run the code the reload replaces; topUp starts new ones
         _state.value = ClusterState.Reloading
         work.emit(ReloadStarted(run.queue.size))
         pump(run)
-        topUpStandbys()
+        standbys.topUp()
         finishIfDone(run)
     }
 
@@ -338,7 +333,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         reload = null
         if (_state.value == ClusterState.Reloading) _state.value = ClusterState.Running
         work.emit(ReloadFinished(run.replaced, run.failure))
-        topUpStandbys()
+        standbys.topUp()
         val failure = run.failure
         run.waiters.forEach {
             if (failure == null) it.complete(ReloadResult(run.replaced, run.started.elapsedNow())) else it.completeExceptionally(ReloadFailedException("reload failed: $failure"))
@@ -355,9 +350,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         slots.clear()
         ticker?.cancel()
         ticker = null
-        standbys.clear() // the loop disconnects every worker, standbys too
-        publishStandbys()
-        standbyBackoff?.cancel()
+        standbys.forget() // the loop disconnects every worker, standbys too
         reload?.let { abort(it, "the cluster is stopping") }
     }
 
@@ -367,70 +360,20 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     /** The standby [record] is online: it may fill a slot from now on. */
-    fun standbyOnline(record: WorkerRecord) {
-        record.bootTimer?.cancel()
-        standbyDeathsInARow = 0
-        publishStandbys()
-    }
+    fun standbyOnline(record: WorkerRecord) = standbys.online(record)
 
     /** The settings changed: standbys started under the old ones are replaced. */
     suspend fun settingsChanged() {
-        retireStandbys()
-        topUpStandbys()
+        standbys.retireAll()
+        standbys.topUp()
     }
 
     /** The backoff after a standby's death is over. */
-    suspend fun standbyBackoffOver() {
-        standbyBackoff = null
-        topUpStandbys()
-    }
-
-    /**
-     * Starts the standbys [Supervision.standby] asks for, when no standby backoff is under way and the
-     * cluster has slots and is reloading, or running with none of them booting a worker.
-     */
-    private suspend fun topUpStandbys() {
-        val wanted = work.supervision.standby
-        while (standbys.size < wanted) {
-            val state = _state.value
-            val settled = state == ClusterState.Reloading || state == ClusterState.Running && slots.values.none { it.pending != null }
-            if (!settled || standbysOff != null || standbyBackoff != null || slots.isEmpty()) return
-            val record = work.forkStandby()
-            if (record.exit != null) return standbyDied(record, ExitReason.CRASH) // its launch failed
-            standbys += record
-        }
-    }
-
-    private suspend fun standbyDied(record: WorkerRecord, reason: ExitReason) {
-        if (!reason.isFailure) return topUpStandbys()
-        standbyDeathsInARow++
-        val supervision = work.supervision
-        log.warn { "a warm standby died before it was needed: ${describe(record, reason)}" }
-        if (standbyDeathsInARow >= supervision.maxBootFailures) {
-            standbysOff = "$standbyDeathsInARow standbys in a row died"
-            return log.error { "no more warm standbys: $standbysOff; dead or recycled workers are replaced by forks" }
-        }
-        standbyBackoff = work.later(respawnDelay(supervision, standbyDeathsInARow), PrimaryInput.StandbyTopUp)
-    }
-
-    private suspend fun retireStandbys() {
-        standbys.forEach { work.retire(it, ExitReason.RELOAD) }
-        standbys.clear()
-        publishStandbys()
-    }
-
-    private fun publishStandbys() {
-        _standbyPids.value = standbys.filter { it.link != null }.mapNotNull { it.process?.pid }
-    }
+    suspend fun standbyBackoffOver() = standbys.backoffOver()
 
     private fun slotOf(record: WorkerRecord): Slot? =
         record.worker.slot?.let { slots[it] }?.takeIf { it.active === record || it.pending === record }
 
-    private fun describe(record: WorkerRecord, reason: ExitReason) =
-        "worker ${record.worker.id} ended (${reason.name.lowercase()}, ${record.exit})${stderrOf(record)}"
-
-    private fun stderrOf(record: WorkerRecord) =
-        record.stderr.takeIf { it.isNotEmpty() }?.joinToString("\n  ", prefix = "; its stderr:\n  ") ?: ""
 
     /** One reload: slots still to replace, replacements booting, replaced workers still draining. */
     private class ReloadRun(
@@ -453,10 +396,6 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     private companion object {
-        val ExitReason.isFailure: Boolean
-            get() = this == ExitReason.CRASH || this == ExitReason.SIGNAL || this == ExitReason.EXITED ||
-                this == ExitReason.HEARTBEAT || this == ExitReason.BOOT_TIMEOUT
-
         val ClusterState.respawns: Boolean get() = this == ClusterState.Running || this == ClusterState.Reloading
     }
 }

@@ -53,3 +53,14 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
 
     val state: WorkerState get() = worker.mutableState.value
 }
+
+/** "worker N ended (reason, exit)", with the first lines of its stderr. */
+internal fun WorkerRecord.describe(reason: ExitReason): String = "worker ${worker.id} ended (${reason.name.lowercase()}, $exit)${stderrLines()}"
+
+/** "; its stderr:" and its first lines, or nothing. */
+internal fun WorkerRecord.stderrLines(): String = stderr.takeIf { it.isNotEmpty() }?.joinToString("\n  ", prefix = "; its stderr:\n  ") ?: ""
+
+/** An exit the worker did not ask for and nobody asked of it: what respawns back off from and budgets count. */
+internal val ExitReason.isFailure: Boolean
+    get() = this == ExitReason.CRASH || this == ExitReason.SIGNAL || this == ExitReason.EXITED ||
+        this == ExitReason.HEARTBEAT || this == ExitReason.BOOT_TIMEOUT

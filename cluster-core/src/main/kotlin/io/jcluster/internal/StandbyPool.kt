@@ -1,0 +1,98 @@
+package io.jcluster.internal
+
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ExitReason
+import io.jcluster.Supervision
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * The warm standbys of [Supervision.standby]: worker JVMs launched ahead, unseen by the cluster, that
+ * the [Supervisor] promotes into a slot instead of forking. It keeps their number up whenever
+ * [mayStart] says the cluster can spare the CPU, backs off when they die before they are needed, and
+ * gives them up after `maxBootFailures` such deaths in a row (forks then fill the slots; the cluster
+ * does not fail for it). Only the primary's loop calls it.
+ */
+internal class StandbyPool(private val work: Workforce, private val mayStart: () -> Boolean) {
+    /** Launched and not yet promoted; online once their link is up. */
+    private val standbys = ArrayList<WorkerRecord>()
+    private var deathsInARow = 0
+    private var backoff: Job? = null
+
+    /** Why standbys are off after they kept dying; null while they are on. */
+    private var off: String? = null
+    private val _pids = MutableStateFlow<List<Long>>(emptyList())
+
+    /** The pids of the online standbys, ready to be promoted. */
+    val pids: StateFlow<List<Long>> = _pids.asStateFlow()
+
+    /** Takes an online standby to promote, if there is one. */
+    fun take(): WorkerRecord? = standbys.firstOrNull { it.link != null && it.isServing }?.also {
+        standbys.remove(it)
+        publish()
+    }
+
+    /** The standby [record] is online: it may be taken from now on. */
+    fun online(record: WorkerRecord) {
+        record.bootTimer?.cancel()
+        deathsInARow = 0
+        publish()
+    }
+
+    /** Starts the standbys that are missing, unless a backoff is under way or [mayStart] says no. */
+    suspend fun topUp() {
+        while (standbys.size < work.supervision.standby && off == null && backoff == null && mayStart()) {
+            val record = work.forkStandby()
+            if (record.exit != null) return died(record, ExitReason.CRASH) // its launch failed
+            standbys += record
+        }
+    }
+
+    /** Handles [record]'s exit if it was one of the standbys (and says whether it was). */
+    suspend fun exited(record: WorkerRecord, reason: ExitReason): Boolean {
+        if (!standbys.remove(record)) return false
+        publish()
+        died(record, reason)
+        return true
+    }
+
+    /** The backoff after a standby's death is over. */
+    suspend fun backoffOver() {
+        backoff = null
+        topUp()
+    }
+
+    /** Disconnects every standby (they run old code, or the cluster stops needing them). */
+    suspend fun retireAll() {
+        standbys.forEach { work.retire(it, ExitReason.RELOAD) }
+        forget()
+    }
+
+    /** Forgets the standbys (the loop disconnects them with every other worker) and stops any backoff. */
+    fun forget() {
+        standbys.clear()
+        backoff?.cancel()
+        backoff = null
+        publish()
+    }
+
+    private suspend fun died(record: WorkerRecord, reason: ExitReason) {
+        if (!reason.isFailure) return topUp()
+        deathsInARow++
+        val supervision = work.supervision
+        log.warn { "a warm standby died before it was needed: ${record.describe(reason)}" }
+        if (deathsInARow >= supervision.maxBootFailures) {
+            off = "$deathsInARow standbys in a row died"
+            return log.error { "no more warm standbys: $off; dead or recycled workers are replaced by forks" }
+        }
+        backoff = work.later(respawnDelay(supervision, deathsInARow), PrimaryInput.StandbyTopUp)
+    }
+
+    private fun publish() {
+        _pids.value = standbys.filter { it.link != null }.mapNotNull { it.process?.pid }
+    }
+}
