@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.jcluster.internal.ControlServer
+import kotlin.time.Duration
 import io.jcluster.internal.FastStart
 import io.jcluster.internal.JvmProcessLauncher
 import io.jcluster.internal.PrimaryLoop
@@ -30,6 +31,7 @@ public class Primary internal constructor(
     launcher: ProcessLauncher,
     private val scope: CoroutineScope,
     fastStart: FastStart?,
+    private val helloTimeout: Duration = ControlServer.HELLO_TIMEOUT,
 ) : AutoCloseable {
     /** A primary that starts real worker JVMs with [settings]. */
     @JvmOverloads
@@ -139,7 +141,7 @@ public class Primary internal constructor(
         controlServer ?: run {
             val path = loop.settings.controlSocket ?: SocketDirectories.create().resolve("control.sock")
             val workerUid = loop.settings.user?.let { UserSwitch.uidOf(it) } ?: IpcServer.currentUid
-            ControlServer(path, loop, scope, workerUid).also { server ->
+            ControlServer(path, loop, scope, workerUid, helloTimeout).also { server ->
                 loop.settings.user?.let { user -> SocketDirectories.handOver(server.path, ownDirectory, user, loop.settings.group) }
                 controlServer = server
             }

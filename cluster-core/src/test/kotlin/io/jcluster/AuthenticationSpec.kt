@@ -82,6 +82,35 @@ class AuthenticationSpec : FunSpec({
         }
     }
 
+    test("a connection that never says hello is closed after the hello timeout, and does not hold up the workers meanwhile") {
+        val scratch = Files.createTempDirectory("jcluster-auth")
+        val gate = scratch.resolve("gate")
+        ProcessBuilder("mkfifo", gate.toString()).start().waitFor() shouldBe 0
+        val launcher = RecordingLauncher { spec ->
+            spec.copy(command = listOf("sh", "-c", "read go < \"$gate\" && exec \"$@\"", "sh") + spec.command)
+        }
+        try {
+            capturingStderr { logged ->
+                primaryWith(testSettings("idle"), launcher, helloTimeout = 6.seconds).use { primary ->
+                    primary.recording { log ->
+                        val worker = primary.fork()
+                        log.await<WorkerEvent.Forked>(worker)
+                        Ipc.connect(controlSocketOf(launcher)).use { silent ->
+                            Files.writeString(gate, "go\n") // the real worker connects while the silent one waits
+                            log.await<WorkerEvent.Online>(worker)
+                            silent.isOpen shouldBe true
+                            withTimeout(15.seconds) { silent.awaitClosed() }
+                        }
+                        logged() shouldContain "pid ${ProcessHandle.current().pid()} connected to the control socket without saying hello; closed"
+                        worker.isConnected() shouldBe true
+                    }
+                }
+            }
+        } finally {
+            scratch.toFile().deleteRecursively()
+        }
+    }
+
     context("a forked worker with the right token and pid, run as another uid (nobody)").config(enabled = canDropPrivileges()) {
         test("cannot even reach the socket: the directory keeps it out") {
             val exited = forkAsNobody(loosenPermissions = false) { _, _ -> }

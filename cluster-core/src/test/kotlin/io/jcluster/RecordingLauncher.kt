@@ -24,8 +24,13 @@ internal class RecordingLauncher(private val rewrite: (LaunchSpec) -> LaunchSpec
 }
 
 /** A primary that starts its workers through [launcher], without fast start. */
-internal fun primaryWith(settings: ClusterSettings, launcher: ProcessLauncher): Primary =
-    Primary(settings, launcher, kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.SupervisorJob() + kotlinx.coroutines.Dispatchers.Default), null)
+internal fun primaryWith(
+    settings: ClusterSettings,
+    launcher: ProcessLauncher,
+    helloTimeout: kotlin.time.Duration = io.jcluster.internal.ControlServer.HELLO_TIMEOUT,
+): Primary = Primary(
+    settings, launcher, kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.SupervisorJob() + kotlinx.coroutines.Dispatchers.Default), null, helloTimeout,
+)
 
 /**
  * Runs [block] while everything written to `System.err` (where slf4j-simple logs) is also kept;

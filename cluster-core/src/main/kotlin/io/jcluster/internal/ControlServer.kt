@@ -13,6 +13,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
+import kotlin.time.Duration
 import java.nio.file.Path
 import kotlin.time.Duration.Companion.seconds
 
@@ -28,6 +29,7 @@ internal class ControlServer(
     private val loop: PrimaryLoop,
     private val scope: CoroutineScope,
     workerUid: Long = IpcServer.currentUid,
+    private val helloTimeout: Duration = HELLO_TIMEOUT,
 ) : AutoCloseable {
     private val server = IpcServer.bind(path, IpcOptions(name = "worker"), setOf(IpcServer.currentUid, workerUid))
     val path: Path get() = server.path
@@ -52,7 +54,7 @@ internal class ControlServer(
     private suspend fun serve(connection: IpcConnection) {
         val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
         val user = connection.open(Lane.USER, PayloadCodec)
-        val hello = withTimeoutOrNull(HELLO_TIMEOUT) { runCatching { control.receive().message }.getOrNull() }
+        val hello = withTimeoutOrNull(helloTimeout) { runCatching { control.receive().message }.getOrNull() }
         if (hello !is ControlMessage.Hello) {
             log.warn { "pid ${connection.peer.pid} connected to the control socket without saying hello; closed" }
             return connection.close()
@@ -83,7 +85,8 @@ internal class ControlServer(
         override suspend fun fail(text: String) = incoming.replyError(text)
     }
 
-    private companion object {
+    companion object {
+        /** How long a connection may stay silent before its hello; a worker connects only once its codec is loaded. */
         val HELLO_TIMEOUT = 10.seconds
     }
 }

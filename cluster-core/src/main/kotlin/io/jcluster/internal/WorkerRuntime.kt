@@ -51,8 +51,11 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
             return assignedSlot
         }
     private val maxRequests = environment.maxRequests
+    // The codec (kotlinx.serialization's classes) is loaded before the connection opens: the primary's
+    // hello timeout then counts only the hello's own way, however slowly a loaded machine loads classes.
+    private val controlCodec = JsonCodec(ControlMessage.serializer()).also { it.encode(ControlMessage.Hello(id, "")) }
     private val connection = Ipc.connect(environment.controlSocket, IpcOptions(name = "primary"))
-    private val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
+    private val control = connection.open(Lane.CONTROL, controlCodec)
     private val user = connection.open(Lane.USER, PayloadCodec)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val disconnectHooks = CopyOnWriteArrayList<suspend () -> Unit>()
