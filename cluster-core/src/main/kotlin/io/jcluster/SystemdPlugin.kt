@@ -6,19 +6,25 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
 import org.newsclub.net.unix.AFUNIXDatagramChannel
 import org.newsclub.net.unix.AFUNIXSocketAddress
 import java.nio.ByteBuffer
 import java.nio.file.Path
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.microseconds
 
 private val log = KotlinLogging.logger {}
 
 /**
  * [Plugins.systemd]: tells systemd (a `Type=notify` service) how the primary is, over `sd_notify`'s
  * datagram socket: `READY=1` once every slot has a ready worker, `RELOADING=1` then `READY=1` around a
- * restart, `STOPPING=1` when it closes, and a `STATUS=` line with each. Does nothing without
- * `NOTIFY_SOCKET`. [cluster] adds it by itself when `NOTIFY_SOCKET` is set.
+ * restart, `STOPPING=1` when it closes, and a `STATUS=` line with each. Under `WatchdogSec=` (systemd
+ * sets `WATCHDOG_USEC`) it sends `WATCHDOG=1` every half period, each time only after the primary's
+ * loop has answered: a wedged primary stops feeding the watchdog and systemd restarts the service.
+ * Does nothing without `NOTIFY_SOCKET`. [cluster] adds it by itself when `NOTIFY_SOCKET` is set.
  */
 internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
     override val name: String = "systemd"
@@ -28,6 +34,7 @@ internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
     override fun onStarting(cluster: ManagedCluster) {
         val notify = notify ?: return
         notify.send("MAINPID=${ProcessHandle.current().pid()}", "STATUS=starting")
+        watchdogPeriod()?.let { period -> feedWatchdog(cluster, notify, period / 2) }
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             var last = cluster.state.value
             cluster.state.collect { state ->
@@ -53,6 +60,21 @@ internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
     override fun onExit(cluster: ManagedCluster) {
         scope.cancel()
         notify?.let { stop(it); it.close() }
+    }
+
+    /** `WATCHDOG_USEC`, when it is meant for this process (`WATCHDOG_PID` unset or this pid). */
+    private fun watchdogPeriod(): Duration? {
+        val usec = System.getenv("WATCHDOG_USEC")?.toLongOrNull()?.takeIf { it > 0 } ?: return null
+        val pid = System.getenv("WATCHDOG_PID")?.toLongOrNull()
+        return if (pid == null || pid == ProcessHandle.current().pid()) usec.microseconds else null
+    }
+
+    private fun feedWatchdog(cluster: ManagedCluster, notify: SdNotify, every: Duration) = scope.launch(Dispatchers.Default) {
+        while (true) {
+            delay(every)
+            if (withTimeoutOrNull(every) { cluster.primary.loop.probe() } != null) notify.send("WATCHDOG=1")
+            else log.warn { "the primary's loop did not answer within $every: systemd's watchdog is not fed" }
+        }
     }
 
     private fun stop(notify: SdNotify) {

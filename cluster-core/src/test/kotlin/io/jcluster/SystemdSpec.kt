@@ -10,6 +10,7 @@ import org.newsclub.net.unix.AFUNIXDatagramSocket
 import org.newsclub.net.unix.AFUNIXSocketAddress
 import java.net.DatagramPacket
 import java.nio.file.Files
+import java.nio.file.Path
 
 /**
  * `sd_notify` from a real primary ([OpsTestPrimary], started with `NOTIFY_SOCKET`): the spec plays
@@ -30,6 +31,11 @@ class SystemdSpec : FunSpec({
                     ready shouldContain "STATUS=2 of 2 workers ready"
                     primary.awaitListening()
                     primary.liveWorkers().keys shouldHaveSize 2
+                    // systemd talks to the primary alone: with NotifyAccess=all a worker's notification would count.
+                    primary.liveWorkers().values.forEach { pid ->
+                        val environment = Files.readString(Path.of("/proc/$pid/environ")).split('\u0000')
+                        environment.none { it.startsWith("NOTIFY_SOCKET=") } shouldBe true
+                    }
 
                     primary.signal(Signal.HUP)
                     systemd.nextWith("RELOADING=1").any { it.startsWith("MONOTONIC_USEC=") } shouldBe true
@@ -46,13 +52,15 @@ class SystemdSpec : FunSpec({
         }
     }
 
-    test("NOTIFY_SOCKET=@name (the abstract namespace) hears READY=1") {
+    test("NOTIFY_SOCKET=@name (the abstract namespace) hears READY=1, and WATCHDOG=1 every half WATCHDOG_USEC") {
         val name = "jcluster-systemd-spec-${ProcessHandle.current().pid()}"
         AFUNIXDatagramSocket.newInstance().use { systemd ->
             systemd.bind(AFUNIXSocketAddress.inAbstractNamespace(name))
-            OpsProcess.start(mapOf("NOTIFY_SOCKET" to "@$name", "OPS_WORKERS" to "1")).use { primary ->
+            val environment = mapOf("NOTIFY_SOCKET" to "@$name", "OPS_WORKERS" to "1", "WATCHDOG_USEC" to "400000")
+            OpsProcess.start(environment).use { primary ->
                 systemd.nextWith("READY=1") shouldContain "STATUS=1 of 1 workers ready"
                 primary.awaitListening(1)
+                repeat(3) { systemd.nextWith("WATCHDOG=1") }
             }
         }
     }

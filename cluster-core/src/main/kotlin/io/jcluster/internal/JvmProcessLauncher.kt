@@ -20,6 +20,7 @@ internal object JvmProcessLauncher : ProcessLauncher {
     override fun launch(spec: LaunchSpec): LaunchedProcess {
         val builder = ProcessBuilder(listOfNotNull(setsid) + spec.command)
         spec.workingDirectory?.let { builder.directory(it.toFile()) }
+        builder.environment().keys.removeAll(PRIMARY_ONLY)
         builder.environment().putAll(spec.environment)
         when (spec.stdio) {
             Stdio.INHERIT -> builder.inheritIO()
@@ -69,6 +70,13 @@ internal object JvmProcessLauncher : ProcessLauncher {
                 }
             }, "jcluster-stdio-${process.pid()}").apply { isDaemon = true; start() }
     }
+
+    /**
+     * What the service manager gave the primary alone: systemd's notify socket and watchdog (a worker
+     * that notified would speak for the service under `NotifyAccess=all`) and socket activation (the
+     * primary adopted the sockets; a worker would think them its own).
+     */
+    private val PRIMARY_ONLY = setOf("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 
     private const val STDERR_HEAD_LINES = 20
     private const val STDERR_DRAIN_MILLIS = 1_000L

@@ -32,6 +32,9 @@ internal sealed interface PrimaryInput {
     data class BootTimedOut(val workerId: Int) : PrimaryInput
     data object Tick : PrimaryInput
 
+    /** Answered at once: the loop is alive and takes inputs (systemd's watchdog asks). */
+    data class Probe(val done: CompletableDeferred<Unit>) : PrimaryInput
+
     /** A standby was promoted: under `readyWhen = STARTED` it is ready now (not within the supervisor's call). */
     data class Promoted(val workerId: Int) : PrimaryInput
 

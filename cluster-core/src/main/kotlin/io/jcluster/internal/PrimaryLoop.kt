@@ -115,6 +115,9 @@ internal class PrimaryLoop(
 
     suspend fun disconnectAll() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
 
+    /** Returns once the loop has taken an input enqueued now: it is not wedged. */
+    suspend fun probe() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.Probe(it)) }.await()
+
     suspend fun killAll(signal: Signal) = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.KillAll(signal, it)) }.await()
 
     /** Closes the listeners the primary holds for its workers (the primary is closing). */
@@ -144,6 +147,7 @@ internal class PrimaryLoop(
             is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
             is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
             PrimaryInput.Tick -> supervisor.tick()
+            is PrimaryInput.Probe -> input.done.complete(Unit)
             PrimaryInput.StandbyTopUp -> supervisor.standbyBackoffOver()
             is PrimaryInput.Promoted -> records[input.workerId]?.let { readyIf(it, ReadyWhen.STARTED) }
         }
