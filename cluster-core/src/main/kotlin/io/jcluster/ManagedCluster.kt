@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.StatsCollector
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -52,6 +53,9 @@ public class ManagedCluster internal constructor(
 
     /** How many workers the cluster keeps. */
     public val workers: Int get() = wanted
+
+    /** The one count of what this cluster does, which the stats, control and metrics plugins read. */
+    internal val stats = StatsCollector(this)
 
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
@@ -168,7 +172,9 @@ public class ManagedCluster internal constructor(
                 hooks("whenReady") { it.whenReady(this) } // first: whoever hears Listening sees what the hooks did
                 emit(PrimaryEvent.Listening)
             }
+            is WorkerEvent.Message -> stats.messageReceived()
             is WorkerEvent.Exited -> {
+                stats.workerExited(event) // first: a plugin's hook sees the stats with this exit counted
                 if (!event.exitedAfterDisconnect) emit(PrimaryEvent.WorkerKilled(event.worker, event))
                 hooks("onWorkerExit") { it.onWorkerExit(this, event) }
             }
