@@ -1,6 +1,9 @@
 package io.jcluster.samples
 
+import io.jcluster.asNobody as nobody
+import io.jcluster.canDropPrivileges
 import io.jcluster.cli.Jcluster
+import io.jcluster.copyClasspathFor
 import io.jcluster.ipc.Ipc
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
@@ -16,7 +19,6 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
-import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -189,22 +191,3 @@ private suspend fun awaitMetrics(port: Int, done: (List<Sample>) -> Boolean): Li
 }
 
 private val client: HttpClient = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build()
-
-private val nobody = listOf("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-
-private fun canDropPrivileges(): Boolean =
-    ProcessHandle.current().info().user().orElse("") == "root" && File("/usr/bin/setpriv").canExecute()
-
-/** Copies this JVM's classpath into [scratch] (which `nobody` can read; /root cannot be) and returns the new one. */
-private fun copyClasspathFor(scratch: Path): String {
-    generateSequence(scratch) { it.parent }.forEach { it.toFile().setExecutable(true, false) }
-    scratch.toFile().setReadable(true, false)
-    return System.getProperty("java.class.path").split(File.pathSeparator).filter { it.isNotEmpty() && File(it).exists() }
-        .mapIndexed { i, entry ->
-            val source = File(entry)
-            val target = scratch.resolve("cp$i-${source.name}").toFile()
-            source.copyRecursively(target)
-            target.walk().forEach { it.setReadable(true, false); if (it.isDirectory) it.setExecutable(true, false) }
-            target.path
-        }.joinToString(File.pathSeparator)
-}
