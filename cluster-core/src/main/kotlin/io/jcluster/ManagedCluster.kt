@@ -84,6 +84,7 @@ public class ManagedCluster internal constructor(
      * With one (LearnBoost's forced restart), each worker is sent [signal], and supervision replaces it
      * at once. Returns when the workers are replaced.
      */
+    @JvmSynthetic // Java: JavaCluster.restart()
     public suspend fun restart(signal: Signal? = null) {
         _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
         emit(PrimaryEvent.Restarting(signal))
@@ -115,6 +116,7 @@ public class ManagedCluster internal constructor(
      * balancer stops sending first), then every worker disconnects (finishing its requests), and
      * the primary lets go.
      */
+    @JvmSynthetic // Java: JavaCluster.close()
     public suspend fun close() {
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
@@ -133,6 +135,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** Sends [signal] to every worker and closes once they are gone (LearnBoost `kill`); past the kill timeout they are killed. */
+    @JvmSynthetic // Java: JavaCluster.kill()
     public suspend fun kill(signal: Signal = Signal.TERM) {
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
@@ -147,6 +150,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** Returns once the cluster is closed; the state then says whether it [PrimaryState.FAILED]. */
+    @JvmSynthetic // Java: JavaCluster.awaitClosed()
     public suspend fun awaitClosed(): PrimaryState {
         closed.await()
         return _state.value
