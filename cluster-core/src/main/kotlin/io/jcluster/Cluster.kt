@@ -72,9 +72,11 @@ public object Cluster {
     public val settings: ClusterSettings get() = primary.settings
 
     /** Node's `setupPrimary`: changes the settings for later forks. */
+    @JvmSynthetic // Java: Clusters.primary().setup()
     public suspend fun setupPrimary(change: (ClusterSettings) -> ClusterSettings): ClusterSettings = primary.setup(change)
 
     /** Disconnects every worker; returns once all are gone. */
+    @JvmSynthetic // Java: Clusters.primary().disconnect()
     public suspend fun disconnect(): Unit = primary.disconnect()
 
     /**

@@ -24,6 +24,7 @@ import kotlin.system.exitProcess
  * readiness ([Plugins.systemd]). In a worker, [configure] runs too (so the worker knows where to
  * listen), then [app] serves until the worker disconnects.
  */
+@JvmSynthetic // Java: Clusters.builder(app)…run()
 public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) {
     val config = ClusterConfig(ClusterConfig.currentEnvironment(), Cluster.isPrimary).apply(configure)
     if (Cluster.isWorker) serve(app, config)
@@ -34,6 +35,7 @@ public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) 
 }
 
 /** [cluster] with an app class made (by its no-argument constructor, or its `object`) only in workers. */
+@JvmSynthetic // Java: Clusters.builder(AppClass.class)…run()
 public suspend fun cluster(app: KClass<out WorkerApp>, configure: ClusterConfig.() -> Unit): Unit =
     cluster(WorkerApp.lazy { app.objectInstance ?: app.java.getDeclaredConstructor().newInstance() }, configure)
 

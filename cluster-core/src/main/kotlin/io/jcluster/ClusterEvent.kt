@@ -5,6 +5,7 @@ import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.net.SocketAddress
 import kotlin.time.Duration
+import kotlin.time.toJavaDuration
 
 /**
  * What happens in a cluster, in the order it happened, on [Primary.events]. Collectors must be quick
@@ -23,7 +24,11 @@ public data class Setup(val settings: ClusterSettings) : ClusterEvent
  * A supervised worker in [slot] died unexpectedly; its replacement starts after [delay] ([restarts]
  * unexpected deaths so far within the restart window).
  */
-public data class RespawnScheduled(val slot: Int, val delay: Duration, val restarts: Int) : ClusterEvent
+public data class RespawnScheduled(val slot: Int, val delay: Duration, val restarts: Int) : ClusterEvent {
+    /** [delay] as a `java.time.Duration`: `getDelay()` from Java, which cannot reach [delay] itself (a Kotlin value class). */
+    @get:JvmName("getDelay")
+    public val javaDelay: java.time.Duration get() = delay.toJavaDuration()
+}
 
 /** The cluster went [ClusterState.Failed]: nothing is respawned any more; [reason] says why. */
 public data class ClusterFailed(val reason: String) : ClusterEvent

@@ -17,29 +17,24 @@ private val log = KotlinLogging.logger {}
  */
 public class ControlPlugin internal constructor(private val requestedPath: Path?) : ClusterPlugin {
     override val name: String = "control"
-    private val stats = StatsPlugin()
     @Volatile private var socket: CommandSocket? = null
 
     /** Where the socket listens, once the cluster started. */
     public val path: Path? get() = socket?.path
 
     override fun onStarting(cluster: ManagedCluster) {
-        stats.onStarting(cluster)
         socket = CommandSocket(requestedPath ?: ControlProtocol.defaultPath()) { answer(cluster, it) }
         log.info { "control socket: ${socket?.path}" }
     }
 
-    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited): Unit = stats.onWorkerExit(cluster, exit)
-
     override fun onExit(cluster: ManagedCluster) {
-        stats.onExit(cluster)
         socket?.close()
     }
 
     /** Runs [request] on a connection's thread; what throws becomes an error reply. */
     private fun answer(cluster: ManagedCluster, request: ControlRequest): ControlReply = try {
         when (request.command) {
-            "status", "stats" -> ControlReply(true, stats = stats.snapshot())
+            "status", "stats" -> ControlReply(true, stats = cluster.stats.snapshot())
             "reload" -> timed("reloaded: ${cluster.workers} workers replaced") { runBlocking { cluster.restart() } }
             "restart" -> timed("restarted: every worker was sent TERM and replaced") { runBlocking { cluster.restart(Signal.TERM) } }
             "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))

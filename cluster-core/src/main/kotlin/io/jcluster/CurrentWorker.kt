@@ -47,24 +47,28 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     public val messages: Flow<WorkerMessage> = runtime.messages.map { it.toWorkerMessage() }
 
     /** Sends [message] (any `@Serializable` value, or a JSON tree) to the primary, with [handle] if given. */
+    @JvmSynthetic // Java: JavaWorker.send()
     public suspend fun send(message: Any, handle: Handle? = null): Unit = runtime.send(message, handle)
 
     /**
      * Disconnects: runs the [onDisconnect] hooks (servers close and finish their requests), delivers
      * what was already sent, closes the channel, and the process exits with 0.
      */
+    @JvmSynthetic // Java: JavaWorker.disconnect()
     public suspend fun disconnect(): Unit = runtime.disconnect(askedByPrimary = false)
 
     /**
      * Tells the primary this worker is ready to serve. Under `readyWhen = READY` a reload retires the
      * worker this one replaces only after this call; otherwise it changes nothing. Only the first call counts.
      */
+    @JvmSynthetic // Java: JavaWorker.ready()
     public suspend fun ready(): Unit = runtime.ready()
 
     /**
      * Adds a check the worker runs before it answers each heartbeat; one that returns false or throws
      * keeps the worker silent, and past `heartbeatTimeout` the primary kills and replaces it. Keep it quick.
      */
+    @JvmSynthetic // Java: JavaWorker.addLivenessCheck(BooleanSupplier)
     public fun addLivenessCheck(check: suspend () -> Boolean) {
         runtime.addLivenessCheck(check)
     }
@@ -97,6 +101,7 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     }
 
     /** Runs [hook] when this worker disconnects, whoever asked; hooks run one after another, in order. */
+    @JvmSynthetic // Java: JavaWorker.onDisconnect(Runnable)
     public fun onDisconnect(hook: suspend () -> Unit) {
         runtime.onDisconnect(hook)
     }

@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.StatsCollector
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -53,6 +54,9 @@ public class ManagedCluster internal constructor(
     /** How many workers the cluster keeps. */
     public val workers: Int get() = wanted
 
+    /** The one count of what this cluster does, which the stats, control and metrics plugins read. */
+    internal val stats = StatsCollector(this)
+
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
         scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { primary.events.collect(::onClusterEvent) }
@@ -80,6 +84,7 @@ public class ManagedCluster internal constructor(
      * With one (LearnBoost's forced restart), each worker is sent [signal], and supervision replaces it
      * at once. Returns when the workers are replaced.
      */
+    @JvmSynthetic // Java: JavaCluster.restart()
     public suspend fun restart(signal: Signal? = null) {
         _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
         emit(PrimaryEvent.Restarting(signal))
@@ -111,6 +116,7 @@ public class ManagedCluster internal constructor(
      * balancer stops sending first), then every worker disconnects (finishing its requests), and
      * the primary lets go.
      */
+    @JvmSynthetic // Java: JavaCluster.close()
     public suspend fun close() {
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
@@ -129,6 +135,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** Sends [signal] to every worker and closes once they are gone (LearnBoost `kill`); past the kill timeout they are killed. */
+    @JvmSynthetic // Java: JavaCluster.kill()
     public suspend fun kill(signal: Signal = Signal.TERM) {
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
@@ -143,6 +150,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** Returns once the cluster is closed; the state then says whether it [PrimaryState.FAILED]. */
+    @JvmSynthetic // Java: JavaCluster.awaitClosed()
     public suspend fun awaitClosed(): PrimaryState {
         closed.await()
         return _state.value
@@ -168,7 +176,9 @@ public class ManagedCluster internal constructor(
                 hooks("whenReady") { it.whenReady(this) } // first: whoever hears Listening sees what the hooks did
                 emit(PrimaryEvent.Listening)
             }
+            is WorkerEvent.Message -> stats.messageReceived()
             is WorkerEvent.Exited -> {
+                stats.workerExited(event) // first: a plugin's hook sees the stats with this exit counted
                 if (!event.exitedAfterDisconnect) emit(PrimaryEvent.WorkerKilled(event.worker, event))
                 hooks("onWorkerExit") { it.onWorkerExit(this, event) }
             }

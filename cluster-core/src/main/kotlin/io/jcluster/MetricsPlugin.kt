@@ -18,31 +18,26 @@ private val log = KotlinLogging.logger {}
  */
 public class MetricsPlugin internal constructor(private val host: String, private val port: Int) : ClusterPlugin {
     override val name: String = "metrics"
-    private val stats = StatsPlugin()
     @Volatile private var server: HttpServer? = null
 
     /** The address served, with the real port (also after port 0), once the cluster started. */
     public val address: InetSocketAddress? get() = server?.address
 
     override fun onStarting(cluster: ManagedCluster) {
-        stats.onStarting(cluster)
         val server = HttpServer.create(InetSocketAddress(host, port), 0)
-        server.createContext("/") { exchange -> exchange.use { respond(it) } }
+        server.createContext("/") { exchange -> exchange.use { respond(cluster, it) } }
         server.start()
         this.server = server
         log.info { "metrics on http://${server.address.hostString}:${server.address.port}/metrics" }
     }
 
-    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited): Unit = stats.onWorkerExit(cluster, exit)
-
     override fun onExit(cluster: ManagedCluster) {
-        stats.onExit(cluster)
         server?.stop(0)
     }
 
-    private fun respond(exchange: HttpExchange) {
+    private fun respond(cluster: ManagedCluster, exchange: HttpExchange) {
         if (exchange.requestMethod != "GET" && exchange.requestMethod != "HEAD") return send(exchange, 405, "GET only\n")
-        val snapshot = stats.snapshot()
+        val snapshot = cluster.stats.snapshot()
         when (exchange.requestURI.path) {
             "/metrics" -> send(exchange, 200, PrometheusText.render(snapshot), PrometheusText.CONTENT_TYPE)
             "/healthz" -> if (snapshot.state != PrimaryState.FAILED) send(exchange, 200, "ok\n") else send(exchange, 503, "failed\n")

@@ -96,15 +96,19 @@ public class Primary internal constructor(
      * @throws ReloadFailedException if a replacement does not become ready: the reload stops there and
      *   the workers not yet replaced keep serving.
      */
+    @JvmSynthetic // Java: JavaPrimary.reload()
     public suspend fun reload(): ReloadResult = loop.reload()
 
     /** Changes the settings for later forks (Node's `setupPrimary`); emits [Setup]. Returns the new settings. */
+    @JvmSynthetic // Java: JavaPrimary.setup()
     public suspend fun setup(change: (ClusterSettings) -> ClusterSettings): ClusterSettings = loop.setup(change)
 
     /** Disconnects every worker and returns once all are gone (at once if there are none). */
+    @JvmSynthetic // Java: JavaPrimary.disconnect()
     public suspend fun disconnect(): Unit = loop.disconnectAll()
 
     /** Stops supervision and sends [signal] to every worker; returns once all are gone. */
+    @JvmSynthetic // Java: JavaPrimary.killAll()
     public suspend fun killAll(signal: Signal = Signal.TERM): Unit = loop.killAll(signal)
 
     /** Kills every worker (TERM, then KILL after the kill timeout) and releases the control socket. */

@@ -70,6 +70,7 @@ public class Worker internal constructor(
      * Before the worker is online this waits for it; throws [IpcClosedException] if the worker is gone
      * or goes before the message could be sent.
      */
+    @JvmSynthetic // Java: JavaPrimary.send(worker, message)
     public suspend fun send(message: Any, handle: Handle? = null) {
         val connected = select<WorkerLink?> {
             gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago

@@ -9,6 +9,7 @@ import kotlinx.coroutines.runBlocking
 import java.io.FileDescriptor
 import java.io.FileOutputStream
 import java.io.PrintStream
+import java.net.UnixDomainSocketAddress
 import java.nio.ByteBuffer
 import java.nio.file.Path
 import java.util.concurrent.atomic.AtomicInteger
@@ -16,12 +17,16 @@ import kotlin.time.Duration.Companion.seconds
 
 /**
  * The configuration the operations specs and their workers share, read from the environment the spec
- * gives the primary (and the primary passes on to its workers): `OPS_WORKERS` (2), `OPS_PORT` (0),
- * `OPS_SIGNALS` (a named change of the signal map), `OPS_PIDFILES` and `OPS_LOGS` (plugin directories).
+ * gives the primary (and the primary passes on to its workers): `OPS_WORKERS` (2), `OPS_PORT` (0, on
+ * 127.0.0.1) or `OPS_UNIX` (a Unix socket's path instead), `OPS_SIGNALS` (a named change of the
+ * signal map), `OPS_PIDFILES` and `OPS_LOGS` (plugin directories).
  */
 fun ClusterConfig.opsTestConfig() {
     workers = System.getenv("OPS_WORKERS")?.toInt() ?: 2
-    listen(System.getenv("OPS_PORT")?.toInt() ?: 0, "127.0.0.1")
+    when (val unix = System.getenv("OPS_UNIX")) {
+        null -> listen(System.getenv("OPS_PORT")?.toInt() ?: 0, "127.0.0.1")
+        else -> listen(UnixDomainSocketAddress.of(unix))
+    }
     timeout = 5.seconds
     settings { it.copy(mainClass = OpsTestPrimary::class.java.name, args = emptyList(), jvmArgs = emptyList(), fastStart = false) }
     when (val change = System.getenv("OPS_SIGNALS")) {

@@ -1,25 +1,33 @@
 package io.jcluster
 
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
-import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runInterruptible
 import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
 import java.net.InetSocketAddress
+import java.net.StandardProtocolFamily
+import java.net.UnixDomainSocketAddress
+import java.nio.channels.Channels
 import java.nio.channels.SocketChannel
+import java.nio.file.Files
+import kotlin.time.Duration.Companion.seconds
 
 /**
- * systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`) on a real primary ([OpsTestPrimary]): a
- * python3 wrapper plays systemd, binds a listening socket on 127.0.0.1, puts it at fd 3, and execs the
- * primary in its place (so `LISTEN_PID` is the primary's pid). A connection made before the JVM even
- * starts is queued on that socket, and a worker answers it: the primary adopted the socket instead of
- * binding one (a second bind of the port would fail, the socket listening already).
+ * systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`) on a real primary ([OpsTestPrimary]):
+ * [SocketActivator] plays systemd, binds a listening socket (TCP on 127.0.0.1, or Unix), puts it at
+ * fd 3, and execs the primary in its place (so `LISTEN_PID` is the primary's pid). A connection made
+ * before the JVM even starts is queued on that socket, and a worker answers it: the primary adopted
+ * the socket instead of binding one (a second bind of the port, or of the path, would fail, the
+ * socket listening already). The samples' OperationsSpec serves HTTP this way.
  */
 class SocketActivationSpec : FunSpec({
     timeout = 120_000
 
-    test("the primary serves on the listening socket it inherited at fd 3").config(enabled = python3()) {
-        OpsProcess.start(wrapper = listOf("python3", "-c", ACTIVATE)).use { primary ->
+    test("the primary serves on the listening socket it inherited at fd 3").config(enabled = SocketActivator.available()) {
+        OpsProcess.start(environment = mapOf("OPS_PORT" to SocketActivator.ADDRESS), wrapper = SocketActivator.wrapper()).use { primary ->
             val port = primary.await { it.startsWith("ACTIVATED ") }.single().split(' ')[1].toInt()
             withContext(Dispatchers.IO) {
                 SocketChannel.open(InetSocketAddress("127.0.0.1", port)).use { early ->
@@ -31,26 +39,29 @@ class SocketActivationSpec : FunSpec({
                 }
             }
             primary.awaitStderr("socket activation: fd 3 listens on 127.0.0.1:$port")
-            primary.stderr shouldContain "socket activation"
+        }
+    }
+
+    test("an inherited Unix socket serves the listen on its path").config(enabled = SocketActivator.available()) {
+        val scratch = Files.createTempDirectory("jcluster-ops")
+        val path = scratch.resolve("activated.sock")
+        OpsProcess.start(environment = mapOf("OPS_UNIX" to "$path"), wrapper = SocketActivator.wrapper(unix = path), scratch = scratch).use { primary ->
+            primary.await { it.startsWith("ACTIVATED ") }.single() shouldBe "ACTIVATED $path"
+            SocketChannel.open(StandardProtocolFamily.UNIX).use { early ->
+                withContext(Dispatchers.IO) { early.connect(UnixDomainSocketAddress.of(path)) } // queued: no JVM listens yet
+                primary.awaitListening()
+                primary.liveWorkers().keys shouldContainId early.readLineWithin().toInt()
+            }
+            repeat(3) { // and later connections too
+                SocketChannel.open(UnixDomainSocketAddress.of(path)).use { primary.liveWorkers().keys shouldContainId it.readLineWithin().toInt() }
+            }
+            primary.awaitStderr("socket activation: fd 3 listens on $path")
         }
     }
 })
 
-/** systemd's part: a listening socket at fd 3, `LISTEN_FDS=1`, `LISTEN_PID` = this pid, then exec. */
-private val ACTIVATE = """
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-port = s.getsockname()[1]
-fd = s.detach()
-if fd != 3:
-    os.dup2(fd, 3)  # inheritable, unlike fd
-    os.close(fd)
-os.set_inheritable(3, True)
-print("ACTIVATED %d" % port, flush=True)
-env = dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid()), OPS_PORT=str(port))
-os.execvpe(sys.argv[1], sys.argv[1:], env)
-""".trimIndent()
+private infix fun Set<Int>.shouldContainId(id: Int) = withClue("workers $this") { contains(id) shouldBe true }
 
-private fun python3(): Boolean = runCatching { ProcessBuilder("python3", "--version").start().waitFor() == 0 }.getOrDefault(false)
+/** A line from this channel, within 30 s (a Unix channel has no socket timeout; the wait is interrupted instead). */
+private suspend fun SocketChannel.readLineWithin(): String =
+    withTimeout(30.seconds) { runInterruptible(Dispatchers.IO) { Channels.newInputStream(this@readLineWithin).bufferedReader().readLine() } }

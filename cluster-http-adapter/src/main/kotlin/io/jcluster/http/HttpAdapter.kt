@@ -1,3 +1,5 @@
+@file:JvmName("HttpAdapters")
+
 package io.jcluster.http
 
 import io.jcluster.Cluster
@@ -59,12 +61,15 @@ public interface HttpAdapter<in H : Any> {
         if (Cluster.isWorker) WorkerServers.stopOnDisconnect(server, stopTimeout)
         return server
     }
+}
 
-    /**
-     * The app of a `cluster(app) { … }`: each worker serves [handler] on every address the
-     * configuration `listen`s on, and stops gracefully when it disconnects.
-     */
-    public fun app(handler: H): WorkerApp = WorkerApp { context ->
-        context.addresses.forEach { address -> serve(address, context.options, handler = handler) }
-    }
+/**
+ * The app of a `cluster(app) { … }`: each worker serves [handler] with this adapter on every address
+ * the configuration `listen`s on, and stops gracefully when it disconnects. Each bundled adapter has
+ * it as a static member too (`JdkHttp.app(handler)` from Java); this is for any adapter.
+ */
+public fun <H : Any> HttpAdapter<H>.app(handler: H): WorkerApp = appOf(this, handler)
+
+internal fun <H : Any> appOf(adapter: HttpAdapter<H>, handler: H): WorkerApp = WorkerApp { context ->
+    context.addresses.forEach { address -> adapter.serve(address, context.options, handler = handler) }
 }

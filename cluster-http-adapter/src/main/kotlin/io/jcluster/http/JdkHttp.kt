@@ -2,6 +2,7 @@ package io.jcluster.http
 
 import com.sun.net.httpserver.HttpHandler
 import io.jcluster.ClusterListener
+import io.jcluster.WorkerApp
 import io.jcluster.http.internal.JdkServer
 import io.jcluster.http.internal.serveWith
 import java.util.concurrent.Executor
@@ -33,6 +34,10 @@ import java.util.concurrent.Executor
  * hold up all the others.
  */
 public object JdkHttp : HttpAdapter<HttpHandler> {
+    /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `JdkHttp.app(handler)` from Java too. */
+    @JvmStatic
+    public fun app(handler: HttpHandler): WorkerApp = appOf(this, handler)
+
     override fun serve(listener: ClusterListener, handler: HttpHandler): RunningHttpServer = serve(listener, handler, null)
 
     /** [serve], with the handler running on [executor] (null: a thread per request in flight). */

@@ -1,6 +1,7 @@
 package io.jcluster.http
 
 import io.jcluster.ClusterListener
+import io.jcluster.WorkerApp
 import io.jcluster.http.internal.JettyServer
 import io.jcluster.http.internal.serveWith
 import org.eclipse.jetty.server.Handler
@@ -20,6 +21,10 @@ import org.eclipse.jetty.server.Handler
  * as the connector's shutdown idle timeout.
  */
 public object Jetty : HttpAdapter<Handler> {
+    /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `Jetty.app(handler)` from Java too. */
+    @JvmStatic
+    public fun app(handler: Handler): WorkerApp = appOf(this, handler)
+
     override fun serve(listener: ClusterListener, handler: Handler): RunningHttpServer =
         listener.serveWith { listening -> JettyServer(listener.address, listening, handler) }
 }

@@ -1,6 +1,7 @@
 package io.jcluster.http
 
 import io.jcluster.ClusterListener
+import io.jcluster.WorkerApp
 import io.jcluster.http.internal.NettyServer
 import io.jcluster.http.internal.serveWith
 import io.netty.channel.ChannelHandler
@@ -21,6 +22,10 @@ import io.netty.channel.ChannelHandler
  * becomes an `EpollSocketChannel` on a duplicate of its descriptor, registered on the child group.
  */
 public object Netty : HttpAdapter<ChannelHandler> {
+    /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `Netty.app(handler)` from Java too. */
+    @JvmStatic
+    public fun app(handler: ChannelHandler): WorkerApp = appOf(this, handler)
+
     override fun serve(listener: ClusterListener, handler: ChannelHandler): RunningHttpServer {
         NettyServer.checkEpoll()
         return listener.serveWith { listening -> NettyServer(listener.address, listening, handler) }

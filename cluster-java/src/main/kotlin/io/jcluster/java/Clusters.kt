@@ -39,7 +39,7 @@ public object Clusters {
     @JvmStatic
     public fun builder(app: JavaWorkerApp): ClusterBuilder = ClusterBuilder(app.asWorkerApp())
 
-    /** A cluster whose workers serve [app]: an HTTP adapter's, such as `JdkHttp.INSTANCE.app(handler)`. */
+    /** A cluster whose workers serve [app]: an HTTP adapter's, such as `JdkHttp.app(handler)`. */
     @JvmStatic
     public fun builder(app: WorkerApp): ClusterBuilder = ClusterBuilder(app)
 

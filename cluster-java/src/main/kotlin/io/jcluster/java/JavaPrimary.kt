@@ -18,6 +18,7 @@ import kotlinx.coroutines.flow.map
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Flow
 import java.util.function.Consumer
+import java.util.function.UnaryOperator
 
 /**
  * The primary side of a cluster, for Java (Node's `cluster` in the primary): [Primary] with futures
@@ -60,7 +61,10 @@ public class JavaPrimary private constructor(private val primary: Primary) : Aut
     /** Sends [message] to [worker]; completes once sent, or fails if the worker is gone. */
     public fun send(worker: Worker, message: Any): CompletableFuture<Void?> = done { worker.send(JavaPayloads.toWire(message)) }
 
-    /** Replaces every supervised worker without dropping a request; see `Primary.reload`. */
+    /** Changes the settings for later forks (Node's `setupPrimary`); completes with the new settings. See `Primary.setup`. */
+    public fun setup(change: UnaryOperator<ClusterSettings>): CompletableFuture<ClusterSettings> = async { primary.setup(change::apply) }
+
+    /** Replaces every supervised worker without dropping a request; see `Primary.reload`. The result's `getTook()` is a `java.time.Duration`. */
     public fun reload(): CompletableFuture<ReloadResult> = async { primary.reload() }
 
     /** Disconnects every worker; completes once all are gone. */

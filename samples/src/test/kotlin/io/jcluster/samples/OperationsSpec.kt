@@ -1,12 +1,18 @@
 package io.jcluster.samples
 
+import io.jcluster.SocketActivator
+import io.jcluster.asNobody as nobody
+import io.jcluster.canDropPrivileges
 import io.jcluster.cli.Jcluster
+import io.jcluster.copyClasspathFor
 import io.jcluster.ipc.Ipc
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.comparables.shouldBeGreaterThanOrEqualTo
+import io.kotest.matchers.comparables.shouldBeLessThan
 import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -16,7 +22,6 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
-import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -24,14 +29,18 @@ import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.attribute.PosixFilePermissions
+import java.time.Duration
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import kotlin.concurrent.thread
+import kotlin.time.Duration.Companion.seconds
+import kotlin.time.TimeSource
 
 /**
  * The main job operated as in production: `bin/jcluster` (its main, in its own JVM) finds the
  * running `hello-cluster` by its control socket and steers it, `/metrics` parses as Prometheus text
- * and moves, `/readyz` follows the slots, and the control socket turns away another user.
+ * and moves, `/readyz` follows the slots (and a drain delay), the control socket turns away another
+ * user, and a socket systemd passes (`LISTEN_FDS`) is served.
  */
 class OperationsSpec : FunSpec({
     timeout = 180_000
@@ -115,12 +124,106 @@ class OperationsSpec : FunSpec({
             home.toFile().deleteRecursively()
         }
     }
+
+    test("TERM with a drain delay: /readyz answers 503 at once, the workers serve on through the delay, then the primary exits 0") {
+        val home = Files.createTempDirectory("jcluster-ops")
+        val hello = Hello.start(home, "--workers", "2", "--port", "0", "--metrics-port", "0", "--drain-delay", "$DRAIN_SECONDS")
+        try {
+            val metrics = withTimeout(30_000) { hello.next(Regex("^metrics on http://127.0.0.1:(\\d+)/metrics")) }.groupValues[1].toInt()
+            val serving = withTimeout(60_000) { List(2) { hello.next(listening) } }
+            val port = serving.map { it.groupValues[2] }.toSet().single().toInt()
+            get(metrics, "/readyz").first shouldBe 200
+            val workers = serving.map { ProcessHandle.of(it.groupValues[1].toLong()).orElseThrow() }
+            val everything = hello.process.descendants().toList() // the workers, and whatever else the primary started
+
+            val term = TimeSource.Monotonic.markNow()
+            hello.process.toHandle().destroy() // TERM
+            withTimeout(10_000) { hello.next(Regex("^stopping: disconnecting the workers")) }
+            awaitStatus(metrics, "/readyz", 503).second shouldStartWith "not ready: closing"
+            repeat(5) { get(port, "/") shouldBe (200 to "Hello World\n") }
+            get(metrics, "/healthz").first shouldBe 200 // closing is not failing
+            workers.forEach { it.isAlive shouldBe true }
+            withClue("all of that must have happened within the delay") { term.elapsedNow() shouldBeLessThan DRAIN_SECONDS.seconds }
+
+            withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+            hello.process.exitValue() shouldBe 0
+            term.elapsedNow() shouldBeGreaterThanOrEqualTo DRAIN_SECONDS.seconds
+            everything.filter { it.isAlive }.shouldBeEmpty()
+        } finally {
+            hello.destroy()
+            home.toFile().deleteRecursively()
+        }
+    }
+
+    test("bin/jcluster restart replaces every worker with a new process, as many as before, and they serve") {
+        val home = Files.createTempDirectory("jcluster-ops")
+        val hello = Hello.start(home, "--workers", "2", "--port", "0")
+        try {
+            val before = withTimeout(60_000) { List(2) { hello.next(listening) } }.map { it.groupValues[1] }.toSet()
+
+            val restart = cli(home, "restart")
+            withClue(restart.second) { restart.first shouldBe 0 }
+            restart.second shouldStartWith "restarted: every worker was sent TERM and replaced"
+            val replacements = withTimeout(60_000) { List(2) { hello.next(listening) } }
+            val after = replacements.map { it.groupValues[1] }.toSet()
+            after shouldHaveSize 2
+            after.intersect(before).shouldBeEmpty()
+            before.forEach { pid -> ProcessHandle.of(pid.toLong()).map { it.isAlive }.orElse(false) shouldBe false }
+
+            val status = cli(home, "status")
+            withClue(status.second) { status.first shouldBe 0 }
+            val rows = status.second.lines().drop(2).filter { it.isNotBlank() }.map { it.split(Regex("\\s+")) }
+            rows.map { it[2] }.toSet() shouldBe after
+            rows.forEach { row -> row[3] shouldBe "listening"; row[5] shouldBe "1" } // one restart per slot
+            // A forced restart lets every worker go before the replacements listen, and the shared socket
+            // with them: under --port 0 they listen on a new port (a fixed port is bound again).
+            val port = replacements.map { it.groupValues[2] }.toSet().single().toInt()
+            repeat(4) { get(port, "/") shouldBe (200 to "Hello World\n") }
+
+            hello.process.toHandle().destroy() // TERM
+            withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+            hello.process.exitValue() shouldBe 0
+        } finally {
+            hello.destroy()
+            home.toFile().deleteRecursively()
+        }
+    }
+
+    test("socket activation: the workers serve HTTP on the socket systemd passed (LISTEN_FDS), a request sent before the JVM started included")
+        .config(enabled = SocketActivator.available()) {
+            val home = Files.createTempDirectory("jcluster-ops")
+            val hello = Hello.start(home, "--workers", "2", "--port", SocketActivator.ADDRESS, wrapper = SocketActivator.wrapper())
+            try {
+                val port = withTimeout(30_000) { hello.next(Regex("^ACTIVATED (\\d+)")) }.groupValues[1].toInt()
+                // Sent while the JVM starts: it waits in the inherited socket's queue, which only adoption drains.
+                val early = client.sendAsync(HttpRequest.newBuilder(URI("http://127.0.0.1:$port/")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString())
+                withTimeout(60_000) { List(2) { hello.next(listening) } }.map { it.groupValues[2].toInt() }.toSet() shouldBe setOf(port)
+                withContext(Dispatchers.IO) { early.get(60, TimeUnit.SECONDS) }.let { (it.statusCode() to it.body()) shouldBe (200 to "Hello World\n") }
+                repeat(4) { get(port, "/") shouldBe (200 to "Hello World\n") }
+                hello.output.any { "socket activation: fd 3 listens on 127.0.0.1:$port" in it } shouldBe true
+
+                hello.process.toHandle().destroy() // TERM
+                withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+                hello.process.exitValue() shouldBe 0
+            } finally {
+                hello.destroy()
+                home.toFile().deleteRecursively()
+            }
+        }
 })
+
+/** `--drain-delay` of the drain spec: long enough to look at the cluster inside it on a busy machine. */
+private const val DRAIN_SECONDS = 5
 
 private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
 
-/** `bin/hello-cluster` with `XDG_RUNTIME_DIR` under [home], so that its control socket is found there and only there. */
-private class Hello(val process: Process, private val lines: LinkedBlockingQueue<String>) {
+/**
+ * `bin/hello-cluster` with `XDG_RUNTIME_DIR` under [home], so that its control socket is found there
+ * and only there; [next] takes its output line by line, [output] is all of it so far.
+ */
+private class Hello(val process: Process, private val lines: LinkedBlockingQueue<String>, private val all: MutableList<String>) {
+    val output: List<String> get() = synchronized(all) { all.toList() }
+
     suspend fun next(pattern: Regex): MatchResult = withContext(Dispatchers.IO) {
         while (true) {
             ensureActive()
@@ -136,15 +239,17 @@ private class Hello(val process: Process, private val lines: LinkedBlockingQueue
     }
 
     companion object {
-        fun start(home: Path, vararg args: String): Hello {
+        /** Starts it with [args], through [wrapper] if given (the wrapper execs the JVM in its place). */
+        fun start(home: Path, vararg args: String, wrapper: List<String> = emptyList()): Hello {
             val java = ProcessHandle.current().info().command().orElseThrow()
-            val builder = ProcessBuilder(listOf(java) + Ipc.jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
-                .redirectErrorStream(true)
+            val command = wrapper + listOf(java) + Ipc.jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args
+            val builder = ProcessBuilder(command).redirectErrorStream(true)
             builder.environment()["XDG_RUNTIME_DIR"] = "${Files.createDirectories(home.resolve("xdg"))}"
             val process = builder.start()
             val lines = LinkedBlockingQueue<String>()
-            thread(isDaemon = true) { process.inputStream.bufferedReader().forEachLine { lines.put(it) } }
-            return Hello(process, lines)
+            val all = ArrayList<String>()
+            thread(isDaemon = true) { process.inputStream.bufferedReader().forEachLine { line -> synchronized(all) { all += line }; lines.put(line) } }
+            return Hello(process, lines, all)
         }
     }
 }
@@ -178,6 +283,16 @@ private suspend fun scrape(port: Int): List<Sample> {
     return PrometheusText.parse(body)
 }
 
+/** Asks [path] until it answers [status] (within 10 s), for a state that changes right after a line is printed. */
+private suspend fun awaitStatus(port: Int, path: String, status: Int): Pair<Int, String> = withTimeout(10_000) {
+    while (true) {
+        val answer = get(port, path)
+        if (answer.first == status) return@withTimeout answer
+        delay(20)
+    }
+    @Suppress("UNREACHABLE_CODE") error("unreachable")
+}
+
 /** Scrapes until [done] (within 20 s: the heartbeat brings new figures every 5 s). */
 private suspend fun awaitMetrics(port: Int, done: (List<Sample>) -> Boolean): List<Sample> = withTimeout(20_000) {
     while (true) {
@@ -189,22 +304,3 @@ private suspend fun awaitMetrics(port: Int, done: (List<Sample>) -> Boolean): Li
 }
 
 private val client: HttpClient = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build()
-
-private val nobody = listOf("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-
-private fun canDropPrivileges(): Boolean =
-    ProcessHandle.current().info().user().orElse("") == "root" && File("/usr/bin/setpriv").canExecute()
-
-/** Copies this JVM's classpath into [scratch] (which `nobody` can read; /root cannot be) and returns the new one. */
-private fun copyClasspathFor(scratch: Path): String {
-    generateSequence(scratch) { it.parent }.forEach { it.toFile().setExecutable(true, false) }
-    scratch.toFile().setReadable(true, false)
-    return System.getProperty("java.class.path").split(File.pathSeparator).filter { it.isNotEmpty() && File(it).exists() }
-        .mapIndexed { i, entry ->
-            val source = File(entry)
-            val target = scratch.resolve("cp$i-${source.name}").toFile()
-            source.copyRecursively(target)
-            target.walk().forEach { it.setReadable(true, false); if (it.isDirectory) it.setExecutable(true, false) }
-            target.path
-        }.joinToString(File.pathSeparator)
-}

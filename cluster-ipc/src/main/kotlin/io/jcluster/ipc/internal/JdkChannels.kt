@@ -1,10 +1,9 @@
 package io.jcluster.ipc.internal
 
 import java.io.FileDescriptor
+import java.io.IOException
 import java.lang.reflect.AccessibleObject
 import java.lang.reflect.InvocationTargetException
-import java.net.Inet4Address
-import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.net.StandardProtocolFamily
 import java.net.SocketAddress
@@ -26,7 +25,10 @@ internal object JdkChannels {
     private val socketImpl by lazy { Class.forName("sun.nio.ch.SocketChannelImpl") }
     private val getFd by lazy { opened(Class.forName("sun.nio.ch.SelChImpl").getMethod("getFD")) }
     private val fdVal by lazy { opened(Class.forName("sun.nio.ch.IOUtil").getMethod("fdVal", FileDescriptor::class.java)) }
-    private val localAddress by lazy { opened(Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor::class.java)) }
+    private val getIntOption by lazy {
+        opened(Class.forName("sun.nio.ch.Net").getDeclaredMethod(
+            "getIntOption0", FileDescriptor::class.java, java.lang.Boolean.TYPE, Integer.TYPE, Integer.TYPE))
+    }
     private val serverFamily by lazy { opened(serverImpl.getDeclaredField("family")) }
     private val socketFamily by lazy { opened(socketImpl.getDeclaredField("family")) }
     private val serverCtor by lazy {
@@ -54,27 +56,40 @@ internal object JdkChannels {
     fun adoptServer(fd: FileDescriptor, family: ProtocolFamily): ServerSocketChannel =
         serverCtor.newInstance(SelectorProvider.provider(), family, fd, true) as ServerSocketChannel
 
+    /** A bound, listening JDK server channel for an inherited [fd] whose family is not known: see [domainOf]. */
+    fun adoptInherited(fd: FileDescriptor): ServerSocketChannel = adoptServer(fd, domainOf(fd))
+
     /**
-     * A bound, listening JDK server channel for an inherited [fd] whose family is not known: the
-     * family the socket's own address has (`getsockname` through `sun.nio.ch.Net`; no IP address: Unix).
+     * The family [fd]'s socket was created with, as the kernel says (`getsockopt(SO_DOMAIN)`, Linux).
+     * Not from its address: `sun.nio.ch.Net.localAddress` reads any `getsockname` answer as an IP
+     * address, a Unix socket's path included (`/tmp/…` became 109.112.47.106:12148).
+     *
+     * @throws IOException if [fd] is not a socket, or not of a family the JDK's channels have.
      */
-    fun adoptInherited(fd: FileDescriptor): ServerSocketChannel {
-        val address = try {
-            localAddress.invoke(null, fd) as InetSocketAddress
+    private fun domainOf(fd: FileDescriptor): ProtocolFamily {
+        val domain = try {
+            getIntOption.invoke(null, fd, false, SOL_SOCKET, SO_DOMAIN) as Int
         } catch (e: InvocationTargetException) {
-            null // not an IP socket
+            throw e.targetException
         }
-        val family = when (address?.address) {
-            null -> StandardProtocolFamily.UNIX
-            is Inet4Address -> StandardProtocolFamily.INET
-            else -> StandardProtocolFamily.INET6
+        return when (domain) {
+            AF_UNIX -> StandardProtocolFamily.UNIX
+            AF_INET -> StandardProtocolFamily.INET
+            AF_INET6 -> StandardProtocolFamily.INET6
+            else -> throw IOException("fd ${numberOf(fd)} is a socket of address family $domain, which JDK channels do not have")
         }
-        return adoptServer(fd, family)
     }
 
     /** A connected JDK socket channel that takes ownership of [fd]. */
     fun adoptSocket(fd: FileDescriptor, family: ProtocolFamily, remote: SocketAddress?): SocketChannel =
         socketCtor.newInstance(SelectorProvider.provider(), family, fd, remote) as SocketChannel
+
+    // Linux's numbers (x86, arm): <sys/socket.h>, <asm-generic/socket.h>.
+    private const val SOL_SOCKET = 1
+    private const val SO_DOMAIN = 39
+    private const val AF_UNIX = 1
+    private const val AF_INET = 2
+    private const val AF_INET6 = 10
 
     private fun jdkChannel(channel: Channel): Channel {
         require(serverImpl.isInstance(channel) || socketImpl.isInstance(channel)) {
