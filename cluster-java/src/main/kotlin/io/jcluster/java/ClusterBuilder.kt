@@ -5,7 +5,10 @@ import io.jcluster.ClusterConfig
 import io.jcluster.ClusterPlugin
 import io.jcluster.ClusterSettings
 import io.jcluster.DebugPorts
+import io.jcluster.ManagedCluster
 import io.jcluster.SharingStrategy
+import io.jcluster.Signal
+import io.jcluster.SignalAction
 import io.jcluster.Stdio
 import io.jcluster.Supervision
 import io.jcluster.WorkerApp
@@ -56,6 +59,26 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
 
     /** A JDWP (and, if asked, JMX) port per worker: `debugPorts(new DebugPorts(5005))` has worker N debug on 127.0.0.1:5005+N. */
     public fun debugPorts(ports: DebugPorts?): ClusterBuilder = add { debugPorts = ports }
+
+    /**
+     * How long a graceful close keeps the workers serving after the cluster turned not-ready (so that
+     * a load balancer stops sending first); zero (the default) drains at once.
+     */
+    public fun drainDelay(delay: JavaDuration): ClusterBuilder = add { drainDelay = delay.toKotlinDuration() }
+
+    /** On [signal] the primary does [action], one of [SignalAction]'s (`SignalAction.SPAWN_ONE`, say). */
+    public fun onSignal(signal: Signal, action: SignalAction): ClusterBuilder = add { signals.on(signal, action) }
+
+    /**
+     * On [signal] the primary runs [action] with the cluster, off the signal dispatcher; what it throws
+     * is logged. `onSignal(Signal.WINCH, cluster -> cluster.spawn(1))`.
+     */
+    public fun onSignal(signal: Signal, action: Consumer<JavaCluster>): ClusterBuilder = add {
+        signals.on(signal, JavaSignalAction(action))
+    }
+
+    /** The primary leaves [signal] to the JVM (for `TERM`, `INT`, `HUP`: exit, killing the workers). */
+    public fun defaultSignal(signal: Signal): ClusterBuilder = add { signals.remove(signal) }
 
     /** The supervision policies; see [SupervisionBuilder]. */
     public fun supervision(supervision: Supervision): ClusterBuilder = add { this.supervision = supervision }
@@ -128,6 +151,13 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
     }
 
     private fun ClusterConfig.configure() = steps.forEach { it() }
+
+    /** A Java [Consumer] as a [SignalAction]; named after it in the log. */
+    private class JavaSignalAction(private val action: Consumer<JavaCluster>) : SignalAction {
+        override suspend fun perform(cluster: ManagedCluster) = action.accept(JavaCluster.of(cluster))
+
+        override fun toString(): String = "run $action"
+    }
 
     /** Applies what [block] adds to a fresh builder to this configuration, at once. */
     private fun ClusterConfig.applyNested(block: Consumer<ClusterBuilder>) = ClusterBuilder(app, nested = true).also(block::accept).steps.forEach { it() }
