@@ -26,6 +26,8 @@ public data class ClusterStats(
     val requests: Long,
     /** Every worker, booting and retiring ones too, by slot then id. */
     val workers: List<WorkerStats>,
+    /** The pids of the warm standbys ready to take a slot (`Supervision.standby`); they are not in [workers]. */
+    val standbys: List<Long> = emptyList(),
 ) {
     /** Connections open in the workers, as of their last heartbeats. */
     val openConnections: Int get() = workers.sumOf { it.openConnections ?: 0 }

@@ -19,7 +19,8 @@ internal object StatusTable {
             .joinToString(", ") { "${it.key.name.lowercase()} ${it.value}" }.let { if (it.isEmpty()) "" else " ($it)" }
         val ready = stats.workers.count { it.active }
         return "primary ${stats.pid}: ${stats.state.name.lowercase()}, up ${duration(stats.uptimeMillis)}, " +
-            "$ready/${stats.wanted} workers ready, ${stats.restarts} restarts$reasons, ${stats.requests} requests, ${stats.messages} messages"
+            "$ready/${stats.wanted} workers ready, ${stats.restarts} restarts$reasons, ${stats.requests} requests, ${stats.messages} messages" +
+            stats.standbys.joinToString(", ", prefix = ", ${stats.standbys.size} standby (pid ", postfix = ")").takeIf { stats.standbys.isNotEmpty() }.orEmpty()
     }
 
     private fun row(w: WorkerStats) = listOf(

@@ -57,5 +57,7 @@ class CommandSpec : FunSpec({
             4   0     2001  listening         1m 1s   2         3.0 MiB  80.0 MiB  1200      3
             7   1     2002  forked (booting)  0s      1         -        40.0 MiB  -         -
         """.trimIndent()
+        StatusTable.render(stats.copy(standbys = listOf(3001))).lines().first() shouldBe
+            "primary 100: active, up 2m 5s, 1/2 workers ready, 3 restarts (reload 2, crash 1), 1234 requests, 9 messages, 1 standby (pid 3001)"
     }
 })

@@ -16,6 +16,7 @@ internal object PrometheusText {
             STATES.forEach { state -> sample(name, stats.workers.count { it.state == state }, "state" to state) }
         }
         metric("jcluster_workers_active", "gauge", "Slots with a ready worker.") { sample(it, stats.workers.count { it.active }) }
+        metric("jcluster_standby_workers", "gauge", "Warm standbys ready to take a slot.") { sample(it, stats.standbys.size) }
         metric("jcluster_ready", "gauge", "1 when every slot is ready and the cluster is not closing (as /readyz).") { sample(it, if (stats.isReady) 1 else 0) }
         metric("jcluster_restarts_total", "counter", "Workers replaced while the cluster ran, by why they exited.") { name ->
             ExitReason.entries.forEach { reason -> sample(name, stats.restartReasons[reason] ?: 0, "reason" to reason.name.lowercase()) }

@@ -55,6 +55,7 @@ internal class StatsCollector(private val cluster: ManagedCluster) {
             messages = messages.get(),
             requests = retiredRequests.get() + workers.filter { it.state != "dead" }.sumOf { it.requests ?: 0 }, // the dead are in retiredRequests
             workers = workers,
+            standbys = cluster.primary.loop.standbyPids.value,
         )
     }
 

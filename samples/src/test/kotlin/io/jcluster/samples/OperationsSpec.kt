@@ -72,6 +72,9 @@ class OperationsSpec : FunSpec({
             rows.map { it.split(Regex("\\s+"))[2] } shouldContainAll first.map { it.groupValues[1] }
             rows.forEach { it shouldContain "listening" }
             status.second.lines()[1].split(Regex("\\s+")) shouldBe listOf("id", "slot", "pid", "state", "uptime", "restarts", "heap", "rss", "requests", "conns")
+            // The main job keeps a warm standby: not among the workers, but in the metrics and the summary.
+            awaitMetrics(metrics) { it.value("jcluster_standby_workers") == 1.0 }
+            cli(home, "status").second.lines().first() shouldContain ", 1 standby (pid "
 
             cli(home, "scale", "3") shouldBe (0 to "scaled from 2 to 3 workers\n")
             withTimeout(60_000) { hello.next(listening) }
