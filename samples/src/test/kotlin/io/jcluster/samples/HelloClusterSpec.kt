@@ -3,6 +3,7 @@ package io.jcluster.samples
 import io.jcluster.ipc.Ipc
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ensureActive
@@ -61,25 +62,32 @@ class HelloClusterSpec : FunSpec({
             val first = withTimeout(40_000) { List(2) { lines.next { listening.find(it) } } }
             val port = first.map { it.groupValues[2] }.toSet().single().toInt()
             val load = HelloLoad(port)
+            val reloaded = HashSet<Long>() // the new workers, by their listening lines (a warm standby is a child too)
             try {
                 load.awaitServed(50)
                 signal("HUP", primary.pid())
-                withTimeout(40_000) { lines.next { it.takeIf { line -> line.startsWith("reloaded: 2 workers replaced") } } }
+                withTimeout(40_000) {
+                    lines.next { line ->
+                        listening.find(line)?.let { reloaded += it.groupValues[1].toLong() }
+                        line.takeIf { it.startsWith("reloaded: 2 workers replaced") }
+                    }
+                }
                 val served = load.served.get()
                 load.awaitServed(served + 50) // the new workers serve
             } finally {
                 load.stop()
             }
             load.failures.shouldBeEmpty()
-            val reloaded = primary.children().toList().map { it.pid() }.toSet()
+            reloaded shouldHaveSize 2
             reloaded.intersect(first.map { it.groupValues[1].toLong() }.toSet()).shouldBeEmpty()
 
             val victim = reloaded.first()
             signal("KILL", victim)
             withTimeout(20_000) { lines.next { it.takeIf { line -> line.contains("died: SIGNAL killed by SIGKILL") } } }
             val replacement = withTimeout(20_000) { lines.next { listening.find(it) } }
-            replacement.groupValues[1].toLong() shouldNotBe victim
-            primary.children().count() shouldBe 2
+            val replacementPid = replacement.groupValues[1].toLong()
+            replacementPid shouldNotBe victim
+            (reloaded - victim + replacementPid).filter { ProcessHandle.of(it).map(ProcessHandle::isAlive).orElse(false) } shouldHaveSize 2
         } finally {
             primary.destroyAll()
         }
