@@ -46,14 +46,8 @@ class AuthenticationSpec : FunSpec({
     }
 
     test("a local process without a hello, with a guessed token, or with a stolen token from another pid is refused and logged") {
-        val scratch = Files.createTempDirectory("jcluster-auth")
-        val gate = scratch.resolve("gate")
-        ProcessBuilder("mkfifo", gate.toString()).start().waitFor() shouldBe 0
-        // The real worker waits at the gate (a FIFO) before it execs its JVM: the impostors get in first.
-        val launcher = RecordingLauncher { spec ->
-            spec.copy(command = listOf("sh", "-c", "read go < \"$gate\" && exec \"$@\"", "sh") + spec.command)
-        }
-        try {
+        // The real worker waits at the gate before it execs its JVM: the impostors get in first.
+        withGatedWorkers { gate, launcher ->
             capturingStderr { logged ->
                 primaryWith(testSettings("idle"), launcher).use { primary ->
                     primary.recording { log ->
@@ -77,19 +71,11 @@ class AuthenticationSpec : FunSpec({
                     }
                 }
             }
-        } finally {
-            scratch.toFile().deleteRecursively()
         }
     }
 
     test("a connection that never says hello is closed after the hello timeout, and does not hold up the workers meanwhile") {
-        val scratch = Files.createTempDirectory("jcluster-auth")
-        val gate = scratch.resolve("gate")
-        ProcessBuilder("mkfifo", gate.toString()).start().waitFor() shouldBe 0
-        val launcher = RecordingLauncher { spec ->
-            spec.copy(command = listOf("sh", "-c", "read go < \"$gate\" && exec \"$@\"", "sh") + spec.command)
-        }
-        try {
+        withGatedWorkers { gate, launcher ->
             capturingStderr { logged ->
                 primaryWith(testSettings("idle"), launcher, helloTimeout = 6.seconds).use { primary ->
                     primary.recording { log ->
@@ -106,8 +92,6 @@ class AuthenticationSpec : FunSpec({
                     }
                 }
             }
-        } finally {
-            scratch.toFile().deleteRecursively()
         }
     }
 
@@ -171,6 +155,21 @@ private suspend fun impostor(socket: Path, first: ControlMessage): String =
         withTimeout(15.seconds) { connection.awaitClosed() }
         "closed"
     }
+
+/**
+ * Runs [block] with a launcher whose workers wait at a gate (a FIFO) before they exec their JVM: they
+ * connect only once [block] writes a line to the gate. The FIFO's directory is removed afterwards.
+ */
+private suspend fun withGatedWorkers(block: suspend (gate: Path, launcher: RecordingLauncher) -> Unit) {
+    val scratch = Files.createTempDirectory("jcluster-auth")
+    try {
+        val gate = scratch.resolve("gate")
+        ProcessBuilder("mkfifo", gate.toString()).start().waitFor() shouldBe 0
+        block(gate, RecordingLauncher { spec -> spec.copy(command = listOf("sh", "-c", "read go < \"$gate\" && exec \"$@\"", "sh") + spec.command) })
+    } finally {
+        scratch.toFile().deleteRecursively()
+    }
+}
 
 /** The primary's control socket, as it told the first worker [launcher] started. */
 private fun controlSocketOf(launcher: RecordingLauncher): Path =

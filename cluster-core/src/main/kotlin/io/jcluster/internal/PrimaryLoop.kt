@@ -402,22 +402,23 @@ internal class PrimaryLoop(
 
         override suspend fun fork(slot: Int): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
-            val record = launch(worker, supervisedEnvironment() + (WorkerEnvironment.SLOT to slot.toString()))
-            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(worker.id))
-            return record
+            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.SLOT to slot.toString())).also(::startBootTimer)
         }
 
         override suspend fun forkStandby(): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop)
-            val record = launch(worker, supervisedEnvironment() + (WorkerEnvironment.STANDBY to "1"), standby = true)
-            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(worker.id))
-            return record
+            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.STANDBY to "1"), standby = true).also(::startBootTimer)
         }
 
         override suspend fun promote(record: WorkerRecord, slot: Int) {
-            record.bootTimer?.cancel()
-            record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
+            startBootTimer(record) // a standby's boot ends when it is ready in its slot, not when it came online
             this@PrimaryLoop.promote(record, slot)
+        }
+
+        /** (Re)starts [record]'s boot timeout, unless its launch failed. */
+        private fun startBootTimer(record: WorkerRecord) {
+            record.bootTimer?.cancel()
+            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
         }
 
         override suspend fun retire(record: WorkerRecord, reason: ExitReason) {

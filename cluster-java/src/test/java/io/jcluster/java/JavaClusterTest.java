@@ -73,6 +73,11 @@ class JavaClusterTest {
 
     @AfterEach
     void killEveryWorker() {
+        killEveryWorker(cluster, workerEvents);
+    }
+
+    /** Destroys [cluster] (if started) and every worker [workerEvents] saw forked, whatever the test left. */
+    static void killEveryWorker(JavaCluster cluster, Recorder<ClusterEvent> workerEvents) {
         if (cluster != null) cluster.destroy();
         workerEvents.all(WorkerEvent.Forked.class).forEach(forked -> {
             ProcessHandle process = forked.getWorker().getProcess();

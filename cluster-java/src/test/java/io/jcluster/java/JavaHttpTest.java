@@ -56,11 +56,7 @@ class JavaHttpTest {
 
     @AfterEach
     void killEveryWorker() {
-        if (cluster != null) cluster.destroy();
-        workerEvents.all(WorkerEvent.Forked.class).forEach(forked -> {
-            ProcessHandle process = forked.getWorker().getProcess();
-            if (process != null) process.destroyForcibly();
-        });
+        JavaClusterTest.killEveryWorker(cluster, workerEvents);
     }
 
     @Test

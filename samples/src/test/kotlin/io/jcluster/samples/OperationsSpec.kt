@@ -91,9 +91,7 @@ class OperationsSpec : FunSpec({
 
             cli(home, "kill", "999").let { (code, out) -> code shouldBe 1; out shouldContain "no worker 999" }
 
-            hello.process.toHandle().destroy() // TERM
-            withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
-            hello.process.exitValue() shouldBe 0
+            hello.stopGracefully() shouldBe 0
             Files.exists(Path.of(socket)) shouldBe false
             cli(home, "status").first shouldBe Jcluster.UNREACHABLE_EXIT
         } finally {
@@ -183,9 +181,7 @@ class OperationsSpec : FunSpec({
             val port = replacements.map { it.groupValues[2] }.toSet().single().toInt()
             repeat(4) { get(port, "/") shouldBe (200 to "Hello World\n") }
 
-            hello.process.toHandle().destroy() // TERM
-            withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
-            hello.process.exitValue() shouldBe 0
+            hello.stopGracefully() shouldBe 0
         } finally {
             hello.destroy()
             home.toFile().deleteRecursively()
@@ -205,9 +201,7 @@ class OperationsSpec : FunSpec({
                 repeat(4) { get(port, "/") shouldBe (200 to "Hello World\n") }
                 hello.output.any { "socket activation: fd 3 listens on 127.0.0.1:$port" in it } shouldBe true
 
-                hello.process.toHandle().destroy() // TERM
-                withContext(Dispatchers.IO) { hello.process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
-                hello.process.exitValue() shouldBe 0
+                hello.stopGracefully() shouldBe 0
             } finally {
                 hello.destroy()
                 home.toFile().deleteRecursively()
@@ -234,6 +228,13 @@ private class Hello(val process: Process, private val lines: LinkedBlockingQueue
             pattern.find(line)?.let { return@withContext it }
         }
         @Suppress("UNREACHABLE_CODE") error("unreachable")
+    }
+
+    /** Sends TERM (the graceful close) and returns the exit code; fails if the primary still runs after 30 s. */
+    suspend fun stopGracefully(): Int {
+        process.toHandle().destroy()
+        withContext(Dispatchers.IO) { process.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+        return process.exitValue()
     }
 
     fun destroy() {
