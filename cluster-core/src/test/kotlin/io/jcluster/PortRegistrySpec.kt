@@ -68,6 +68,17 @@ class PortRegistrySpec : FunSpec({
         }
     }
 
+    test("a port that just served (its closed connections in TIME_WAIT) is granted again under every strategy") {
+        withRegistry { ports ->
+            val port = portLeftInTimeWait()
+            for ((worker, strategy) in SharingStrategy.entries.withIndex()) {
+                val granted = ports.grant(worker + 1, listenRequest(port, strategy))
+                granted.address.port shouldBe port
+                ports.removeWorker(worker + 1)
+            }
+        }
+    }
+
     test("the port is closed after the last worker leaves it") {
         withRegistry { ports ->
             val port = ServerSocket(0).use { it.localPort }
@@ -97,6 +108,15 @@ private fun listenRequest(port: Int, strategy: SharingStrategy) =
 private fun PortRegistry.grant(workerId: Int, request: ControlMessage.Listen): ControlMessage.ListenGranted {
     // The grant's handle, if any, is the primary's own socket (the sender keeps it): not ours to close.
     return listen(workerId, FakeLink(), request, SharingStrategy.SHARED, 8, draining = false).message.shouldBeInstanceOf<ControlMessage.ListenGranted>()
+}
+
+/** A free port with a connection in TIME_WAIT on it, as a server that closes first leaves one (Connection: close). */
+private fun portLeftInTimeWait(): Int = ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")).use { server ->
+    java.net.Socket(server.inetAddress, server.localPort).use { client ->
+        server.accept().close() // the server's side closes first: it is the one left in TIME_WAIT
+        client.getInputStream().read() // -1: the close reached the client
+    }
+    server.localPort
 }
 
 private fun shouldBeInUse(port: Int, inUse: Boolean) {

@@ -40,10 +40,13 @@ internal object SocketBinding {
     /**
      * Reserves [address]'s port for a `SO_REUSEPORT` group without listening on it: a bound TCP socket
      * that is never connected takes no connections, yet holds the port (and gives `listen(0)` its port).
+     * With `SO_REUSEADDR`, as every listener here: connections the port served and closed first (left
+     * in TIME_WAIT, as after `Connection: close` traffic) do not keep a restarted cluster off it.
      */
     fun reservePort(address: InetSocketAddress): SocketChannel {
         val channel = SocketChannel.open()
         return try {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true)
             channel.setOption(StandardSocketOptions.SO_REUSEPORT, true)
             channel.bind(address)
             channel
