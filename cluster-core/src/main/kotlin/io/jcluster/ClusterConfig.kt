@@ -30,6 +30,20 @@ public class ClusterConfig internal constructor(
     public var workers: Int = cpus
         set(value) { require(value > 0) { "workers must be at least 1, was $value (to run without workers, do not call cluster())" }; field = value }
 
+    private var processorsChosen = false
+
+    /**
+     * How many processors each worker JVM counts ([ClusterSettings.processorsPerWorker]). Unless set, each
+     * worker's share of this machine: [cpus] / [workers], at least 1. Null: every worker counts them all.
+     */
+    public var processorsPerWorker: Int? = null
+        get() = if (processorsChosen) field else (cpus / workers).coerceAtLeast(1)
+        set(value) {
+            require(value == null || value > 0) { "processorsPerWorker must be positive, was $value (null: all $cpus)" }
+            field = value
+            processorsChosen = true
+        }
+
     /** The workers' working directory; null: the primary's (LearnBoost `working directory`). */
     public var workingDirectory: Path? = null
 
@@ -149,6 +163,7 @@ public class ClusterConfig internal constructor(
     internal fun toSettings(): ClusterSettings = settingsChange(
         ClusterSettings(
             workingDirectory = workingDirectory,
+            processorsPerWorker = processorsPerWorker,
             disconnectTimeout = timeout,
             strategy = strategy,
             supervision = supervision,

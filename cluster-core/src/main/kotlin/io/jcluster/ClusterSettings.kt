@@ -25,6 +25,12 @@ public enum class Stdio {
  * @property mainClass the class whose `main` a worker runs.
  * @property args the worker's program arguments.
  * @property jvmArgs JVM options for the worker (the flags the IPC needs are added by the primary).
+ * @property processorsPerWorker how many processors each worker JVM counts (`-XX:ActiveProcessorCount`),
+ *   so that what it sizes by that count (GC and JIT threads, the common pool, `Dispatchers.Default`,
+ *   Netty's event loops, Jetty's selectors) fits its share of the machine, instead of every worker
+ *   sizing itself for all of it. The workers keep the primary's garbage collector unless [jvmArgs]
+ *   choose one (a JVM counting one processor would pick the serial collector). Null, the default
+ *   here: the JVM counts them all. The `cluster { }` DSL gives each worker its share, `cpus / workers`.
  * @property workingDirectory the worker's working directory; null: the primary's.
  * @property environment extra environment variables for every worker.
  * @property stdio where the worker's output goes.
@@ -52,6 +58,7 @@ public data class ClusterSettings(
     val mainClass: String = PrimaryProcess.mainClass,
     val args: List<String> = PrimaryProcess.args,
     val jvmArgs: List<String> = PrimaryProcess.jvmArgs,
+    val processorsPerWorker: Int? = null,
     val workingDirectory: Path? = null,
     val environment: Map<String, String> = emptyMap(),
     val stdio: Stdio = Stdio.PIPE,
@@ -72,6 +79,7 @@ public data class ClusterSettings(
         require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
         require(disconnectTimeout.isPositive()) { "disconnectTimeout must be positive, was $disconnectTimeout" }
         require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
+        require(processorsPerWorker == null || processorsPerWorker > 0) { "processorsPerWorker must be positive, was $processorsPerWorker (null: all the machine's)" }
         require(maxPendingHandoffs > 0) { "maxPendingHandoffs must be positive, was $maxPendingHandoffs" }
         require(group == null || user != null) { "group is set but user is not: set user too (workers change both through setpriv)" }
         require(debugPorts?.jdwpBase == null || jvmArgs.none { it.startsWith("-agentlib:jdwp") || it.startsWith("-Xrunjdwp") }) {

@@ -116,6 +116,18 @@ class DslSpec : FunSpec({
         calls shouldBe listOf("whenReady", "onExit")
     }
 
+    test("each worker counts its share of the processors unless told otherwise") {
+        val config = ClusterConfig("test", isPrimary = true)
+        config.workers = 1
+        config.toSettings().processorsPerWorker shouldBe config.cpus
+        config.workers = config.cpus * 4
+        config.toSettings().processorsPerWorker shouldBe 1
+        config.processorsPerWorker = null
+        config.workers = 1
+        config.toSettings().processorsPerWorker shouldBe null // all of them, as the user said
+        shouldThrow<IllegalArgumentException> { config.processorsPerWorker = 0 }.message shouldContain "must be positive"
+    }
+
     test("misuse gets an error that names the fix") {
         val config = ClusterConfig("test", isPrimary = true)
         shouldThrow<IllegalArgumentException> { config.workers = 0 }.message shouldContain "at least 1"

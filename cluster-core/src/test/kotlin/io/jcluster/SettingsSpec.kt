@@ -3,6 +3,7 @@ package io.jcluster
 import io.jcluster.WorkerEvent.Message
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import java.lang.management.ManagementFactory
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -27,6 +28,27 @@ class SettingsSpec : FunSpec({
             }
         } finally {
             directory.toFile().deleteRecursively()
+        }
+    }
+
+    test("processorsPerWorker: the worker counts that many processors and keeps the primary's collector; unset, it counts them all") {
+        withCluster(testSettings("greet").copy(processorsPerWorker = 1)) { primary, log ->
+            val shared = log.greetingOf(primary.fork())
+            shared.processors shouldBe 1
+            shared.collectors shouldBe ManagementFactory.getGarbageCollectorMXBeans().map { it.name } // not the serial collector one processor would get
+            primary.setup { it.copy(processorsPerWorker = null) }
+            log.greetingOf(primary.fork()).processors shouldBe Runtime.getRuntime().availableProcessors()
+        }
+    }
+
+    test("processorsPerWorker gives way to the count or the collector the jvmArgs set") {
+        val flags = testSettings("greet").jvmArgs + listOf("-XX:ActiveProcessorCount=3")
+        withCluster(testSettings("greet").copy(processorsPerWorker = 1, jvmArgs = flags)) { primary, log ->
+            log.greetingOf(primary.fork()).processors shouldBe 3
+        }
+        val serial = testSettings("greet").jvmArgs + listOf("-XX:+UseSerialGC")
+        withCluster(testSettings("greet").copy(processorsPerWorker = 1, jvmArgs = serial)) { primary, log ->
+            log.greetingOf(primary.fork()).collectors shouldBe listOf("Copy", "MarkSweepCompact")
         }
     }
 

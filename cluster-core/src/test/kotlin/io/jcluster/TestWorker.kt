@@ -8,7 +8,14 @@ import kotlin.system.exitProcess
 
 /** Messages between the specs' primary and [TestWorker]. */
 @Serializable
-data class Greeting(val workerId: Int, val pid: Long, val cwd: String, val env: String?)
+data class Greeting(
+    val workerId: Int,
+    val pid: Long,
+    val cwd: String,
+    val env: String?,
+    val processors: Int = Runtime.getRuntime().availableProcessors(),
+    val collectors: List<String> = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().map { it.name },
+)
 
 @Serializable
 data class Ping(val n: Int)

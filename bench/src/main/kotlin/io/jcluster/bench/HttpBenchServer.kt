@@ -54,7 +54,9 @@ object HttpBenchServer {
     }
 
     private suspend fun primary(options: ServerOptions) {
-        val settings = ClusterSettings(mainClass = HttpBenchServer::class.java.name, stdio = Stdio.INHERIT, strategy = options.strategy)
+        // Each worker counts its share of the processors, as the cluster DSL (and so hello-cluster) sets it.
+        val share = (Runtime.getRuntime().availableProcessors() / options.workers).coerceAtLeast(1)
+        val settings = ClusterSettings(mainClass = HttpBenchServer::class.java.name, stdio = Stdio.INHERIT, strategy = options.strategy, processorsPerWorker = share)
         Primary(settings).use { primary ->
             withTimeout(STEP_TIMEOUT) { List(options.workers) { primary.fork() }.forEach { it.awaitListening() } }
             println("ready ${options.port}")

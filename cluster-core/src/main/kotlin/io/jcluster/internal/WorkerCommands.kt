@@ -18,6 +18,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             // The archive lives in the primary's user's cache, which another user may not read.
             if (settings.fastStart && fastStart != null && settings.user == null) addAll(fastStart.flags(settings))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
+            settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, settings.jvmArgs)) }
             settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
             add("-cp")
             add(settings.classpath)

@@ -19,7 +19,14 @@ import io.netty.channel.ChannelHandler
  *
  * On a listening socket Netty's `EpollServerSocketChannel` is registered (not bound) on a
  * duplicate of the listener's descriptor; each connection the primary hands over (round-robin)
- * becomes an `EpollSocketChannel` on a duplicate of its descriptor, registered on the child group.
+ * becomes an `EpollSocketChannel` on a duplicate of its descriptor.
+ *
+ * One group of event loops accepts and serves, one loop per processor the JVM counts (the system
+ * property `io.netty.eventLoopThreads` overrides it), without Netty's usual separate accepting
+ * thread and its twice-the-processors default: measured with `bench/run http` on two cores, the
+ * hand-off from an accepting thread to a serving one and the extra loops cost a worker about a
+ * fifth of its throughput. In a cluster each worker counts its share of the processors
+ * (`ClusterSettings.processorsPerWorker`), so the workers' loops together match the machine's cores.
  */
 public object Netty : HttpAdapter<ChannelHandler> {
     /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `Netty.app(handler)` from Java too. */

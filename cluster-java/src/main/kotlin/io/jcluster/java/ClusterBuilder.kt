@@ -36,6 +36,9 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
     /** How many workers to keep (default: one per CPU). */
     public fun workers(count: Int): ClusterBuilder = add { workers = count }
 
+    /** How many processors each worker JVM counts; null: all of them. Unless called, each worker's share (cpus / workers). */
+    public fun processorsPerWorker(count: Int?): ClusterBuilder = add { processorsPerWorker = count }
+
     /** The workers' working directory. */
     public fun workingDirectory(directory: Path?): ClusterBuilder = add { workingDirectory = directory }
 

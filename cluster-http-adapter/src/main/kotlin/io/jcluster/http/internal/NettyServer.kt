@@ -30,8 +30,7 @@ import java.util.concurrent.TimeUnit
  * Netty's descriptor). No JDK channel object ever shares a descriptor with Netty.
  */
 internal class NettyServer(address: SocketAddress, listening: ServerSocketChannel?, private val handler: ChannelHandler) : AdoptingServer(address) {
-    private val boss = MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory())
-    private val workers = MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory())
+    private val workers = MultiThreadIoEventLoopGroup(eventLoops, EpollIoHandler.newFactory())
     private val connections = DefaultChannelGroup("jcluster-netty", GlobalEventExecutor.INSTANCE)
     private val pipeline = object : ChannelInitializer<Channel>() {
         override fun initChannel(channel: Channel) {
@@ -98,15 +97,14 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
         lastAccepts?.close() // in case the stop failed before
         connections.close().awaitUninterruptibly(CLOSE_WAIT_MILLIS)
         serverChannel?.close()
-        listOf(boss, workers).map { it.shutdownGracefully(0, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS) }
-            .forEach { it.awaitUninterruptibly(CLOSE_WAIT_MILLIS) }
+        workers.shutdownGracefully(0, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS).awaitUninterruptibly(CLOSE_WAIT_MILLIS)
     }
 
     /** Netty's server channel on a duplicate of the listening socket: registered, not bound (it is bound already). */
     private fun register(listening: ServerSocketChannel): Channel {
         listening.configureBlocking(false) // the socket's flag, for every process holding it: keep it non-blocking everywhere
         val fd = Ipc.duplicateFd(listening)
-        return ServerBootstrap().group(boss, workers)
+        return ServerBootstrap().group(workers)
             .channelFactory(ChannelFactory { EpollServerSocketChannel(fd) })
             .childHandler(pipeline)
             .register().syncUninterruptibly().channel()
@@ -114,6 +112,8 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
 
     companion object {
         private const val CLOSE_WAIT_MILLIS = 1_000L
+
+        private val eventLoops: Int get() = Integer.getInteger("io.netty.eventLoopThreads") ?: Runtime.getRuntime().availableProcessors()
 
         /** Fails with what is missing if Netty's epoll transport cannot run here. */
         fun checkEpoll() {
