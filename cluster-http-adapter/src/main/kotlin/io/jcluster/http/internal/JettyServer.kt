@@ -2,10 +2,10 @@ package io.jcluster.http.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.http.RunningHttpServer
-import org.eclipse.jetty.http.HttpHeader
-import org.eclipse.jetty.http.HttpHeaderValue
+import org.eclipse.jetty.http.HttpFields
 import org.eclipse.jetty.server.Handler
 import org.eclipse.jetty.server.HttpConnectionFactory
+import org.eclipse.jetty.server.HttpStream
 import org.eclipse.jetty.server.Request
 import org.eclipse.jetty.server.Response
 import org.eclipse.jetty.server.Server
@@ -65,15 +65,27 @@ internal class JettyServer(address: SocketAddress, listening: ServerSocketChanne
     }
 
     /**
-     * Counts each request, and answers `Connection: close` from the moment the stop begins: Jetty does
-     * so itself only once its connector is shut down, a little later, and a keep-alive response in
-     * between invites a next request on a connection that the stop then closes under it.
+     * Counts each request, and makes every response committed from the moment the stop begins answer
+     * `Connection: close`: Jetty does so itself only once its connector is shut down, a little later,
+     * and a keep-alive response in between invites a next request on a connection that the stop then
+     * closes under it. Decided when the response commits (in [HttpStream.prepareResponse], which every
+     * way of committing goes through), not when the handler starts, so that a request already in
+     * flight when the stop begins is answered `Connection: close` too.
      */
     private inner class Counting(handler: Handler) : Handler.Wrapper(handler) {
         override fun handle(request: Request, response: Response, callback: Callback): Boolean {
             requestTaken()
-            if (isStopping) response.headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString())
+            request.addHttpStreamWrapper { stream -> ClosingWhenStopping(stream) }
             return super.handle(request, response, callback)
+        }
+    }
+
+    private inner class ClosingWhenStopping(stream: HttpStream) : HttpStream.Wrapper(stream) {
+        override fun prepareResponse(headers: HttpFields.Mutable) {
+            // The server's flag, spelled out: inside a Jetty component, a bare `isStopping` is the
+            // component's own lifecycle state, which turns true only once Jetty stops its handlers.
+            if (this@JettyServer.isStopping) headers.ensureField(HttpFields.CONNECTION_CLOSE)
+            super.prepareResponse(headers)
         }
     }
 }
