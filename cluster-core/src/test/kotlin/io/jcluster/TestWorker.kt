@@ -3,6 +3,7 @@ package io.jcluster
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
+import java.lang.management.ManagementFactory
 import java.nio.file.Path
 import kotlin.system.exitProcess
 
@@ -13,8 +14,9 @@ data class Greeting(
     val pid: Long,
     val cwd: String,
     val env: String?,
-    val processors: Int = Runtime.getRuntime().availableProcessors(),
-    val collectors: List<String> = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().map { it.name },
+    /** The processors the worker JVM counts, and its garbage collectors' names. */
+    val processors: Int,
+    val collectors: List<String>,
 )
 
 @Serializable
@@ -52,7 +54,9 @@ object TestWorker {
                 behaviour == "idle" -> Unit
                 behaviour == "echo" -> echo(worker)
                 behaviour == "greet" -> {
-                    worker.send(Greeting(worker.id, ProcessHandle.current().pid(), Path.of("").toAbsolutePath().toString(), System.getenv("GREETING")))
+                    val collectors = ManagementFactory.getGarbageCollectorMXBeans().map { it.name }
+                    val cwd = Path.of("").toAbsolutePath().toString()
+                    worker.send(Greeting(worker.id, ProcessHandle.current().pid(), cwd, System.getenv("GREETING"), Runtime.getRuntime().availableProcessors(), collectors))
                     echo(worker)
                 }
                 behaviour.startsWith("exit:") -> exitProcess(behaviour.removePrefix("exit:").toInt())
