@@ -101,13 +101,16 @@ public class ManagedCluster internal constructor(
         failure?.let { throw ReloadFailedException(it) }
     }
 
+    /** Kills every worker with [signal] and waits for their replacements, on the listeners the primary keeps meanwhile. */
     private suspend fun hardRestart(signal: Signal) {
-        val old = primary.activeWorkers()
-        old.forEach { it.kill(signal) }
-        primary.workers.first { workers -> old.none { it.id in workers } }
-        // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
-        // subscription exists: the state alone does not change when a replacement becomes ready.
-        primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == wanted || primary.state.value is ClusterState.Failed }
+        primary.loop.holdingPorts {
+            val old = primary.activeWorkers()
+            old.forEach { it.kill(signal) }
+            primary.workers.first { workers -> old.none { it.id in workers } }
+            // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
+            // subscription exists: the state alone does not change when a replacement becomes ready.
+            primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == wanted || primary.state.value is ClusterState.Failed }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainInOrder
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.async
@@ -15,6 +16,9 @@ import kotlinx.coroutines.flow.mapNotNull
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.withTimeout
+import java.net.InetSocketAddress
+import java.nio.channels.Channels
+import java.nio.channels.SocketChannel
 import java.nio.file.Files
 import kotlin.time.Duration.Companion.seconds
 
@@ -79,6 +83,29 @@ class DslSpec : FunSpec({
         cluster.primary.workers.value shouldBe emptyMap()
         cluster.seen() shouldContainInOrder listOf("Started", "WorkersChanged", "WorkerSpawned", "Listening", "WorkersChanged", "WorkerSpawned",
             "Restarting", "WorkerSpawned", "Restarted", "Closing", "Closed")
+    }
+
+    test("restart(signal) keeps the listeners: the port stays, and a connection made while no worker runs waits for a new one") {
+        val cluster = startCluster("test") { dslTestConfig(); workers = 1 }
+        try {
+            val port = cluster.reports(1).single().ports.single()
+            val old = cluster.primary.activeWorkers().single()
+            coroutineScope {
+                val oldGone = async(start = CoroutineStart.UNDISPATCHED) { old.state.first { it is WorkerState.Dead } }
+                val restarted = async { cluster.restart(Signal.KILL) }
+                val report = async(start = CoroutineStart.UNDISPATCHED) { cluster.reports(1).single() }
+                withTimeout(30.seconds) { oldGone.await() }
+                // No worker runs (the replacement is a JVM still starting): this waits in the backlog.
+                SocketChannel.open(InetSocketAddress("127.0.0.1", port)).use { client ->
+                    withTimeout(60.seconds) { restarted.await() }
+                    val answer = Channels.newInputStream(client).bufferedReader().readLine()
+                    requireNotNull(answer) { "the connection made during the restart was closed unanswered" }.toInt() shouldNotBe old.id
+                }
+                withTimeout(60.seconds) { report.await() }.ports.single() shouldBe port
+            }
+        } finally {
+            cluster.destroy()
+        }
     }
 
     test("kill(signal) signals every worker and closes; destroy() kills at once; neither respawns") {

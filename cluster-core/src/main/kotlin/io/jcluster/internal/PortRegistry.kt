@@ -14,7 +14,7 @@ private val log = KotlinLogging.logger {}
 
 /**
  * The listeners the primary holds for its workers, one [PortHandle] per [PortKey]: bound on the
- * first worker's `listen`, closed after the last worker gives it back or goes. A failed bind leaves
+ * first worker's `listen`, closed after the last worker gives it back or goes (unless held: [hold]). A failed bind leaves
  * nothing behind, so a later `listen` on the same port binds afresh. Only the primary's loop calls this.
  */
 internal class PortRegistry(private val scope: CoroutineScope) {
@@ -22,6 +22,7 @@ internal class PortRegistry(private val scope: CoroutineScope) {
     private val leases = HashMap<Int, Lease>()
     private val waitingToClose = LinkedHashMap<Lease, suspend () -> Unit>()
     private var nextLease = 0
+    private var holding = false
 
     /** The handle for [request] (binding it if it is new) and what [workerId] gets; a failure as [ControlMessage.ListenFailed]. */
     @Synchronized
@@ -97,6 +98,23 @@ internal class PortRegistry(private val scope: CoroutineScope) {
         releaseWaiting()
     }
 
+    /**
+     * Keeps every listener open until [release], even once no worker uses it: a forced restart kills
+     * every worker at once, and a connection made before their replacements listen should wait in the
+     * backlog, on the same port, instead of being refused.
+     */
+    @Synchronized
+    fun hold() {
+        holding = true
+    }
+
+    /** Ends [hold]: a listener that no worker uses by now closes. */
+    @Synchronized
+    fun release() {
+        holding = false
+        handles.values.filter { it.leases.isEmpty() }.forEach(::close)
+    }
+
     /** Closes every handle (the primary is closing). */
     @Synchronized
     fun closeAll() {
@@ -131,11 +149,13 @@ internal class PortRegistry(private val scope: CoroutineScope) {
         waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
         val handle = lease.handle
         handle.remove(lease)
-        if (handle.leases.isEmpty()) {
-            handles.remove(handle.key)
-            handle.close()
-            log.debug { "closed ${handle.address}: no worker uses it" }
-        }
+        if (handle.leases.isEmpty() && !holding) close(handle)
+    }
+
+    private fun close(handle: PortHandle) {
+        handles.remove(handle.key)
+        handle.close()
+        log.debug { "closed ${handle.address}: no worker uses it" }
     }
 
     /** Ends every lease waiting to close that may now close. */

@@ -123,6 +123,16 @@ internal class PrimaryLoop(
     /** Closes the listeners the primary holds for its workers (the primary is closing). */
     fun closePorts() = ports.closeAll()
 
+    /** Keeps the workers' listeners open while [block] runs, even with no worker on them (see [PortRegistry.hold]). */
+    suspend fun <T> holdingPorts(block: suspend () -> T): T {
+        ports.hold()
+        try {
+            return block()
+        } finally {
+            ports.release()
+        }
+    }
+
     /** The live processes, for a last-resort kill when the primary goes down. */
     fun liveProcesses(): List<ProcessHandle> = processes.values.filter { it.isAlive }
 
