@@ -15,11 +15,14 @@ import kotlin.system.exitProcess
  * [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with `Connection: close`. Two
  * worker JVMs compile the same code twice on two cores: measured with the JIT threads' CPU time, they
  * settle after ~9 s of keep-alive load and ~8 s more of close load (one JVM: ~6 and ~4 s).
+ * Then [ROUNDS] rounds (`HTTP_BENCH_ROUNDS`, 3) of one keep-alive and one close run each; each mode's
+ * figure is its median round, since one 5 s run on two shared cores can be off by a fifth.
  * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each server it waits (up to
  * [QUIET_WAIT_SECONDS]) for other processes to go quiet, and it reports the CPU they took meanwhile.
  */
 object HttpBench {
     private val SECONDS = System.getenv("HTTP_BENCH_SECONDS")?.toInt() ?: 5
+    private val ROUNDS = System.getenv("HTTP_BENCH_ROUNDS")?.toInt()?.coerceAtLeast(1) ?: 3
     private const val WARMUP_STEP = 3
     private const val KEEP_ALIVE_WARMUP_STEPS = 4
     private const val CLOSE_WARMUP_STEPS = 3
@@ -40,7 +43,7 @@ object HttpBench {
             runCatching { target to measure(target) }
                 .onFailure { System.err.println("== $target: failed, left out of the results: $it") }.getOrNull()
         }.toMap()
-        val report = HttpReport(measured, SECONDS)
+        val report = HttpReport(measured, SECONDS, ROUNDS)
         report.print()
         report.toBenchReport().write(resultsDir)
         exitProcess(0)
@@ -73,12 +76,19 @@ object HttpBench {
             warmUp(wrk, close = false, KEEP_ALIVE_WARMUP_STEPS)
             warmUp(wrk, close = true, CLOSE_WARMUP_STEPS)
             val others = OtherLoad.start()
-            val keepAlive = wrk.run(SECONDS, close = false).also { println("   keep-alive: $it") }
-            val close = wrk.run(SECONDS, close = true).also { println("   close:      $it") }
+            // Rounds alternate the two modes; each mode's figure is its median round (by req/s).
+            val rounds = List(ROUNDS) { wrk.run(SECONDS, close = false) to wrk.run(SECONDS, close = true) }
+            val keepAlive = median(rounds.map { it.first }).also { println("   keep-alive: $it${roundsOf(rounds.map { it.first })}") }
+            val close = median(rounds.map { it.second }).also { println("   close:      $it${roundsOf(rounds.map { it.second })}") }
             val rolling = if (target.replaces) rolling(server, wrk).also { println("   rolling:    $it") } else null
             Measurement(keepAlive, close, rolling, others.coresUsed().also { println("   others:     %.2f cores".format(it)) })
         }
     }
+
+    private fun median(results: List<WrkResult>): WrkResult = results.sortedBy { it.requestsPerSecond }[results.size / 2]
+
+    private fun roundsOf(results: List<WrkResult>): String =
+        if (results.size < 2) "" else " (median of ${results.joinToString(" ") { "%.0f".format(it.requestsPerSecond) }})"
 
     private fun warmUp(wrk: Wrk, close: Boolean, steps: Int) {
         val rates = List(steps) { wrk.run(WARMUP_STEP, close).requestsPerSecond }

@@ -7,7 +7,7 @@ import io.jcluster.SharingStrategy
  * JVM figure is set against the single JVM with the same adapter (the baseline) and against Node's
  * best policy for that mode (the one with more requests/s; its latencies and errors come with it).
  */
-class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val seconds: Int) {
+class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val seconds: Int, private val rounds: Int) {
     private enum class Mode(val key: String, val title: String, val of: (Measurement) -> WrkResult) {
         KEEP_ALIVE("keepalive", "keep-alive", Measurement::keepAlive),
         CLOSE("close", "Connection: close", Measurement::close),
@@ -62,7 +62,7 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
     }
 
     private fun printMode(mode: Mode) {
-        println("\n${mode.title}: wrk -t${Wrk.THREADS} -c${Wrk.CONNECTIONS} -d${seconds}s, ${HttpTarget.WORKERS} workers; ratios of req/s; " +
+        println("\n${mode.title}: wrk -t${Wrk.THREADS} -c${Wrk.CONNECTIONS} -d${seconds}s, median of $rounds rounds, ${HttpTarget.WORKERS} workers; ratios of req/s; " +
             "others: cores other processes used meanwhile")
         println("%-24s %10s %8s %8s %8s %10s %10s %7s".format("target", "req/s", "p50 ms", "p99 ms", "failed", "vs single", "vs node", "others"))
         val best = nodeBest(mode)?.second?.requestsPerSecond
