@@ -1,7 +1,6 @@
 package io.jcluster
 
 import io.jcluster.internal.ControlServer
-import kotlin.time.Duration
 import io.jcluster.internal.FastStart
 import io.jcluster.internal.JvmProcessLauncher
 import io.jcluster.internal.PrimaryLoop
@@ -19,6 +18,7 @@ import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
 import java.nio.file.Files
 import java.util.concurrent.TimeUnit
+import kotlin.time.Duration
 
 /**
  * The primary side of a cluster: forks workers and watches them (Node's `cluster` in the primary).

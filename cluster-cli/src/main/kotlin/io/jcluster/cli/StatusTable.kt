@@ -20,7 +20,7 @@ internal object StatusTable {
         val ready = stats.workers.count { it.active }
         return "primary ${stats.pid}: ${stats.state.name.lowercase()}, up ${duration(stats.uptimeMillis)}, " +
             "$ready/${stats.wanted} workers ready, ${stats.restarts} restarts$reasons, ${stats.requests} requests, ${stats.messages} messages" +
-            stats.standbys.joinToString(", ", prefix = ", ${stats.standbys.size} standby (pid ", postfix = ")").takeIf { stats.standbys.isNotEmpty() }.orEmpty()
+            if (stats.standbys.isEmpty()) "" else ", ${stats.standbys.size} standby (pid ${stats.standbys.joinToString(", ")})"
     }
 
     private fun row(w: WorkerStats) = listOf(

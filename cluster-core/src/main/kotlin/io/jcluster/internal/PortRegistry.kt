@@ -14,8 +14,10 @@ private val log = KotlinLogging.logger {}
 
 /**
  * The listeners the primary holds for its workers, one [PortHandle] per [PortKey]: bound on the
- * first worker's `listen`, closed after the last worker gives it back or goes (unless held: [hold]). A failed bind leaves
- * nothing behind, so a later `listen` on the same port binds afresh. Only the primary's loop calls this.
+ * first worker's `listen`, closed after the last worker gives it back or goes (unless [hold] keeps
+ * it). A failed bind leaves nothing behind, so a later `listen` on the same port binds afresh. The
+ * primary's loop calls it, and a forced restart ([hold], [release]) and the primary's close
+ * ([closeAll]) from outside the loop: every method is synchronized.
  */
 internal class PortRegistry(private val scope: CoroutineScope) {
     private val handles = HashMap<PortKey, PortHandle>()

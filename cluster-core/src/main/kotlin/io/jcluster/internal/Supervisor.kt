@@ -235,15 +235,13 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
      */
     private suspend fun fill(slot: Slot, replacing: ExitReason? = null) {
         val standby = standbys.take()
-        if (standby != null) {
-            slot.pending = standby
-            slot.pendingFor = replacing
-            return work.promote(standby, slot.index)
-        }
-        val record = work.fork(slot.index)
+        val record = standby ?: work.fork(slot.index)
         slot.pending = record
         slot.pendingFor = replacing
-        if (record.exit != null) exited(record, ExitReason.CRASH)
+        when {
+            standby != null -> work.promote(standby, slot.index)
+            record.exit != null -> exited(record, ExitReason.CRASH)
+        }
     }
 
     /** The worker asked to be replaced (it served its `maxRequests`). */
@@ -373,7 +371,6 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     private fun slotOf(record: WorkerRecord): Slot? =
         record.worker.slot?.let { slots[it] }?.takeIf { it.active === record || it.pending === record }
-
 
     /** One reload: slots still to replace, replacements booting, replaced workers still draining. */
     private class ReloadRun(

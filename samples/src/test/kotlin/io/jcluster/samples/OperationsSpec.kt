@@ -160,7 +160,9 @@ class OperationsSpec : FunSpec({
         val home = Files.createTempDirectory("jcluster-ops")
         val hello = Hello.start(home, "--workers", "2", "--port", "0")
         try {
-            val before = withTimeout(60_000) { List(2) { hello.next(listening) } }.map { it.groupValues[1] }.toSet()
+            val serving = withTimeout(60_000) { List(2) { hello.next(listening) } }
+            val before = serving.map { it.groupValues[1] }.toSet()
+            val port = serving.map { it.groupValues[2] }.toSet().single().toInt()
 
             val restart = cli(home, "restart")
             withClue(restart.second) { restart.first shouldBe 0 }
@@ -176,9 +178,8 @@ class OperationsSpec : FunSpec({
             val rows = status.second.lines().drop(2).filter { it.isNotBlank() }.map { it.split(Regex("\\s+")) }
             rows.map { it[2] }.toSet() shouldBe after
             rows.forEach { row -> row[3] shouldBe "listening"; row[5] shouldBe "1" } // one restart per slot
-            // A forced restart lets every worker go before the replacements listen, and the shared socket
-            // with them: under --port 0 they listen on a new port (a fixed port is bound again).
-            val port = replacements.map { it.groupValues[2] }.toSet().single().toInt()
+            // The primary keeps the shared socket through a forced restart: the same port, under --port 0 too.
+            replacements.map { it.groupValues[2].toInt() }.toSet() shouldBe setOf(port)
             repeat(4) { get(port, "/") shouldBe (200 to "Hello World\n") }
 
             hello.stopGracefully() shouldBe 0
