@@ -11,13 +11,17 @@ import kotlin.system.exitProcess
  * strategy, and against Node's `cluster` (rr and none) in the same run; then, on each cluster, a
  * rolling replacement of both workers under keep-alive load, counting failed requests.
  *
- * Each server is warmed up with load in runs of [WARMUP_STEP] s, printed so the plateau shows:
- * [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with `Connection: close`. Two
- * worker JVMs compile the same code twice on two cores: measured with the JIT threads' CPU time, they
- * settle after ~9 s of keep-alive load and ~8 s more of close load (one JVM: ~6 and ~4 s).
- * Then [ROUNDS] rounds (`HTTP_BENCH_ROUNDS`, 3) of one keep-alive and one close run each; each mode's
- * figure is its median round, since one 5 s run on two shared cores can be off by a fifth.
- * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each server it waits (up to
+ * Targets run in groups: one adapter's single JVM and its three clusters, then Node's two. A group's
+ * servers start together and each is warmed up with load in runs of [WARMUP_STEP] s, printed so the
+ * plateau shows: [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with
+ * `Connection: close`. Two worker JVMs compile the same code twice on two cores: measured with the
+ * JIT threads' CPU time, they settle after ~9 s of keep-alive load and ~8 s more of close load (one
+ * JVM: ~6 and ~4 s). Then [ROUNDS] rounds (`HTTP_BENCH_ROUNDS`, 3), each giving every server of the
+ * group, in turn, one keep-alive and one close run; each mode's figure is its median round. Taking
+ * turns pairs the figures a target compares (a cluster against the same server in one JVM): this
+ * machine's speed drifts by a fifth over minutes, and one server measured after another would carry
+ * the drift into the ratio. The idle servers of the group cost ~0.01 core per cluster meanwhile.
+ * `HTTP_BENCH_SECONDS` sets the length of each measured run (5 s). Before each group it waits (up to
  * [QUIET_WAIT_SECONDS]) for other processes to go quiet, and it reports the CPU they took meanwhile.
  */
 object HttpBench {
@@ -39,10 +43,8 @@ object HttpBench {
         // However the driver ends (timeout's TERM included), no server outlives it.
         Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
         warnIfBusy()
-        val measured = targets(nodeScript).filter { only == null || it.key in only }.mapNotNull { target ->
-            runCatching { target to measure(target) }
-                .onFailure { System.err.println("== $target: failed, left out of the results: $it") }.getOrNull()
-        }.toMap()
+        val chosen = targets(nodeScript).filter { only == null || it.key in only }
+        val measured = chosen.groupBy { it.group }.values.flatMap(::measureTogether).toMap()
         val report = HttpReport(measured, SECONDS, ROUNDS)
         report.print()
         report.toBenchReport().write(resultsDir)
@@ -66,23 +68,65 @@ object HttpBench {
     private fun nodeAvailable(): Boolean = runCatching { ProcessBuilder("node", "--version").start().waitFor() == 0 }
         .getOrDefault(false).also { if (!it) System.err.println("node not found: Node's cluster is left out") }
 
-    private fun measure(target: HttpTarget): Measurement {
+    /** Measures [group] with its servers running side by side, taking turns; a target that fails is left out. */
+    private fun measureTogether(group: List<HttpTarget>): List<Pair<HttpTarget, Measurement>> {
         val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
-        val port = ServerProcess.freePort()
-        println("== $target on port $port" + if (waited > 1) " (waited $waited s for other processes to go quiet)" else "")
-        return ServerProcess.start(target, port).use { server ->
-            server.await("ready")
-            val wrk = Wrk("http://127.0.0.1:$port/")
+        if (waited > 1) println("(waited $waited s for other processes to go quiet)")
+        val running = group.mapNotNull { target -> attempt(target) { RunningTarget(target) } }
+        try {
+            val warm = running.filter { run -> attempt(run.target) { run.warm() } != null }
+            val others = OtherLoad.start()
+            val measured = List(ROUNDS) { round ->
+                println("== round ${round + 1} of $ROUNDS")
+                warm.mapNotNull { run -> attempt(run.target) { run to run.measureRound() } }
+            }.flatten().groupBy({ it.first }, { it.second })
+            val otherCores = others.coresUsed()
+            return measured.filterValues { it.size == ROUNDS }.mapNotNull { (run, rounds) ->
+                println("== ${run.target}")
+                val keepAlive = median(rounds.map { it.first }).also { println("   keep-alive: $it${roundsOf(rounds.map { it.first })}") }
+                val close = median(rounds.map { it.second }).also { println("   close:      $it${roundsOf(rounds.map { it.second })}") }
+                val rolling = when {
+                    !run.target.replaces -> null
+                    else -> attempt(run.target) { rolling(run.server, run.wrk) }?.also { println("   rolling:    $it") } ?: return@mapNotNull null
+                }
+                println("   others:     %.2f cores".format(otherCores))
+                run.target to Measurement(keepAlive, close, rolling, otherCores)
+            }
+        } finally {
+            running.forEach { it.server.close() }
+        }
+    }
+
+    /** [action]'s value, or null, with a line saying that [target] failed and is left out of the results. */
+    private fun <T> attempt(target: HttpTarget, action: () -> T): T? = runCatching(action)
+        .onFailure { System.err.println("== $target: failed, left out of the results: $it") }.getOrNull()
+
+    /** One target's server, started and listening. */
+    private class RunningTarget(val target: HttpTarget) {
+        private val port = ServerProcess.freePort()
+        val server: ServerProcess = ServerProcess.start(target, port)
+        val wrk = Wrk("http://127.0.0.1:$port/")
+
+        init {
+            println("== $target on port $port")
+            try {
+                server.await("ready")
+            } catch (e: Exception) {
+                server.close()
+                throw e
+            }
+        }
+
+        fun warm() {
+            println("== $target: warm-up")
             warmUp(wrk, close = false, KEEP_ALIVE_WARMUP_STEPS)
             warmUp(wrk, close = true, CLOSE_WARMUP_STEPS)
-            val others = OtherLoad.start()
-            // Rounds alternate the two modes; each mode's figure is its median round (by req/s).
-            val rounds = List(ROUNDS) { wrk.run(SECONDS, close = false) to wrk.run(SECONDS, close = true) }
-            val keepAlive = median(rounds.map { it.first }).also { println("   keep-alive: $it${roundsOf(rounds.map { it.first })}") }
-            val close = median(rounds.map { it.second }).also { println("   close:      $it${roundsOf(rounds.map { it.second })}") }
-            val rolling = if (target.replaces) rolling(server, wrk).also { println("   rolling:    $it") } else null
-            Measurement(keepAlive, close, rolling, others.coresUsed().also { println("   others:     %.2f cores".format(it)) })
         }
+
+        /** One keep-alive run, then one close run. */
+        fun measureRound(): Pair<WrkResult, WrkResult> =
+            (wrk.run(SECONDS, close = false) to wrk.run(SECONDS, close = true))
+                .also { (keepAlive, close) -> println("   %-22s keep-alive %.0f, close %.0f req/s".format(target, keepAlive.requestsPerSecond, close.requestsPerSecond)) }
     }
 
     private fun median(results: List<WrkResult>): WrkResult = results.sortedBy { it.requestsPerSecond }[results.size / 2]

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit
 sealed class HttpTarget(val key: String, val label: String) {
     abstract fun command(port: Int): List<String>
 
+    /** Targets of one group are measured side by side, taking turns: one adapter's, or Node's. */
+    abstract val group: String
+
     /** Whether `replace` replaces its workers (a single JVM has none). */
     open val replaces: Boolean get() = true
 
@@ -20,6 +23,7 @@ sealed class HttpTarget(val key: String, val label: String) {
     /** The bench server in one JVM, no cluster. */
     class Single(val adapter: HelloWorld) : HttpTarget("${adapter}_single", "$adapter single JVM") {
         override fun command(port: Int) = jvm(adapter, port, 0, null)
+        override val group: String get() = "$adapter"
         override val replaces: Boolean get() = false
     }
 
@@ -27,11 +31,13 @@ sealed class HttpTarget(val key: String, val label: String) {
     class Clustered(val adapter: HelloWorld, val strategy: SharingStrategy) :
         HttpTarget("${adapter}_${strategy.configName.replace('-', '_')}", "$adapter $strategy") {
         override fun command(port: Int) = jvm(adapter, port, WORKERS, strategy)
+        override val group: String get() = "$adapter"
     }
 
     /** Node's `cluster` with [WORKERS] workers; [policy] is `rr` or `none`. */
     class Node(val script: Path, val policy: String) : HttpTarget("node_$policy", "node $policy") {
         override fun command(port: Int) = listOf("node", script.toString(), "--policy", policy, "--port", "$port", "--workers", "$WORKERS")
+        override val group: String get() = "node"
     }
 
     companion object {
