@@ -8,10 +8,11 @@ import kotlin.system.exitProcess
 /**
  * `bench/run http`: wrk against hello world ([HttpBenchServer]) with keep-alive and with
  * `Connection: close`, for each adapter in a single JVM and in a 2-worker cluster under each
- * strategy, and against Node's `cluster` (rr and none) in the same run; then, on each cluster, a
+ * strategy (and in a cluster of one worker, which shows what being a worker costs), and against
+ * Node's `cluster` (rr and none) in the same run; then, on each 2-worker cluster, a
  * rolling replacement of both workers under keep-alive load, counting failed requests.
  *
- * Targets run in groups: one adapter's single JVM and its three clusters, then Node's two. A group's
+ * Targets run in groups: one adapter's single JVM and its clusters, then Node's two. A group's
  * servers start together and each is warmed up with load in runs of [WARMUP_STEP] s, printed so the
  * plateau shows: [KEEP_ALIVE_WARMUP_STEPS] with keep-alive, then [CLOSE_WARMUP_STEPS] with
  * `Connection: close`. Two worker JVMs compile the same code twice on two cores: measured with the
@@ -59,7 +60,7 @@ object HttpBench {
 
     private fun targets(nodeScript: Path): List<HttpTarget> {
         val jvm = HelloWorld.entries.flatMap { adapter ->
-            listOf(HttpTarget.Single(adapter)) + SharingStrategy.entries.map { HttpTarget.Clustered(adapter, it) }
+            listOf(HttpTarget.Single(adapter), HttpTarget.OneWorker(adapter)) + SharingStrategy.entries.map { HttpTarget.Clustered(adapter, it) }
         }
         val node = if (nodeAvailable()) listOf("rr", "none").map { HttpTarget.Node(nodeScript, it) } else emptyList()
         return jvm + node

@@ -21,8 +21,15 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
     private fun nodeBestRolling(): Pair<HttpTarget, Rolling>? =
         node.mapNotNull { (target, m) -> m.rolling?.let { target to it } }.minByOrNull { it.second.load.failed }
 
-    private fun single(target: HttpTarget): Pair<HttpTarget, Measurement>? = (target as? HttpTarget.Clustered)?.let { clustered ->
-        measured.entries.firstOrNull { (t, _) -> t is HttpTarget.Single && t.adapter == clustered.adapter }?.toPair()
+    private fun single(target: HttpTarget): Pair<HttpTarget, Measurement>? = adapterOf(target)?.let { adapter ->
+        measured.entries.firstOrNull { (t, _) -> t is HttpTarget.Single && t.adapter == adapter }?.toPair()
+    }
+
+    /** The adapter of a target measured against its single JVM. */
+    private fun adapterOf(target: HttpTarget): HelloWorld? = when (target) {
+        is HttpTarget.Clustered -> target.adapter
+        is HttpTarget.OneWorker -> target.adapter
+        else -> null
     }
 
     private fun clustered(adapter: HelloWorld, strategy: SharingStrategy): Measurement? =
@@ -88,6 +95,7 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
         println("\ntargets")
         Mode.entries.forEach(::printBest)
         HelloWorld.entries.forEach(::printRoundRobin)
+        measured.keys.filterIsInstance<HttpTarget.OneWorker>().forEach(::printOneWorker)
         val rolling = measured.filter { (t, m) -> t is HttpTarget.Clustered && m.rolling != null }
         val clean = rolling.count { it.value.rolling!!.load.failed == 0L }
         println("  rolling replacement: $clean of ${rolling.size} clusters with 0 failed requests (target: 0); " +
@@ -111,6 +119,14 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
         val rr = clustered(adapter, SharingStrategy.ROUND_ROBIN)?.keepAlive?.requestsPerSecond ?: return
         val shared = clustered(adapter, SharingStrategy.SHARED)?.keepAlive?.requestsPerSecond
         println("  $adapter keep-alive round-robin = ${ratio(rr, shared)} shared (target 0.8x: ${verdict(rr, shared, 0.8)})")
+    }
+
+    /** Not a target: what being a worker costs, as one worker with every processor against the single JVM. */
+    private fun printOneWorker(target: HttpTarget.OneWorker) {
+        val one = measured.getValue(target)
+        val single = single(target)?.second ?: return
+        println("  ${target.adapter} 1 worker = ${Mode.entries.joinToString { "${ratio(it.of(one).requestsPerSecond, it.of(single).requestsPerSecond)} single JVM ${it.title}" }} " +
+            "(what serving as a worker costs; the rest of a 2-worker cluster's gap is two processes instead of one)")
     }
 
     private fun ratio(value: Double, of: Double?) = of?.takeIf { it > 0 }?.let { "%.2fx".format(value / it) } ?: ""

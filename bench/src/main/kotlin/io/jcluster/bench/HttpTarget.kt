@@ -34,6 +34,17 @@ sealed class HttpTarget(val key: String, val label: String) {
         override val group: String get() = "$adapter"
     }
 
+    /**
+     * A jcluster primary with one worker that counts every processor (shared strategy): against the
+     * single JVM it shows what serving as a worker costs, apart from what splitting the server in
+     * two processes costs on this machine.
+     */
+    class OneWorker(val adapter: HelloWorld) : HttpTarget("${adapter}_one_worker", "$adapter 1 worker") {
+        override fun command(port: Int) = jvm(adapter, port, 1, null)
+        override val group: String get() = "$adapter"
+        override val replaces: Boolean get() = false
+    }
+
     /** Node's `cluster` with [WORKERS] workers; [policy] is `rr` or `none`. */
     class Node(val script: Path, val policy: String) : HttpTarget("node_$policy", "node $policy") {
         override fun command(port: Int) = listOf("node", script.toString(), "--policy", policy, "--port", "$port", "--workers", "$WORKERS")
