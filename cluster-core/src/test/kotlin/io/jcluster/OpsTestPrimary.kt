@@ -32,6 +32,7 @@ fun ClusterConfig.opsTestConfig() {
     when (val change = System.getenv("OPS_SIGNALS")) {
         null -> Unit
         "usr2-spawns" -> signals { on(Signal.USR2, SignalAction.SPAWN_ONE) }
+        "int-closes" -> signals { on(Signal.INT, SignalAction.CLOSE) }
         else -> error("unknown OPS_SIGNALS $change")
     }
     System.getenv("OPS_PIDFILES")?.let { use(Plugins.pidfiles(Path.of(it))) }

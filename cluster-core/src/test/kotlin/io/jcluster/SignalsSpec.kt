@@ -5,6 +5,7 @@ import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContain
+import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.collections.shouldNotContain
 import io.kotest.matchers.ints.shouldBeInRange
@@ -47,6 +48,27 @@ class SignalsSpec : FunSpec({
             primary.output.filter { it.startsWith("EXITED") && it.endsWith(" DISCONNECT") }.shouldBeEmpty()
             // The primary waits for the workers it kills (and so reaps them): none is left once it is gone.
             workers.values.filter { pid -> ProcessHandle.of(pid).map { it.isAlive }.orElse(false) }.shouldBeEmpty()
+        }
+    }
+
+    test("Ctrl-C signals the whole process group: the workers, in the primary's session, ignore it and close as the primary says") {
+        // The primary leads a session and process group of its own, as a shell's foreground job does; INT closes gracefully.
+        OpsProcess.start(environment = mapOf("OPS_SIGNALS" to "int-closes"), wrapper = listOf("setsid", "env", "--default-signal=INT")).use { primary ->
+            primary.awaitListening()
+            val workers = primary.liveWorkers()
+            workers.size shouldBe 2
+            for (pid in workers.values) {
+                withClue("worker $pid") {
+                    ProcStat.session(pid) shouldBe ProcStat.session(primary.pid)
+                    ProcStat.ignoredSignals(pid) shouldContainAll setOf(Signal.INT, Signal.HUP)
+                }
+            }
+            val kill = ProcessBuilder("kill", "-s", "INT", "--", "-${primary.pid}").inheritIO().start()
+            kill.waitFor() shouldBe 0
+            primary.await("P Closed")
+            primary.awaitExit() shouldBe 0
+            // Had the workers taken the INT themselves, they would have died of it (SIGNAL), not disconnected.
+            primary.await(2) { it.startsWith("EXITED") }.map { it.split(' ')[3] }.toSet() shouldBe setOf("DISCONNECT")
         }
     }
 

@@ -9,16 +9,26 @@ import java.util.concurrent.TimeUnit
 /**
  * Starts real processes with [ProcessBuilder] and relays their output as [Stdio] says.
  *
- * Each worker runs in a session of its own (through util-linux `setsid`, which execs in place, so the
- * pid stays the one the primary knows): Ctrl-C in a terminal signals the whole foreground process
- * group, and the workers should hear of it from their primary, which stops them gracefully, not from
- * the terminal. A worker still dies with its primary: its control channel closes.
+ * Each worker starts with `INT` and `HUP` ignored, through `/bin/sh`, which sets that and execs the
+ * JVM in place (so the pid stays the one the primary knows); HotSpot keeps a signal ignored that it
+ * inherited ignored. Ctrl-C in a terminal signals the whole foreground process group, and a hangup
+ * the terminal's jobs: the workers should hear of either from their primary, which stops them as its
+ * signal map says, not from the terminal. A worker still dies with its primary: its control channel closes.
+ *
+ * The workers stay in the primary's session and process group. In a session of their own (`setsid`,
+ * which this launcher used before) each worker was a scheduling group of its own wherever Linux
+ * groups CPU time by session (autogroup, on by default, for processes outside a CPU cgroup): two
+ * workers then competed with everything else on the machine as two sessions, not as the threads of
+ * one program, and on two cores shared with a load generator they served 6–20% fewer requests than in
+ * the primary's session (`bench/run http`, paired runs). A `TERM` to the primary's process group
+ * (not what systemd with `KillMode=mixed`, Kubernetes or Docker send) now reaches the workers too.
  */
 internal object JvmProcessLauncher : ProcessLauncher {
-    private val setsid = listOf("/usr/bin/setsid", "/bin/setsid").firstOrNull { java.io.File(it).canExecute() }
+    /** Ignores the terminal's signals, then becomes the worker JVM: `sh -c SCRIPT jcluster-worker java …`. */
+    private val ignoringTerminalSignals = listOf("/bin/sh", "-c", "trap '' INT HUP && exec \"\$@\"", "jcluster-worker")
 
     override fun launch(spec: LaunchSpec): LaunchedProcess {
-        val builder = ProcessBuilder(listOfNotNull(setsid) + spec.command)
+        val builder = ProcessBuilder(ignoringTerminalSignals + spec.command)
         spec.workingDirectory?.let { builder.directory(it.toFile()) }
         builder.environment().keys.removeAll(PRIMARY_ONLY)
         builder.environment().putAll(spec.environment)
