@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit
  * a CPU cgroup), each such worker would be a scheduling group of its own, competing with the rest of
  * the machine as one more session instead of as a part of one program. Measured with `bench/run http`
  * on two cores shared with wrk: one worker served 0.76–0.93× the requests of the same server in one
- * JVM with `Connection: close` in a session of its own, 0.99–1.02× in the primary's. A `TERM` to the
- * whole process group (not what systemd with `KillMode=mixed`, Kubernetes or Docker send) reaches the
- * workers too.
+ * JVM with `Connection: close` in a session of its own, 0.99–1.02× in the primary's. The price: a
+ * worker JVM starting under load shares the CPU with the load thread by thread instead of as a group
+ * of its own, so a replacement listens later (`bench/run chaos`: p50 371 ms, max 558 ms after a kill,
+ * from 209 and 400 ms). A `TERM` to the whole process group (not what systemd with `KillMode=mixed`,
+ * Kubernetes or Docker send) reaches the workers too.
  */
 internal object JvmProcessLauncher : ProcessLauncher {
     /** Ignores the terminal's signals, then becomes the worker JVM: `sh -c SCRIPT jcluster-worker java …`. */
