@@ -8,12 +8,12 @@ import java.nio.file.Path
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 
-/** A server `bench/run http` measures: how to start it and what to call it in the report. */
-sealed class HttpTarget(val key: String, val label: String) {
+/**
+ * A server `bench/run http` measures: how to start it, what to call it in the report, and its
+ * [group]: the targets of one group (one adapter's, or Node's) are measured side by side, taking turns.
+ */
+sealed class HttpTarget(val key: String, val label: String, val group: String) {
     abstract fun command(port: Int): List<String>
-
-    /** Targets of one group are measured side by side, taking turns: one adapter's, or Node's. */
-    abstract val group: String
 
     /** Whether `replace` replaces its workers (a single JVM has none). */
     open val replaces: Boolean get() = true
@@ -21,17 +21,15 @@ sealed class HttpTarget(val key: String, val label: String) {
     override fun toString() = label
 
     /** The bench server in one JVM, no cluster. */
-    class Single(val adapter: HelloWorld) : HttpTarget("${adapter}_single", "$adapter single JVM") {
+    class Single(val adapter: HelloWorld) : HttpTarget("${adapter}_single", "$adapter single JVM", "$adapter") {
         override fun command(port: Int) = jvm(adapter, port, 0, null)
-        override val group: String get() = "$adapter"
         override val replaces: Boolean get() = false
     }
 
     /** A jcluster primary with [WORKERS] workers. */
     class Clustered(val adapter: HelloWorld, val strategy: SharingStrategy) :
-        HttpTarget("${adapter}_${strategy.configName.replace('-', '_')}", "$adapter $strategy") {
+        HttpTarget("${adapter}_${strategy.configName.replace('-', '_')}", "$adapter $strategy", "$adapter") {
         override fun command(port: Int) = jvm(adapter, port, WORKERS, strategy)
-        override val group: String get() = "$adapter"
     }
 
     /**
@@ -39,16 +37,14 @@ sealed class HttpTarget(val key: String, val label: String) {
      * single JVM it shows what serving as a worker costs, apart from what splitting the server in
      * two processes costs on this machine.
      */
-    class OneWorker(val adapter: HelloWorld) : HttpTarget("${adapter}_one_worker", "$adapter 1 worker") {
+    class OneWorker(val adapter: HelloWorld) : HttpTarget("${adapter}_one_worker", "$adapter 1 worker", "$adapter") {
         override fun command(port: Int) = jvm(adapter, port, 1, null)
-        override val group: String get() = "$adapter"
         override val replaces: Boolean get() = false
     }
 
     /** Node's `cluster` with [WORKERS] workers; [policy] is `rr` or `none`. */
-    class Node(val script: Path, val policy: String) : HttpTarget("node_$policy", "node $policy") {
+    class Node(val script: Path, val policy: String) : HttpTarget("node_$policy", "node $policy", "node") {
         override fun command(port: Int) = listOf("node", script.toString(), "--policy", policy, "--port", "$port", "--workers", "$WORKERS")
-        override val group: String get() = "node"
     }
 
     companion object {
