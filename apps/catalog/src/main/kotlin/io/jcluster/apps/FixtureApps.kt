@@ -27,7 +27,7 @@ public object FixtureApps {
     public val springWebflux: FixtureApp by lazy {
         FixtureApp(
             "spring-webflux", jar("spring-webflux"), PortStyle.AppArgument("--server.port="),
-            listener = "Reactor Netty: native epoll by default (netty-transport-native-epoll on its classpath)",
+            listener = "Reactor Netty: native epoll by default (Reactor Netty depends on the native jar)",
         )
     }
 
@@ -43,7 +43,7 @@ public object FixtureApps {
     public val ktor: FixtureApp by lazy {
         FixtureApp(
             "ktor", jar("ktor"), PortStyle.AppArgument("-port="),
-            listener = "Ktor's Netty engine: NIO ServerSocketChannel (no native transport on its classpath)",
+            listener = "Ktor's Netty engine: NIO (epoll only if the native jar is added; it is not by default)",
         )
     }
 
@@ -51,7 +51,7 @@ public object FixtureApps {
     public val micronaut: FixtureApp by lazy {
         FixtureApp(
             "micronaut", jar("micronaut"), PortStyle.AppArgument("-micronaut.server.port="),
-            listener = "Micronaut's Netty: NIO ServerSocketChannel unless prefer-native-transport is set",
+            listener = "Micronaut's Netty: NIO ServerSocketChannel with a selector",
         )
     }
 
@@ -60,7 +60,7 @@ public object FixtureApps {
         FixtureApp(
             "helidon", dir.resolve("helidon/target/app-helidon.jar"), PortStyle.SystemProperty("server.port"),
             minJava = 21,
-            listener = "Helidon 4: java.net.ServerSocket, accept on a platform thread, a virtual thread per connection",
+            listener = "Helidon 4.5: ServerSocketChannel, blocking accept, a virtual thread per connection",
         )
     }
 
