@@ -24,9 +24,10 @@ public data class FixtureApp(
 ) {
     /**
      * The line the app prints once it serves: group 1 is the HTTP port it really bound, group 2 its pid.
-     * Spring MVC's line also names its management port between the two.
+     * Spring MVC's line also names its management port between the two. Not anchored, so that it
+     * also finds the line behind a prefix that a launcher's log adds.
      */
-    val readyLine: Regex = Regex("^$name serving on port (\\d+)\\b.* pid=(\\d+)$")
+    val readyLine: Regex = Regex("${Regex.escape(name)} serving on port (\\d+)\\b.* pid=(\\d+)")
 
     /** The arguments after `java` that start the app on [port] (0 picks a free one where allowed). */
     public fun javaArgs(port: Int): List<String> =

@@ -37,6 +37,8 @@ class FixtureAppsSpec : FunSpec({
         val jdk = FixtureApps.jdkHttpServer.readyLine.find("jdk-httpserver serving on port 8080 pid=5")
         jdk?.groupValues?.drop(1) shouldBe listOf("8080", "5")
         FixtureApps.javalin.readyLine.find("jdk-httpserver serving on port 8080 pid=5") shouldBe null
+        val prefixed = FixtureApps.ktor.readyLine.find("[worker 2] ktor serving on port 9 pid=3")
+        prefixed?.groupValues?.drop(1) shouldBe listOf("9", "3")
     }
 
     test("javaFor: this JVM when it is recent enough") {
