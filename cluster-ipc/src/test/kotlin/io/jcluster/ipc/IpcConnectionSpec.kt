@@ -8,6 +8,7 @@ import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
@@ -64,6 +65,29 @@ class IpcConnectionSpec : FunSpec({
         repeat(count) { sender.send(TestMessage.Text(it, "x".repeat(200))) }
         received.await() shouldContainExactly (0 until count).toList()
         a.close()
+        b.close()
+    }
+
+    test("post() from a plain thread keeps the order of the calls, send()'s too, waits while the queue is full, and fails once closed") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 4, receiveQueueCapacity = 2))
+        val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val count = 20_000
+        val received = async {
+            receiver.incoming.take(count).onEach { if (it.message.let { m -> (m as TestMessage.Text).seq } % 5_000 == 0) delay(200) }
+                .map { (it.message as TestMessage.Text).seq }.toList()
+        }
+        val poster = Thread {
+            repeat(count) { seq ->
+                val message = TestMessage.Text(seq, "x".repeat(200))
+                if (seq % 3 == 0) runBlocking { sender.send(message) } else sender.post(message)
+            }
+        }.apply { start() }
+        received.await() shouldContainExactly (0 until count).toList()
+        poster.join(10_000)
+        poster.isAlive shouldBe false
+        a.close()
+        shouldThrow<IpcClosedException> { sender.post(TestMessage.Text(count, "late")) }
         b.close()
     }
 
