@@ -5,6 +5,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
@@ -89,6 +90,28 @@ class IpcConnectionSpec : FunSpec({
         a.close()
         shouldThrow<IpcClosedException> { sender.post(TestMessage.Text(count, "late")) }
         b.close()
+    }
+
+    test("a thread interrupted while post() waits for room gets InterruptedException, and the connection stays open") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 8, receiveQueueCapacity = 2))
+        b.open(Lane.USER, ByteArrayCodec) // opened, never read: the socket and the queue fill
+        val sender = a.open(Lane.USER, ByteArrayCodec)
+        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
+        val poster = Thread {
+            try {
+                repeat(100_000) { sender.post(ByteArray(10_000)) }
+                outcome.complete(null)
+            } catch (e: Throwable) {
+                outcome.complete(e)
+            }
+        }.apply { start() }
+        val deadline = System.nanoTime() + 10_000_000_000
+        while (poster.state != Thread.State.WAITING && poster.state != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) Thread.onSpinWait()
+        poster.interrupt()
+        outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).shouldBeInstanceOf<InterruptedException>()
+        a.isOpen shouldBe true
+        b.close() // first: a's close() would wait for a reader that never reads
+        a.close()
     }
 
     test("frames larger than the socket buffer arrive whole and in order with the small ones around them") {

@@ -74,6 +74,7 @@ internal class FrameWriter(
             runBlocking { queue.send(frame) }
         } catch (e: Exception) {
             pending.decrementAndGet()
+            if (!finished) throw e // the waiting thread was interrupted: not a closed connection
             throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
         }
     }
