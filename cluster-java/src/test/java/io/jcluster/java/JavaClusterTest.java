@@ -168,7 +168,7 @@ class JavaClusterTest {
         Map<?, ?> received = (Map<?, ?>) messages.await(WorkerEvent.Message.class,
                 m -> m.getPayload() instanceof Map<?, ?> map && "received".equals(map.get("type"))).getPayload();
         assertEquals(Map.of("type", "received", "total", (long) count, "inOrder", (long) count), received);
-        worker.disconnect();
+        primary.disconnect(worker).get(WAIT, TimeUnit.SECONDS);
         assertTrue(workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == worker).getExitedAfterDisconnect());
     }
 
