@@ -12,8 +12,9 @@ private val log = KotlinLogging.logger {}
  * connection is closed if it has. Left to the servers, the JDK's and Netty's would leave the client
  * waiting for an answer that never comes, and Jetty would keep the connection alive.
  *
- * A real `OutOfMemoryError` in a worker ends the JVM before this runs: the workers start with
- * `-XX:+ExitOnOutOfMemoryError`, and the primary replaces them.
+ * A thrown `Error` the JVM survives is answered like any failure. A JVM started with
+ * `-XX:+ExitOnOutOfMemoryError` ends at a real `OutOfMemoryError` (exit code 3) before this runs, and
+ * a worker's primary then replaces it; the flag does nothing to an `OutOfMemoryError` code throws.
  */
 internal object HandlerFailure {
     const val STATUS = 500
