@@ -8,8 +8,10 @@ import io.jcluster.ListenOptions
 import io.jcluster.WorkerApp
 import io.jcluster.http.internal.WorkerServers
 import java.net.InetSocketAddress
+import kotlinx.coroutines.runBlocking
 import java.net.SocketAddress
 import kotlin.time.Duration
+import kotlin.time.toKotlinDuration
 
 /**
  * Runs one kind of HTTP server on a listener the cluster gives ([ClusterListener]): one singleton per
@@ -32,17 +34,20 @@ public interface HttpAdapter<in H : Any> {
      * `server.listen(port)` does in a cluster: `Cluster.listen`, then [serve]. In a worker the port
      * is shared with the other workers, and the server stops gracefully, within [stopTimeout], when
      * the worker disconnects, before the worker exits (all the servers of a worker stop at once). The
-     * same line serves alone in the primary.
+     * same line serves alone in the primary. Hidden from Java (its name would be mangled): Java calls
+     * each adapter's static `start(…)`, which blocks until the server listens.
      */
+    @JvmSynthetic
     public suspend fun serve(
         port: Int,
         host: String? = null,
         options: ListenOptions = ListenOptions(),
         stopTimeout: Duration = RunningHttpServer.DEFAULT_STOP_TIMEOUT,
         handler: H,
-    ): RunningHttpServer = serve(if (host == null) InetSocketAddress(port) else InetSocketAddress(host, port), options, stopTimeout, handler)
+    ): RunningHttpServer = serve(socketAddress(port, host), options, stopTimeout, handler)
 
-    /** [serve] on [address]: a TCP address, or a Unix-domain socket path. */
+    /** [serve] on [address]: a TCP address, or a Unix-domain socket path. Java: `start(address, …)`. */
+    @JvmSynthetic
     public suspend fun serve(
         address: SocketAddress,
         options: ListenOptions = ListenOptions(),
@@ -69,6 +74,13 @@ public interface HttpAdapter<in H : Any> {
  * it as a static member too (`JdkHttp.app(handler)` from Java); this is for any adapter.
  */
 public fun <H : Any> HttpAdapter<H>.app(handler: H): WorkerApp = appOf(this, handler)
+
+/** [HttpAdapter.serve] blocking the calling thread until the server listens: each adapter's static `start` for Java. */
+internal fun <H : Any> HttpAdapter<H>.startBlocking(address: SocketAddress, options: ListenOptions, stopTimeout: java.time.Duration, handler: H) =
+    runBlocking { serve(address, options, stopTimeout.toKotlinDuration(), handler) }
+
+/** Where `start(port, host, …)` listens: [port] of [host], or of every local address. */
+internal fun socketAddress(port: Int, host: String?): InetSocketAddress = if (host == null) InetSocketAddress(port) else InetSocketAddress(host, port)
 
 internal fun <H : Any> appOf(adapter: HttpAdapter<H>, handler: H): WorkerApp = WorkerApp { context ->
     context.addresses.forEach { address -> adapter.serve(address, context.options, handler = handler) }

@@ -2,10 +2,13 @@ package io.jcluster.http
 
 import com.sun.net.httpserver.HttpHandler
 import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
 import io.jcluster.WorkerApp
 import io.jcluster.http.internal.JdkServer
 import io.jcluster.http.internal.serveWith
 import java.util.concurrent.Executor
+import java.net.SocketAddress
+import java.time.Duration
 
 /**
  * The JDK's built-in `com.sun.net.httpserver.HttpServer`: no dependency at all. It needs the JVM flag
@@ -37,6 +40,24 @@ public object JdkHttp : HttpAdapter<HttpHandler> {
     /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `JdkHttp.app(handler)` from Java too. */
     @JvmStatic
     public fun app(handler: HttpHandler): WorkerApp = appOf(this, handler)
+
+    /**
+     * Serves [handler] on [port] of [host] (null: every local address), as [serve] does in a cluster,
+     * blocking until the server listens: for Java (`JdkHttp.start(8080, handler)`).
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun start(port: Int, host: String? = null, handler: HttpHandler): RunningHttpServer =
+        start(socketAddress(port, host), ListenOptions(), RunningHttpServer.defaultStopTimeout(), handler)
+
+    /** [start] on [address] with [options], stopping within [stopTimeout] when the worker disconnects. */
+    @JvmStatic
+    public fun start(address: SocketAddress, options: ListenOptions, stopTimeout: Duration, handler: HttpHandler): RunningHttpServer =
+        startBlocking(address, options, stopTimeout, handler)
+
+    /** [serve] on [listener], as a static method: for Java. */
+    @JvmStatic
+    public fun start(listener: ClusterListener, handler: HttpHandler): RunningHttpServer = serve(listener, handler)
 
     override fun serve(listener: ClusterListener, handler: HttpHandler): RunningHttpServer = serve(listener, handler, null)
 

@@ -1,10 +1,13 @@
 package io.jcluster.http
 
 import io.jcluster.ClusterListener
+import io.jcluster.ListenOptions
 import io.jcluster.WorkerApp
 import io.jcluster.http.internal.NettyServer
 import io.jcluster.http.internal.serveWith
 import io.netty.channel.ChannelHandler
+import java.net.SocketAddress
+import java.time.Duration
 
 /**
  * Netty 4.2 on its native epoll transport (Linux; `io.netty:netty-codec-http`,
@@ -32,6 +35,24 @@ public object Netty : HttpAdapter<ChannelHandler> {
     /** The app of a `cluster(app) { … }` serving [handler] (see [HttpAdapter.app]); `Netty.app(handler)` from Java too. */
     @JvmStatic
     public fun app(handler: ChannelHandler): WorkerApp = appOf(this, handler)
+
+    /**
+     * Serves [handler] on [port] of [host] (null: every local address), as [serve] does in a cluster,
+     * blocking until the server listens: for Java (`Netty.start(8080, handler)`).
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun start(port: Int, host: String? = null, handler: ChannelHandler): RunningHttpServer =
+        start(socketAddress(port, host), ListenOptions(), RunningHttpServer.defaultStopTimeout(), handler)
+
+    /** [start] on [address] with [options], stopping within [stopTimeout] when the worker disconnects. */
+    @JvmStatic
+    public fun start(address: SocketAddress, options: ListenOptions, stopTimeout: Duration, handler: ChannelHandler): RunningHttpServer =
+        startBlocking(address, options, stopTimeout, handler)
+
+    /** [serve] on [listener], as a static method: for Java. */
+    @JvmStatic
+    public fun start(listener: ClusterListener, handler: ChannelHandler): RunningHttpServer = serve(listener, handler)
 
     override fun serve(listener: ClusterListener, handler: ChannelHandler): RunningHttpServer {
         NettyServer.checkEpoll()

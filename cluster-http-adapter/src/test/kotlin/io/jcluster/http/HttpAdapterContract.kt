@@ -39,6 +39,22 @@ abstract class HttpAdapterContract(adapter: AdapterUnderTest) : FunSpec({
         }
     }
 
+    for ((error, name) in listOf("oom" to "OutOfMemoryError", "soe" to "StackOverflowError")) {
+        test("$adapter: a handler that throws $name is answered 500, and the server goes on serving") {
+            listening().use { socket ->
+                adapter.start(socket).use { server ->
+                    RawConnection(socket.port).use { connection ->
+                        val failed = connection.get("/?throw=$error")
+                        (failed.status to failed.closes) shouldBe (500 to true) // the handler's state is unknown: a fresh connection
+                        connection.closedByServer() shouldBe true
+                    }
+                    RawConnection(socket.port).use { it.get().body shouldBe TestHandlers.WHO_AM_I }
+                    server.stats.requests shouldBe 2
+                }
+            }
+        }
+    }
+
     test("$adapter: serves connections accepted elsewhere and handed over, as under round-robin") {
         listening().use { handoff ->
             adapter.start(null).use { server ->

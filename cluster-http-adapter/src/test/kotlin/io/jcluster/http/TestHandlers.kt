@@ -23,17 +23,29 @@ import java.util.concurrent.TimeUnit
 
 /**
  * The one behaviour every adapter's test handler has: `GET /?delay=MS` waits MS milliseconds, then
- * answers 200 with [WHO_AM_I] (which worker and process served it) and a Content-Length.
+ * answers 200 with [WHO_AM_I] (which worker and process served it) and a Content-Length; and
+ * `GET /?throw=oom` (or `soe`) throws an `OutOfMemoryError` (a `StackOverflowError`) instead.
  */
 object TestHandlers {
     val WHO_AM_I = "worker ${System.getenv("JCLUSTER_WORKER_ID") ?: "0"} pid ${ProcessHandle.current().pid()}\n"
 
     fun delayOf(uri: URI): Long = delayOf(uri.rawQuery)
 
+    /** Throws what `throw=…` in [query] names, if anything. */
+    fun throwIfAsked(query: String?) {
+        when (query?.split('&')?.firstOrNull { it.startsWith("throw=") }?.removePrefix("throw=")) {
+            null -> Unit
+            "oom" -> throw OutOfMemoryError("thrown by the test handler")
+            "soe" -> throw StackOverflowError("thrown by the test handler")
+            else -> error("unknown throw= in $query")
+        }
+    }
+
     fun delayOf(query: String?): Long =
         query?.split('&')?.firstOrNull { it.startsWith("delay=") }?.removePrefix("delay=")?.toLong() ?: 0
 
     val jdk = HttpHandler { exchange ->
+        throwIfAsked(exchange.requestURI.rawQuery)
         Thread.sleep(delayOf(exchange.requestURI))
         val body = WHO_AM_I.toByteArray()
         exchange.responseHeaders.set("Content-Type", "text/plain")
@@ -43,6 +55,7 @@ object TestHandlers {
 
     fun jetty(): Handler = object : Handler.Abstract() {
         override fun handle(request: Request, response: Response, callback: Callback): Boolean {
+            throwIfAsked(request.httpURI.query)
             Thread.sleep(delayOf(request.httpURI.query))
             response.headers.put(HttpHeader.CONTENT_TYPE, "text/plain")
             response.headers.put(HttpHeader.CONTENT_LENGTH, WHO_AM_I.length.toLong())
@@ -60,6 +73,7 @@ object TestHandlers {
     /** Answers on the event loop, after the delay, without blocking it. */
     private class NettyWhoAmI : SimpleChannelInboundHandler<FullHttpRequest>() {
         override fun channelRead0(ctx: ChannelHandlerContext, request: FullHttpRequest) {
+            throwIfAsked(URI(request.uri()).rawQuery)
             val keepAlive = HttpUtil.isKeepAlive(request)
             ctx.executor().schedule({
                 val response = DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK, Unpooled.copiedBuffer(WHO_AM_I.toByteArray()))

@@ -9,6 +9,7 @@ import io.jcluster.Signal
 import io.jcluster.Worker
 import io.jcluster.WorkerEvent
 import io.jcluster.java.internal.JavaPayloads
+import io.jcluster.java.internal.Outbox
 import io.jcluster.java.internal.async
 import io.jcluster.java.internal.done
 import io.jcluster.java.internal.listen
@@ -58,8 +59,19 @@ public class JavaPrimary private constructor(private val primary: Primary) : Aut
     public fun onMessage(listener: Consumer<in WorkerEvent.Message>): Registration =
         primary.events.filterIsInstance<WorkerEvent.Message>().map { it.copy(payload = JavaPayloads.fromWire(it.payload)) }.listen(listener)
 
-    /** Sends [message] to [worker]; completes once sent, or fails if the worker is gone. */
-    public fun send(worker: Worker, message: Any): CompletableFuture<Void?> = done { worker.send(JavaPayloads.toWire(message)) }
+    /**
+     * Sends [message] to [worker]; completes once sent, or fails if the worker is gone. Messages to one
+     * worker leave in the order of the calls, whether or not you wait for each future. The message is
+     * read now; one Java cannot send throws here.
+     */
+    public fun send(worker: Worker, message: Any): CompletableFuture<Void?> =
+        JavaPayloads.toWire(message).let { wire -> Outbox.of(worker).submit { worker.send(wire) } }
+
+    /**
+     * Asks [worker] to disconnect once the messages [send] was called with before have gone out
+     * (`worker.disconnect()` asks at once, and may overtake them); completes when asked.
+     */
+    public fun disconnect(worker: Worker): CompletableFuture<Void?> = Outbox.of(worker).submit { worker.disconnect() }
 
     /** Changes the settings for later forks (Node's `setupPrimary`); completes with the new settings. See `Primary.setup`. */
     public fun setup(change: UnaryOperator<ClusterSettings>): CompletableFuture<ClusterSettings> = async { primary.setup(change::apply) }

@@ -3,7 +3,7 @@ package io.jcluster.java
 import io.jcluster.CurrentWorker
 import io.jcluster.WorkerMessage
 import io.jcluster.java.internal.JavaPayloads
-import io.jcluster.java.internal.done
+import io.jcluster.java.internal.Outbox
 import io.jcluster.java.internal.listen
 import io.jcluster.java.internal.publisher
 import kotlinx.coroutines.Dispatchers
@@ -19,6 +19,8 @@ import java.util.function.Consumer
  * listeners. Messages are as [JavaPrimary] says.
  */
 public class JavaWorker private constructor(private val worker: CurrentWorker) {
+    // One queue per process, whichever JavaWorker the call goes through (Clusters.worker() makes a new one each time).
+    private val outbox = Outbox.of(worker)
     private val messages = worker.messages.map { it.copy(payload = JavaPayloads.fromWire(it.payload)) }
 
     /** This worker's id, as the primary numbered it. */
@@ -27,8 +29,12 @@ public class JavaWorker private constructor(private val worker: CurrentWorker) {
     /** This worker's slot among the supervised workers, or null for a worker of `fork()`. */
     public fun slot(): Int? = worker.slot
 
-    /** Sends [message] to the primary; completes once sent. */
-    public fun send(message: Any): CompletableFuture<Void?> = done { worker.send(JavaPayloads.toWire(message)) }
+    /**
+     * Sends [message] to the primary; completes once sent. Messages leave in the order of the calls,
+     * whether or not you wait for each future, and all of them before a later [disconnect]. The message
+     * is read now (a map changed after the call is sent as it was); one Java cannot send throws here.
+     */
+    public fun send(message: Any): CompletableFuture<Void?> = JavaPayloads.toWire(message).let { wire -> outbox.submit { worker.send(wire) } }
 
     /** Messages from the primary, in order. Subscribe once per process (or use [onMessage]): they go to one reader. */
     public fun messages(): Flow.Publisher<WorkerMessage> = messages.publisher()
@@ -36,11 +42,14 @@ public class JavaWorker private constructor(private val worker: CurrentWorker) {
     /** Calls [listener] with each message from the primary, in order; once per process, as [messages]. */
     public fun onMessage(listener: Consumer<in WorkerMessage>): Registration = messages.listen(listener)
 
-    /** Disconnects: the [onDisconnect] hooks run, the channel closes, and the process exits with 0. */
-    public fun disconnect(): CompletableFuture<Void?> = done { worker.disconnect() }
+    /**
+     * Disconnects, after everything [send] was called with before: the [onDisconnect] hooks run, the
+     * messages go out, the channel closes, and the process exits with 0.
+     */
+    public fun disconnect(): CompletableFuture<Void?> = outbox.submit { worker.disconnect() }
 
-    /** Tells the primary this worker is ready (under `ReadyWhen.READY`). */
-    public fun ready(): CompletableFuture<Void?> = done { worker.ready() }
+    /** Tells the primary this worker is ready (under `ReadyWhen.READY`), after the messages sent before. */
+    public fun ready(): CompletableFuture<Void?> = outbox.submit { worker.ready() }
 
     /** Runs [hook] when this worker disconnects (close servers, finish work); it may block. */
     public fun onDisconnect(hook: Runnable): Unit = worker.onDisconnect { runInterruptible(Dispatchers.IO) { hook.run() } }

@@ -12,16 +12,27 @@ import java.util.Map;
 /**
  * The app the Java tests' workers serve, written against the facade only: answers each connection
  * with its worker id and a newline, and each {@code {"type": "ping", "n": N}} message with a pong
- * that carries the worker's id and its {@code GREETING} variable.
+ * that carries the worker's id and its {@code GREETING} variable. A {@code {"type": "burst", "n": N}}
+ * makes it send the strings {@code "0"} to {@code "N-1"} without waiting for any, then disconnect.
+ * Strings from the primary are counted: {@code "end"} answers with how many came, and how many of
+ * them were {@code "0"}, {@code "1"}, … in order.
  */
 public final class EchoApp implements JavaWorkerApp {
     @Override
     public void serve(WorkerContext context) throws Exception {
         JavaWorker worker = Clusters.worker();
+        long[] strings = {0, 0}; // received, in order; the listener runs one message at a time
         worker.onMessage(message -> {
+            if ("end".equals(message.getPayload())) worker.send(Map.of("type", "received", "total", strings[0], "inOrder", strings[1]));
+            else if (message.getPayload() instanceof String n && n.equals(Long.toString(strings[0]++))) strings[1]++;
             if (message.getPayload() instanceof Map<?, ?> ping && "ping".equals(ping.get("type"))) {
                 String greeting = System.getenv().getOrDefault("GREETING", "");
                 worker.send(Map.of("type", "pong", "n", ping.get("n"), "worker", worker.id(), "greeting", greeting));
+            }
+            if (message.getPayload() instanceof Map<?, ?> burst && "burst".equals(burst.get("type"))) {
+                long n = (Long) burst.get("n");
+                for (long i = 0; i < n; i++) worker.send(Long.toString(i)); // unawaited, as a Java caller would
+                worker.disconnect();
             }
         });
         ClusterListener listener = Clusters.listen(context.getAddresses().get(0), context.getOptions()).get();

@@ -133,6 +133,45 @@ class JavaClusterTest {
         published.await(WorkerEvent.Message.class, m -> m.getWorker() == worker); // the Flow.Publisher sees them too
     }
 
+    @Test
+    void everythingAWorkerSendsBeforeDisconnectArrivesInOrderBeforeDisconnected() throws Exception {
+        start(1);
+        Worker worker = cluster.primary().activeWorkers().get(0);
+        int count = 100_000;
+
+        cluster.primary().send(worker, Map.of("type", "burst", "n", count)).get(WAIT, TimeUnit.SECONDS);
+        workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == worker);
+        List<String> seen = workerEvents.all().stream()
+                .filter(e -> e instanceof WorkerEvent.Disconnected || e instanceof WorkerEvent.Message)
+                .filter(e -> ((WorkerEvent) e).getWorker() == worker)
+                .map(e -> e instanceof WorkerEvent.Message m ? m.getPayload().toString().replace("\"", "") : "Disconnected")
+                .toList();
+        int disconnected = seen.indexOf("Disconnected");
+        long outOfOrder = java.util.stream.IntStream.range(1, Math.max(disconnected, 1))
+                .filter(i -> Long.parseLong(seen.get(i)) < Long.parseLong(seen.get(i - 1))).count(); // each arrived after a later one
+        String summary = (disconnected < 0 ? "no Disconnected" : disconnected + " before Disconnected, " + outOfOrder + " out of order, "
+                + (seen.size() - disconnected - 1) + " after it") + ", of " + count + " sent";
+        assertEquals(count + " before Disconnected, 0 out of order, 0 after it, of " + count + " sent", summary);
+    }
+
+    @Test
+    void messagesToAWorkerArriveInTheOrderOfTheCalls() throws Exception {
+        start(1);
+        JavaPrimary primary = cluster.primary();
+        Recorder<WorkerEvent.Message> messages = new Recorder<>();
+        primary.onMessage(messages);
+        Worker worker = primary.activeWorkers().get(0);
+        int count = 20_000;
+
+        for (int i = 0; i < count; i++) primary.send(worker, Integer.toString(i)); // unawaited
+        primary.send(worker, "end");
+        Map<?, ?> received = (Map<?, ?>) messages.await(WorkerEvent.Message.class,
+                m -> m.getPayload() instanceof Map<?, ?> map && "received".equals(map.get("type"))).getPayload();
+        assertEquals(Map.of("type", "received", "total", (long) count, "inOrder", (long) count), received);
+        primary.disconnect(worker).get(WAIT, TimeUnit.SECONDS);
+        assertTrue(workerEvents.await(WorkerEvent.Exited.class, e -> e.getWorker() == worker).getExitedAfterDisconnect());
+    }
+
     /** A message as a Java record. */
     record Ping(String type, int n) {}
 

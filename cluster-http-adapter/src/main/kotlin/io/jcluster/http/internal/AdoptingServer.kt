@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.time.Duration
+import kotlin.time.toKotlinDuration
 
 private val log = KotlinLogging.logger {}
 
@@ -84,6 +85,8 @@ internal abstract class AdoptingServer(final override val address: SocketAddress
     protected abstract fun release()
 
     final override suspend fun stop(timeout: Duration): Unit = runInterruptible(Dispatchers.IO) { stopBlocking(timeout) }
+
+    final override fun stop(timeout: java.time.Duration): Unit = stopBlocking(timeout.toKotlinDuration())
 
     final override fun close(): Unit = stopBlocking(RunningHttpServer.DEFAULT_STOP_TIMEOUT)
 

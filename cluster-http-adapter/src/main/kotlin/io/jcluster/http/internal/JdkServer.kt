@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpHandler
 import com.sun.net.httpserver.HttpServer
 import io.jcluster.http.RunningHttpServer
+import java.io.IOException
 import java.net.SocketAddress
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
@@ -62,11 +63,28 @@ internal class JdkServer(
         ownExecutor?.shutdown()
     }
 
-    /** Counts requests and hands the handler an exchange that says `Connection: close` once the server stops. */
+    /**
+     * Counts requests, hands the handler an exchange that says `Connection: close` once the server
+     * stops, and answers a handler's failure as [HandlerFailure] says.
+     */
     private inner class Tracking : Filter() {
         override fun doFilter(exchange: HttpExchange, chain: Chain) {
             requestTaken()
-            chain.doFilter(ClosingExchange(exchange) { isStopping })
+            try {
+                chain.doFilter(ClosingExchange(exchange) { isStopping })
+            } catch (failure: Throwable) {
+                answer(exchange, failure)
+            }
+        }
+
+        /** The server closes the connection on an `IOException` from here, which a begun response needs. */
+        private fun answer(exchange: HttpExchange, failure: Throwable) {
+            val begun = exchange.responseCode != -1
+            HandlerFailure.log(failure, begun)
+            if (begun) throw failure as? IOException ?: IOException("the handler threw after its response began", failure)
+            exchange.responseHeaders.set("Connection", "close")
+            exchange.sendResponseHeaders(HandlerFailure.STATUS, -1)
+            exchange.close()
         }
 
         override fun description() = "jcluster: counts requests, closes connections while stopping"

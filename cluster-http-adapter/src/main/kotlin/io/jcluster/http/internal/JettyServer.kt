@@ -3,6 +3,8 @@ package io.jcluster.http.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.http.RunningHttpServer
 import org.eclipse.jetty.http.HttpFields
+import org.eclipse.jetty.http.HttpHeader
+import org.eclipse.jetty.http.HttpHeaderValue
 import org.eclipse.jetty.server.Handler
 import org.eclipse.jetty.server.HttpConnectionFactory
 import org.eclipse.jetty.server.HttpStream
@@ -70,13 +72,30 @@ internal class JettyServer(address: SocketAddress, listening: ServerSocketChanne
      * and a keep-alive response in between invites a next request on a connection that the stop then
      * closes under it. Decided when the response commits (in [HttpStream.prepareResponse], which every
      * way of committing goes through), not when the handler starts, so that a request already in
-     * flight when the stop begins is answered `Connection: close` too.
+     * flight when the stop begins is answered `Connection: close` too. A handler's failure is
+     * answered as [HandlerFailure] says.
      */
     private inner class Counting(handler: Handler) : Handler.Wrapper(handler) {
         override fun handle(request: Request, response: Response, callback: Callback): Boolean {
             requestTaken()
             request.addHttpStreamWrapper { stream -> ClosingWhenStopping(stream) }
-            return super.handle(request, response, callback)
+            return try {
+                super.handle(request, response, callback)
+            } catch (failure: Throwable) {
+                answer(response, callback, failure)
+            }
+        }
+
+        /** As [HandlerFailure] says; a begun response is left to Jetty, which aborts its connection. */
+        private fun answer(response: Response, callback: Callback, failure: Throwable): Boolean {
+            HandlerFailure.log(failure, response.isCommitted)
+            if (response.isCommitted) throw failure
+            response.reset()
+            response.status = HandlerFailure.STATUS
+            response.headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString())
+            response.headers.put(HttpHeader.CONTENT_LENGTH, 0L)
+            response.write(true, null, callback)
+            return true
         }
     }
 

@@ -35,7 +35,10 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
     private val pipeline = object : ChannelInitializer<Channel>() {
         override fun initChannel(channel: Channel) {
             connections.add(channel)
-            channel.pipeline().addLast(HttpServerCodec(), HttpServerKeepAliveHandler(), NettyConnectionTracker(this@NettyServer), handler)
+            val tracker = NettyConnectionTracker(this@NettyServer)
+            channel.pipeline().addLast(HttpServerCodec(), HttpServerKeepAliveHandler(), tracker, handler)
+            // Last, after what the handler's own ChannelInitializer added (it ran in addLast): failures flow towards the tail.
+            channel.pipeline().addLast(tracker.failures)
         }
     }
     private val serverChannel: Channel?

@@ -21,7 +21,7 @@ private val log = KotlinLogging.logger {}
  * Where the facade's futures and listeners run: on the default dispatcher, never on the primary's
  * loop, so that a Java callback that blocks (say, on another future) cannot stall the cluster.
  */
-private val facade = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("jcluster-java"))
+internal val facade: CoroutineScope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("jcluster-java"))
 
 /** [block] as a `CompletableFuture`; cancelling the future cancels [block]. */
 internal fun <T> async(block: suspend () -> T): CompletableFuture<T> = facade.future { block() }
