@@ -45,6 +45,7 @@ public final class ListenerApp {
             System.out.println("listening " + kind + " " + bound);
         }
         System.out.flush();
+        if (kind.equals("async")) Thread.sleep(Long.MAX_VALUE); // its accept threads are daemons
     }
 
     private static int channel(ServerSocketChannel server, InetSocketAddress address) throws IOException {
@@ -104,6 +105,8 @@ public final class ListenerApp {
             try (OutputStream out = exchange.getResponseBody()) { out.write(body); }
         });
         server.start();
+        // Graceful, as a framework's shutdown is: stop accepting, finish the exchanges in flight.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(1)));
         return server.getAddress().getPort();
     }
 
