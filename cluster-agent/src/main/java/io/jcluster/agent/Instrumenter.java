@@ -34,7 +34,7 @@ final class Instrumenter implements ClassFileTransformer {
     static void install(Instrumentation inst) throws Exception {
         Module java = Object.class.getModule();
         Module agent = Instrumenter.class.getModule();
-        inst.redefineModule(java, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(agent), "java.io", Set.of(agent)), Set.of(), Map.of());
+        inst.redefineModule(java, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
         inst.addTransformer(new Instrumenter(), true);
         inst.retransformClasses(Class.forName("sun.nio.ch.Net"));
     }

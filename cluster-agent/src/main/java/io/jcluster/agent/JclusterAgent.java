@@ -31,7 +31,7 @@ public final class JclusterAgent {
 
     /** {@code java -jar jcluster-agent.jar [options] -- JAVA_ARGS...}: the primary, as {@code jcluster run}. */
     public static void main(String[] args) {
-        PrimaryMode.launch(args);
+        PrimaryMode.launch(args, null);
     }
 
     /** Loaded into a running JVM: the same as {@link #premain}. */

@@ -44,13 +44,14 @@ final class PrimaryMode {
         }
         args.add("--");
         args.addAll(AppCommand.current(agentJar()));
-        launch(args.toArray(new String[0]));
+        launch(args.toArray(new String[0]), inst);
     }
 
     /** Calls the launcher's {@code main} in its own loader; it exits the JVM when the cluster closes. */
-    static void launch(String[] args) {
+    static void launch(String[] args, Instrumentation inst) {
         try {
             ClassLoader loader = new URLClassLoader("jcluster-run", launcherClasspath(), ClassLoader.getPlatformClassLoader());
+            if (inst != null) openTo(inst, loader.getUnnamedModule());
             Thread.currentThread().setContextClassLoader(loader);
             String[] withAgent = new String[args.length + 2];
             withAgent[0] = "--agent-jar";
@@ -64,6 +65,18 @@ final class PrimaryMode {
         } catch (ReflectiveOperationException | IOException e) {
             fail("cannot start the primary: " + e, 1);
         }
+    }
+
+    /**
+     * The primary passes sockets to its workers, which needs {@code sun.nio.ch} open (and the JDK's
+     * {@code HttpServer} internals, as cluster-ipc's {@code Ipc.jvmFlags} say): opened here to the
+     * launcher's loader alone, so the user adds no flag. ({@code java -jar} has the manifest's {@code Add-Opens}.)
+     */
+    private static void openTo(Instrumentation inst, Module launcher) {
+        inst.redefineModule(Object.class.getModule(), java.util.Set.of(), java.util.Map.of(),
+            java.util.Map.of("sun.nio.ch", java.util.Set.of(launcher)), java.util.Set.of(), java.util.Map.of());
+        ModuleLayer.boot().findModule("jdk.httpserver").ifPresent(http -> inst.redefineModule(http, java.util.Set.of(), java.util.Map.of(),
+            java.util.Map.of("sun.net.httpserver", java.util.Set.of(launcher)), java.util.Set.of(), java.util.Map.of()));
     }
 
     private static void fail(String message, int code) {
