@@ -65,7 +65,7 @@ final class Instrumenter implements ClassFileTransformer {
             ClassFileLocator.Simple.of(binaryName, bytes),
             loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
         return new ByteBuddy().with(TypeValidation.DISABLED)
-            .redefine(TypePool.Default.of(locator).describe(binaryName).resolve(), locator)
+            .redefine(TypePool.Default.WithLazyResolution.of(locator).describe(binaryName).resolve(), locator)
             .visit(advice)
             .make()
             .getBytes();

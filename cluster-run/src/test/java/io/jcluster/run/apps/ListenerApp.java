@@ -44,6 +44,8 @@ public final class ListenerApp {
             };
             System.out.println("listening " + kind + " " + bound);
         }
+        // The JVM's uptime once it listens (from JVM creation, the agent's premain included): start-up figures.
+        System.out.println("up " + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() + " ms");
         System.out.flush();
         if (kind.equals("async")) Thread.sleep(Long.MAX_VALUE); // its accept threads are daemons
     }
