@@ -1,27 +1,17 @@
 package io.jcluster.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.isStatic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.pool.TypePool;
 
 /**
- * Puts {@link BindAdvice} on the two bind seams: the JDK's {@code sun.nio.ch.Net} (retransformed at
+ * Puts {@link BindHook} on the two bind seams: the JDK's {@code sun.nio.ch.Net} (retransformed at
  * once: it may be loaded already) and Netty's {@code io.netty.channel.unix.Socket} (as the app loads
- * it, from whatever loader). A plain transformer that looks at two class names, rather than Byte Buddy's
- * {@code AgentBuilder}: the agent's start-up is every worker's, and this loads the least.
+ * it, from whatever loader). A plain transformer that looks at two class names and rewrites the one
+ * method with ASM: the agent's start-up is every worker's, and this loads the least.
  */
 final class Instrumenter implements ClassFileTransformer {
     private static final String NET = "sun/nio/ch/Net";
@@ -43,31 +33,13 @@ final class Instrumenter implements ClassFileTransformer {
     public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
         if (!NET.equals(name) && !NETTY_SOCKET.equals(name)) return null;
         try {
-            return NET.equals(name) ? advise(name, loader, bytes, jdk()) : advise(name, loader, bytes, netty());
+            return NET.equals(name)
+                ? BindHook.hook(bytes, "bind", "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)V", "bindJdk")
+                : BindHook.hook(bytes, "bind", "(Ljava/net/SocketAddress;)V", "bindNetty");
         } catch (Throwable e) {
             // A transformer's exception is swallowed by the JVM: say it, or the app would bind alone.
             System.err.println("jcluster agent: cannot instrument " + name.replace('/', '.') + ": " + e);
             return null;
         }
-    }
-
-    private static AsmVisitorWrapper jdk() {
-        return Advice.to(BindAdvice.Jdk.class).on(named("bind").and(isStatic()).and(takesArguments(4)).and(takesArgument(1, java.io.FileDescriptor.class)));
-    }
-
-    private static AsmVisitorWrapper netty() {
-        return Advice.to(BindAdvice.Netty.class).on(named("bind").and(takesArguments(1)).and(takesArgument(0, java.net.SocketAddress.class)));
-    }
-
-    private static byte[] advise(String name, ClassLoader loader, byte[] bytes, AsmVisitorWrapper advice) {
-        String binaryName = name.replace('/', '.');
-        ClassFileLocator locator = new ClassFileLocator.Compound(
-            ClassFileLocator.Simple.of(binaryName, bytes),
-            loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
-        return new ByteBuddy().with(TypeValidation.DISABLED)
-            .redefine(TypePool.Default.WithLazyResolution.of(locator).describe(binaryName).resolve(), locator)
-            .visit(advice)
-            .make()
-            .getBytes();
     }
 }

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Where the app's bind calls land in a worker (the advice in {@link Instrumenter} calls these by
- * reflection, through JDK types only, since it is inlined into {@code java.base} and Netty). For a
+ * Where the app's bind calls land in a worker ({@link BindHook}'s code calls these by reflection,
+ * through JDK types only, since it runs inside {@code java.base} and Netty). Each returns null for a
+ * bind it leaves alone, TRUE for one it did, or the exception the app's bind throws. For a
  * listener's bind, the bind is skipped and the app's descriptor becomes the cluster's listener;
  * everything else (client sockets, datagrams, Unix sockets, the agent's own binds) returns
  * {@code false}, and the real bind runs untouched.
@@ -31,17 +32,34 @@ public final class ListenerBinder {
      * {@code ServerSocketChannel}, {@code ServerSocket} and {@code AsynchronousServerSocketChannel}
      * call before {@code Net.listen}. Returns true if it put the cluster's listener on {@code fd}.
      */
-    public static boolean bindJdk(Object family, FileDescriptor fd, InetAddress address, int port) throws IOException {
-        if (!mayTake() || !Callers.jdkListener()) return false;
-        take(Descriptors.number(fd), address, port);
-        return true;
+    public static Object bindJdk(Object[] args) {
+        if (!mayTake() || !Callers.jdkListener()) return null;
+        return outcome(() -> take(Descriptors.number((FileDescriptor) args[1]), (InetAddress) args[2], (Integer) args[3]));
     }
 
-    /** Netty's {@code io.netty.channel.unix.Socket.bind(SocketAddress)} on descriptor {@code fd} (epoll). */
-    public static boolean bindNetty(int fd, SocketAddress address) throws IOException {
-        if (!(address instanceof InetSocketAddress inet) || inet.isUnresolved() || !mayTake() || !Callers.nettyListener()) return false;
-        take(fd, inet.getAddress(), inet.getPort());
-        return true;
+    /**
+     * Netty's {@code io.netty.channel.unix.Socket.bind(SocketAddress)} ({@code args}: the socket, the
+     * address), whose descriptor is the socket's {@code intValue()} (epoll).
+     */
+    public static Object bindNetty(Object[] args) {
+        if (!(args[1] instanceof InetSocketAddress inet) || inet.isUnresolved() || !mayTake() || !Callers.nettyListener()) return null;
+        return outcome(() -> take((Integer) args[0].getClass().getMethod("intValue").invoke(args[0]), inet.getAddress(), inet.getPort()));
+    }
+
+    private interface Take {
+        void run() throws Exception;
+    }
+
+    /** What the hook wants: TRUE once the listener is in place, or the exception for the app to get. */
+    private static Object outcome(Take take) {
+        try {
+            take.run();
+            return Boolean.TRUE;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            return e;
+        }
     }
 
     private static boolean mayTake() {
