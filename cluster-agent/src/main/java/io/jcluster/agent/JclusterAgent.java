@@ -20,18 +20,16 @@ public final class JclusterAgent {
             PrimaryMode.run(options, inst);
             return;
         }
+        boolean timing = Boolean.getBoolean("jcluster.agent.timing"); // start-up figures (docs/run.md)
         try {
             long start = System.nanoTime();
             Instrumenter.install(inst);
-            long instrumented = System.nanoTime();
-            boolean timing = Boolean.getBoolean("jcluster.agent.timing"); // start-up figures (docs/run.md)
-            if (timing) System.err.printf("jcluster agent: instrumented in %d ms%n", (instrumented - start) / 1_000_000);
-            WorkerAgent.start(env);
-            if (timing) System.err.printf("jcluster agent: joined in %d ms%n", (System.nanoTime() - instrumented) / 1_000_000);
+            if (timing) System.err.printf("jcluster agent: instrumented in %d ms%n", (System.nanoTime() - start) / 1_000_000);
         } catch (Exception | LinkageError e) {
-            System.err.println("jcluster agent: this worker cannot join its cluster: " + e);
+            System.err.println("jcluster agent: this worker cannot take the app's listeners: " + e);
             System.exit(WorkerAgent.EXIT_PRIMARY_GONE);
         }
+        WorkerAgent.joinInBackground(env, timing);
     }
 
     /** {@code java -jar jcluster-agent.jar [options] -- JAVA_ARGS...}: the primary, as {@code jcluster run}. */

@@ -63,11 +63,11 @@ public final class ListenerBinder {
     }
 
     private static boolean mayTake() {
-        return WorkerAgent.current() != null && OWN_BIND.get() == null;
+        return WorkerAgent.isWorker() && OWN_BIND.get() == null;
     }
 
     private static void take(int fd, InetAddress address, int port) throws IOException {
-        WorkerAgent agent = WorkerAgent.current();
+        WorkerAgent agent = WorkerAgent.joined();
         agent.awaitPromotion();
         Map<String, Object> wire = Json.object("host", address.isAnyLocalAddress() ? null : address.getHostAddress(), "port", port, "path", null);
         int index = port == 0 ? PORT_ZERO_CALLS.merge(String.valueOf(wire.get("host")), 1, Integer::sum) - 1 : 0;

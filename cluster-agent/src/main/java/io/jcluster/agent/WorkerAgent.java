@@ -20,7 +20,8 @@ final class WorkerAgent {
     /** The exit code of a worker whose primary went away (cluster-core's {@code EXIT_PRIMARY_GONE}). */
     static final int EXIT_PRIMARY_GONE = 70;
     private static final long HALT_AFTER_MILLIS = 500;
-    private static volatile WorkerAgent current;
+    private static final java.util.concurrent.CompletableFuture<WorkerAgent> JOINED = new java.util.concurrent.CompletableFuture<>();
+    private static volatile boolean worker;
 
     final int id;
     final ControlChannel channel;
@@ -33,13 +34,46 @@ final class WorkerAgent {
         this.promoted = new CountDownLatch(standby ? 1 : 0);
     }
 
-    /** The worker agent of this JVM, or null before {@link #start} (or in a primary). */
-    static WorkerAgent current() {
-        return current;
+    /** True in a worker, once {@link #joinInBackground} began. */
+    static boolean isWorker() {
+        return worker;
+    }
+
+    /** The worker agent of this JVM, once it joined its primary: a bind waits for it. */
+    static WorkerAgent joined() throws java.io.IOException {
+        try {
+            return JOINED.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while joining the jcluster primary");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new java.io.IOException("this worker could not join its jcluster primary: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * Joins the primary on a thread of its own, so that the app's {@code main} starts meanwhile: loading
+     * junixsocket and the hello's round trip overlap the app's own start instead of adding to it.
+     */
+    static void joinInBackground(Map<String, String> env, boolean timing) {
+        worker = true;
+        Thread join = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                JOINED.complete(start(env));
+                if (timing) System.err.printf("jcluster agent: joined in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            } catch (Exception | LinkageError e) {
+                JOINED.completeExceptionally(e);
+                System.err.println("jcluster agent: this worker cannot join its cluster: " + e);
+                exit(EXIT_PRIMARY_GONE);
+            }
+        }, "jcluster-agent-join");
+        join.setDaemon(true);
+        join.start();
     }
 
     /** Connects to the primary named by {@code env} and says hello; the reader thread then runs on its own. */
-    static WorkerAgent start(Map<String, String> env) throws IOException {
+    private static WorkerAgent start(Map<String, String> env) throws IOException {
         int id = Integer.parseInt(env.get("JCLUSTER_WORKER_ID").trim());
         String socket = env.get("JCLUSTER_CONTROL_SOCKET");
         if (socket == null) throw new IOException("JCLUSTER_WORKER_ID is set but JCLUSTER_CONTROL_SOCKET is not: was this JVM started by a jcluster primary?");
@@ -48,7 +82,6 @@ final class WorkerAgent {
         Thread reader = new Thread(agent::read, "jcluster-agent-channel");
         reader.setDaemon(true); // the app's own threads decide how long it lives, as without the agent
         reader.start();
-        current = agent;
         return agent;
     }
 
