@@ -3,6 +3,7 @@ package io.jcluster
 import java.io.File
 import java.lang.management.ManagementFactory
 import java.nio.file.Path
+import java.util.jar.JarFile
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -54,6 +55,10 @@ public enum class Stdio {
  * @property java the `java` executable.
  * @property classpath the worker's classpath.
  * @property debugPorts a JDWP (and, if asked, JMX) port per worker, each on its own port; null: none (see [DebugPorts]).
+ * @property javaArgs what follows the JVM options in the worker's command line, in place of
+ *   `-cp classpath mainClass args`: a command the user would give `java` (`-jar app.jar`), as
+ *   `jcluster run` does. Null, the default: `-cp` [classpath] [mainClass] [args]. Fast start's class-data
+ *   archive, trained on [classpath], is not used with it.
  */
 public data class ClusterSettings(
     val mainClass: String = PrimaryProcess.mainClass,
@@ -75,9 +80,10 @@ public data class ClusterSettings(
     val java: Path = PrimaryProcess.java,
     val classpath: String = PrimaryProcess.classpath,
     val debugPorts: DebugPorts? = null,
+    val javaArgs: List<String>? = null,
 ) {
     init {
-        require(mainClass.isNotBlank()) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
+        require(mainClass.isNotBlank() || javaArgs != null) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }
         require(disconnectTimeout.isPositive()) { "disconnectTimeout must be positive, was $disconnectTimeout" }
         require(killTimeout.isPositive()) { "killTimeout must be positive, was $killTimeout" }
         require(processorsPerWorker == null || processorsPerWorker > 0) { "processorsPerWorker must be positive, was $processorsPerWorker (null: all the machine's)" }
@@ -93,9 +99,12 @@ public data class ClusterSettings(
 internal object PrimaryProcess {
     private val command: List<String> = (System.getProperty("sun.java.command") ?: "").split(' ').filter { it.isNotEmpty() }
 
-    /** The main class (for `java -jar app.jar` the jar's Main-Class is not known here: set it in the settings). */
-    val mainClass: String = command.firstOrNull()?.takeUnless { it.endsWith(".jar") } ?: ""
+    /** The main class; for `java -jar app.jar`, the jar's `Main-Class` (its workers then run `-cp app.jar` that class). */
+    val mainClass: String = command.firstOrNull()?.let { if (it.endsWith(".jar")) manifestMainClass(it) else it } ?: ""
     val args: List<String> = command.drop(1)
+
+    private fun manifestMainClass(jar: String): String =
+        runCatching { JarFile(jar).use { it.manifest?.mainAttributes?.getValue("Main-Class") } }.getOrNull() ?: ""
     val java: Path = Path.of(System.getProperty("java.home"), "bin", "java")
 
     /** The primary's classpath, less `.pom` entries (Maven lists pom-type dependencies; they hold no classes and break AppCDS). */

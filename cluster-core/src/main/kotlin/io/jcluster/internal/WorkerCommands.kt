@@ -16,15 +16,12 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             add(settings.java.toString())
             addAll(IPC_FLAGS)
             // The archive lives in the primary's user's cache, which another user may not read.
-            if (settings.fastStart && fastStart != null && settings.user == null) addAll(fastStart.flags(settings))
+            if (settings.fastStart && fastStart != null && settings.user == null && settings.javaArgs == null) addAll(fastStart.flags(settings))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
             settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, settings.jvmArgs)) }
             settings.processorsPerWorker?.let { addAll(MemoryShare.flags(it, settings.supervision.standby, settings.jvmArgs)) }
             settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
-            add("-cp")
-            add(settings.classpath)
-            add(settings.mainClass)
-            addAll(settings.args)
+            settings.javaArgs?.let(::addAll) ?: addAll(listOf("-cp", settings.classpath, settings.mainClass) + settings.args)
         }
         val variables = settings.environment + environment + WorkerEnvironment.variables(workerId, controlSocket(), token)
         return LaunchSpec(workerId, command, variables, settings.workingDirectory, settings.stdio)

@@ -1,0 +1,85 @@
+package io.jcluster.agent;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.List;
+
+/**
+ * File-descriptor operations the JDK has and does not export, reached by reflection on
+ * {@code sun.nio.ch} (the agent opens it to itself): no JNI of our own. The same on JDK 17 and 25.
+ */
+final class Descriptors {
+    private static final Method FD_VAL = method("sun.nio.ch.IOUtil", "fdVal", FileDescriptor.class);
+    private static final Method NEW_FD = method("sun.nio.ch.IOUtil", "newFD", int.class);
+    private static final Method CONFIGURE_BLOCKING = method("sun.nio.ch.IOUtil", "configureBlocking", FileDescriptor.class, boolean.class);
+    private static final Method DUP2 = method("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class);
+    private static final Method CLOSE = method("sun.nio.ch.InheritedChannel", "close0", int.class);
+
+    private Descriptors() {
+    }
+
+    /** The number of {@code fd}. */
+    static int number(FileDescriptor fd) {
+        return (int) invokeQuietly(FD_VAL, fd);
+    }
+
+    /** A {@link FileDescriptor} for the number {@code fd} (which nothing else then owns). */
+    static FileDescriptor of(int fd) {
+        return (FileDescriptor) invokeQuietly(NEW_FD, fd);
+    }
+
+    /**
+     * Makes descriptor number {@code target} refer to the socket of {@code source} ({@code dup2}): the
+     * app's own descriptor then <em>is</em> the shared listener, and every later call on it is native.
+     * Non-blocking, which every JDK channel handles in either mode (it parks on a non-blocking socket
+     * in blocking mode) and Netty needs; the flag belongs to the socket, shared by every worker holding it.
+     */
+    static void replace(int target, FileDescriptor source) throws IOException {
+        invoke(DUP2, number(source), target);
+        invoke(CONFIGURE_BLOCKING, of(target), false);
+    }
+
+    /** Closes {@code fd}. */
+    static void close(FileDescriptor fd) {
+        try {
+            invoke(CLOSE, number(fd));
+        } catch (IOException ignored) {
+            // Already closed: nothing to release.
+        }
+    }
+
+    static void closeAll(List<FileDescriptor> fds) {
+        fds.forEach(Descriptors::close);
+    }
+
+    private static Method method(String className, String name, Class<?>... parameters) {
+        try {
+            Method method = Class.forName(className).getDeclaredMethod(name, parameters);
+            method.setAccessible(true);
+            return method;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("jcluster agent: this JDK has no " + className + "." + name + " (" + e + "); JDK 17 to 25 do", e);
+        }
+    }
+
+    private static Object invoke(Method method, Object... args) throws IOException {
+        try {
+            return method.invoke(null, args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object invokeQuietly(Method method, Object... args) {
+        try {
+            return invoke(method, args);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.jcluster.agent;
+
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts {@link BindHook} on the two bind seams: the JDK's {@code sun.nio.ch.Net} (retransformed at
+ * once: it may be loaded already) and Netty's {@code io.netty.channel.unix.Socket} (as the app loads
+ * it, from whatever loader). A plain transformer that looks at two class names and rewrites the one
+ * method with ASM: the agent's start-up is every worker's, and this loads the least.
+ */
+final class Instrumenter implements ClassFileTransformer {
+    private static final String NET = "sun/nio/ch/Net";
+    private static final String NETTY_SOCKET = "io/netty/channel/unix/Socket";
+
+    private Instrumenter() {
+    }
+
+    /** Opens what the agent reads by reflection, then instruments the seams. */
+    static void install(Instrumentation inst) throws Exception {
+        Module java = Object.class.getModule();
+        Module agent = Instrumenter.class.getModule();
+        inst.redefineModule(java, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
+        inst.addTransformer(new Instrumenter(), true);
+        inst.retransformClasses(Class.forName("sun.nio.ch.Net"));
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
+        if (!NET.equals(name) && !NETTY_SOCKET.equals(name)) return null;
+        try {
+            return NET.equals(name)
+                ? BindHook.hook(bytes, "bind", "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)V", "bindJdk")
+                : BindHook.hook(bytes, "bind", "(Ljava/net/SocketAddress;)V", "bindNetty");
+        } catch (Throwable e) {
+            // A transformer's exception is swallowed by the JVM: say it, or the app would bind alone.
+            System.err.println("jcluster agent: cannot instrument " + name.replace('/', '.') + ": " + e);
+            return null;
+        }
+    }
+}

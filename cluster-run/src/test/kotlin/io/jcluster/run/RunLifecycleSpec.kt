@@ -1,0 +1,67 @@
+package io.jcluster.run
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.minutes
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The cluster's life around an unmodified app (the JDK's `HttpServer`): status on the control socket,
+ * a killed worker replaced, a reload under load that loses nothing, and `TERM` that ends it all with 0.
+ */
+class RunLifecycleSpec : FunSpec({
+    timeout = 4.minutes.inWholeMilliseconds
+
+    test("status lists the workers; kill -9 gets a replacement serving; HUP under load loses nothing; TERM exits 0, leaving no process") {
+        RunProcess.start(listOf("--workers", "2"), RunProcess.app("http", "0")).use { run ->
+            val port = run.listeningPorts(workers = 2).toSet().single()
+            val first = RunProcess.pidsAnswering(port, count = 2)
+            run.control("status").let { status -> first.forEach { pid -> status shouldContain pid } }
+
+            ProcessHandle.of(first.first().toLong()).get().destroyForcibly()
+            run.await(3) { "] listening " in it }
+            withTimeout(30.seconds) { while (RunProcess.pidsAnswering(port, 2).any { it in first && it == first.first() }) delay(100.milliseconds) }
+
+            val (served, failed) = underLoad(port) {
+                run.signal("HUP")
+                run.await(5) { "] listening " in it } // two more, after the replacement's
+                run.await(2) { "] stopping " in it } // the two reloaded ones (the killed one printed nothing)
+            }
+            withClue("served $served") { failed shouldBe emptyList() }
+
+            val children = run.descendants()
+            run.signal("TERM")
+            run.awaitExit() shouldBe 0
+            children.filter { it.isAlive } shouldHaveSize 0
+        }
+    }
+})
+
+private fun withClue(clue: String, block: () -> Unit) = io.kotest.assertions.withClue(clue, block)
+
+/** Runs [during] while one client loop keeps asking [port]; the requests served and failed meanwhile. */
+private suspend fun underLoad(port: Int, during: suspend () -> Unit): Pair<Int, List<String>> = coroutineScope {
+    val served = AtomicInteger()
+    val failed = java.util.concurrent.ConcurrentLinkedQueue<String>()
+    val load = async(Dispatchers.IO) {
+        while (isActive) runCatching { RunProcess.get(port) }.onSuccess { served.incrementAndGet() }.onFailure { failed += it.toString() }
+    }
+    try {
+        during()
+        withContext(Dispatchers.IO) { delay(500.milliseconds) }
+    } finally {
+        load.cancel()
+    }
+    served.get() to failed.toList()
+}
