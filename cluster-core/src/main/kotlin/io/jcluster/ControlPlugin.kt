@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.CommandSocket
+import io.jcluster.internal.Resize
 import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import kotlin.time.TimeSource
@@ -35,8 +36,8 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     private fun answer(cluster: ManagedCluster, request: ControlRequest): ControlReply = try {
         when (request.command) {
             "status", "stats" -> ControlReply(true, stats = cluster.stats.snapshot())
-            "reload" -> timed("reloaded: ${cluster.workers} workers replaced") { runBlocking { cluster.restart() } }
-            "restart" -> timed("restarted: every worker was sent TERM and replaced") { runBlocking { cluster.restart(Signal.TERM) } }
+            "reload" -> timed { "reloaded: ${runBlocking { cluster.replaceAll(null) }} workers replaced" }
+            "restart" -> timed { "restarted: every worker was sent TERM and replaced (${runBlocking { cluster.replaceAll(Signal.TERM) }} workers)" }
             "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))
             "kill" -> kill(cluster, request.id ?: throw IllegalArgumentException("kill needs a worker id: kill ID (see status)"))
             else -> throw IllegalArgumentException("unknown command \"${request.command}\"; the commands are $COMMANDS")
@@ -45,17 +46,19 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
         ControlReply(false, e.message ?: e.toString())
     }
 
-    private inline fun timed(done: String, action: () -> Unit): ControlReply {
+    /** Runs [action], which says what it did, and adds how long it took. */
+    private inline fun timed(action: () -> String): ControlReply {
         val started = TimeSource.Monotonic.markNow()
-        action()
+        val done = action()
         return ControlReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
     }
 
+    /** Sets the count in the primary's loop, in order with every other change, and says what it did. */
     private fun scale(cluster: ManagedCluster, workers: Int): ControlReply {
         require(workers >= 1) { "scale $workers: at least 1 worker (to stop the cluster, send the primary TERM)" }
-        val before = cluster.workers
-        if (workers != before) cluster.spawn(workers - before)
-        return ControlReply(true, "scaled from $before to $workers workers")
+        val outcome = runBlocking { cluster.resize(Resize.To(workers)) }
+        outcome.refused?.let { return ControlReply(false, "scale $workers refused: $it") }
+        return ControlReply(true, if (outcome.from == outcome.to) "already $workers workers" else "scaled from ${outcome.from} to ${outcome.to} workers")
     }
 
     private fun kill(cluster: ManagedCluster, id: Int): ControlReply {

@@ -26,11 +26,14 @@ internal sealed interface PrimaryInput {
     data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
     data class KillAll(val signal: Signal, val done: CompletableDeferred<Unit>) : PrimaryInput
-    data class Spawn(val count: Int) : PrimaryInput
+    /** Changes the wanted number of workers; [done], if set, hears what really happened. */
+    data class Spawn(val change: Resize, val done: CompletableDeferred<ScaleOutcome>? = null) : PrimaryInput
     data class Reload(val done: CompletableDeferred<ReloadResult>) : PrimaryInput
-    data class Respawn(val slot: Int) : PrimaryInput
+    /** The backoff of [slot] is over; [token] tells a stale one (the slot was retired or refilled meanwhile). */
+    data class Respawn(val slot: Int, val token: Long) : PrimaryInput
     data class BootTimedOut(val workerId: Int) : PrimaryInput
-    data object Tick : PrimaryInput
+    /** The heartbeat; [token] tells one from before a stop. */
+    data class Tick(val token: Long) : PrimaryInput
 
     /** Answered at once: the loop is alive and takes inputs (systemd's watchdog asks). */
     data class Probe(val done: CompletableDeferred<Unit>) : PrimaryInput
@@ -39,7 +42,7 @@ internal sealed interface PrimaryInput {
     data class Promoted(val workerId: Int) : PrimaryInput
 
     /** Time to start the warm standbys that are missing (after a standby died, with its backoff). */
-    data object StandbyTopUp : PrimaryInput
+    data class StandbyTopUp(val token: Long) : PrimaryInput
 }
 
 /** Answers a worker's control call (a `listen`, say). */

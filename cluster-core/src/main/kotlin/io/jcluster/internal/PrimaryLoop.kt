@@ -67,6 +67,9 @@ internal class PrimaryLoop(
     /** Runs on the loop before each fork, with the slot (null for `fork()`); what it throws is logged. */
     @Volatile var beforeFork: (Int?) -> Unit = {}
 
+    /** Runs on the loop when the wanted number of workers changed, before the forks it causes; what it throws is logged. */
+    @Volatile var onResized: (from: Int, to: Int) -> Unit = { _, _ -> }
+
     /** Where later forks' output lines go under [io.jcluster.Stdio.PIPE] (the logger plugin sets its own). */
     @Volatile var output: WorkerOutput = WorkerOutput.CONSOLE
 
@@ -78,6 +81,9 @@ internal class PrimaryLoop(
     val state: StateFlow<ClusterState> get() = supervisor.state
 
     fun activeWorkers(): List<Worker> = supervisor.activeWorkers()
+
+    /** How many workers the cluster keeps: the Supervisor's slots, the one count of it. */
+    val desired: StateFlow<Int> get() = supervisor.desired
 
     /** The pids of the online warm standbys. */
     val standbyPids: StateFlow<List<Long>> get() = supervisor.standbyPids
@@ -98,7 +104,10 @@ internal class PrimaryLoop(
     fun fork(environment: Map<String, String>): Worker =
         Worker(nextId.incrementAndGet(), this).also { enqueue(PrimaryInput.Fork(it, environment)) }
 
-    fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(count))
+    fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(Resize.By(count)))
+
+    /** Changes the wanted number of workers, and says what really happened (the loop alone decides). */
+    suspend fun resize(change: Resize): ScaleOutcome = CompletableDeferred<ScaleOutcome>().also { enqueue(PrimaryInput.Spawn(change, it)) }.await()
 
     suspend fun reload(): ReloadResult = CompletableDeferred<ReloadResult>().also { enqueue(PrimaryInput.Reload(it)) }.await()
 
@@ -138,7 +147,7 @@ internal class PrimaryLoop(
 
     private suspend fun handle(input: PrimaryInput) {
         when (input) {
-            is PrimaryInput.Fork -> launch(input.worker, input.environment)
+            is PrimaryInput.Fork -> launch(WorkerRecord(input.worker, newToken(), clock.markNow()), input.environment)
             is PrimaryInput.Hello -> hello(input)
             is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message, input.reply) }
             is PrimaryInput.HandoffAnswer -> current(input.workerId, input.link)?.let { ports.handoffAnswer(it.worker.id, input.message, input.connection) } ?: input.connection?.close()
@@ -152,23 +161,22 @@ internal class PrimaryLoop(
             is PrimaryInput.Setup -> setup(input)
             is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
             is PrimaryInput.KillAll -> killAll(input.signal, input.done)
-            is PrimaryInput.Spawn -> supervisor.spawn(input.count)
-            is PrimaryInput.Reload -> supervisor.reload(input.done)
-            is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
-            is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
-            PrimaryInput.Tick -> supervisor.tick()
+            is PrimaryInput.Spawn -> resize(input)
+            is PrimaryInput.Reload -> execute(supervisor.reload(input.done))
+            is PrimaryInput.Respawn -> execute(supervisor.respawn(input.slot, input.token))
+            is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { execute(supervisor.bootTimedOut(it)) }
+            is PrimaryInput.Tick -> execute(supervisor.tick(input.token))
             is PrimaryInput.Probe -> input.done.complete(Unit)
-            PrimaryInput.StandbyTopUp -> supervisor.standbyBackoffOver()
+            is PrimaryInput.StandbyTopUp -> execute(supervisor.standbyBackoffOver(input.token))
             is PrimaryInput.Promoted -> records[input.workerId]?.let { readyIf(it, ReadyWhen.STARTED) }
         }
     }
 
-    /** Starts [worker]'s process; a [standby] one stays out of `workers` and its events until it is promoted. */
-    private suspend fun launch(worker: Worker, environment: Map<String, String>, standby: Boolean = false): WorkerRecord {
-        val record = WorkerRecord(worker, newToken(), clock.markNow())
-        record.standby = standby
+    /** Starts [record]'s process; a standby stays out of `workers` and its events until it is promoted. */
+    private suspend fun launch(record: WorkerRecord, environment: Map<String, String>) {
+        val worker = record.worker
         records[worker.id] = record
-        if (!standby) join(record)
+        if (!record.standby) join(record)
         val spec = commands.spec(worker.id, record.token, settings, environment).copy(output = output)
         val process = try {
             launcher.launch(spec)
@@ -176,7 +184,7 @@ internal class PrimaryLoop(
             log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
             emitFor(record, WorkerEvent.Forked(worker))
             exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
-            return record
+            return
         }
         record.process = process
         worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
@@ -184,7 +192,6 @@ internal class PrimaryLoop(
         if (closing) process.signal(Signal.KILL)
         emitFor(record, WorkerEvent.Forked(worker))
         process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
-        return record
     }
 
     /** [record]'s worker joins the cluster: it is in `workers`, and the plugins hear of its fork. */
@@ -223,7 +230,10 @@ internal class PrimaryLoop(
                 emitFor(record, WorkerEvent.Online(record.worker))
                 when {
                     record.disconnectRequested -> sendDisconnect(record)
-                    record.standby -> supervisor.standbyOnline(record)
+                    record.standby -> {
+                        record.bootTimer?.cancel()
+                        execute(supervisor.standbyOnline(record))
+                    }
                     else -> readyIf(record, ReadyWhen.STARTED)
                 }
             }
@@ -257,8 +267,8 @@ internal class PrimaryLoop(
             is ControlMessage.Listening -> listening(record, message)
             is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
             ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
-            is ControlMessage.Pong -> supervisor.pong(record, message)
-            is ControlMessage.Recycle -> supervisor.recycle(record, ExitReason.MAX_REQUESTS)
+            is ControlMessage.Pong -> pong(record, message)
+            is ControlMessage.Recycle -> execute(supervisor.recycle(record, ExitReason.MAX_REQUESTS))
             else -> {
                 val text = "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored"
                 log.warn { text }
@@ -280,8 +290,17 @@ internal class PrimaryLoop(
         if (record.ready || !record.isServing || settings.supervision.readyWhen != now) return
         record.ready = true
         record.worker.readyFlag = true
-        supervisor.ready(record) // first: a collector of Ready then finds it among the active workers
+        record.bootTimer?.cancel()
+        record.readyAt = clock.markNow()
+        record.lastPong = record.readyAt
+        execute(supervisor.ready(record)) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
+    }
+
+    private fun pong(record: WorkerRecord, message: ControlMessage.Pong) {
+        record.lastPong = clock.markNow()
+        record.liveHeap = message.liveHeap
+        record.worker.lastReport = WorkerReport(message.liveHeap, io.jcluster.WorkerLoad(message.requests, message.openConnections))
     }
 
     /** Answers a worker's call without holding up the loop. */
@@ -320,6 +339,7 @@ internal class PrimaryLoop(
         record.exit = exit
         record.stderr = stderr
         record.timer?.cancel()
+        record.bootTimer?.cancel()
         processes.remove(record.worker.id)
         ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
@@ -332,7 +352,7 @@ internal class PrimaryLoop(
         val reason = reason(record, exit)
         emitFor(record, WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
         removeIfGone(record)
-        supervisor.exited(record, reason)
+        execute(supervisor.exited(record, reason))
     }
 
     private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = record.stopReason ?: when {
@@ -395,72 +415,113 @@ internal class PrimaryLoop(
         val changed = runCatching { input.change(settings) }.getOrElse { return input.done.completeExceptionally(it).let { } }
         settings = changed
         emit(Setup(changed))
-        supervisor.settingsChanged()
+        execute(supervisor.settingsChanged())
         input.done.complete(changed)
     }
 
     private suspend fun disconnectAll(done: CompletableDeferred<Unit>) {
-        supervisor.stop()
+        execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
         records.values.toList().forEach { requestDisconnect(it) }
     }
 
-    /** The loop's side of supervision: what the [Supervisor] may do with workers. */
+    /** The loop's side of supervision: what the [Supervisor] reads, and the records of its new workers. */
     private inner class SupervisedWork : Workforce {
         override val supervision: Supervision get() = settings.supervision
 
-        override suspend fun fork(slot: Int): WorkerRecord {
+        override fun newRecord(slot: Int?): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
-            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.SLOT to slot.toString())).also(::startBootTimer)
-        }
-
-        override suspend fun forkStandby(): WorkerRecord {
-            val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop)
-            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.STANDBY to "1"), standby = true).also(::startBootTimer)
-        }
-
-        override suspend fun promote(record: WorkerRecord, slot: Int) {
-            startBootTimer(record) // a standby's boot ends when it is ready in its slot, not when it came online
-            this@PrimaryLoop.promote(record, slot)
-        }
-
-        /** (Re)starts [record]'s boot timeout, unless its launch failed. */
-        private fun startBootTimer(record: WorkerRecord) {
-            record.bootTimer?.cancel()
-            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
-        }
-
-        override suspend fun retire(record: WorkerRecord, reason: ExitReason) {
-            if (record.stopReason == null && record.exit == null) record.stopReason = reason
-            requestDisconnect(record)
-        }
-
-        override fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
-            record.stopReason = reason
-            record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
-            record.timer?.cancel()
-            record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
-        }
-
-        override fun send(record: WorkerRecord, message: ControlMessage) {
-            val link = record.link ?: return
-            scope.launch { runCatching { link.sendControl(message) } }
-        }
-
-        override fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
-
-        override suspend fun emit(event: ClusterEvent) = this@PrimaryLoop.emit(event)
-
-        private fun supervisedEnvironment(): Map<String, String> {
-            val limit = supervision.maxRequests
-            val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
-            return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
+            return WorkerRecord(worker, newToken(), clock.markNow()).also { it.standby = slot == null }
         }
     }
 
+    private suspend fun resize(input: PrimaryInput.Spawn) {
+        val (outcome, actions) = supervisor.resize(input.change)
+        execute(actions)
+        input.done?.complete(outcome)
+    }
+
+    private val planned = ArrayDeque<SupervisorAction>()
+    private var executing = false
+
+    /**
+     * Carries out a [Supervisor] step's actions in order. The actions of a step taken meanwhile (the
+     * death of a worker whose launch failed) queue behind them rather than run inside one of them.
+     */
+    private suspend fun execute(actions: List<SupervisorAction>) {
+        planned.addAll(actions)
+        if (executing) return
+        executing = true
+        try {
+            while (true) {
+                val action = planned.removeFirstOrNull() ?: break
+                try {
+                    perform(action)
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    log.error(e) { "the primary could not carry out $action; going on" }
+                }
+            }
+        } finally {
+            executing = false
+        }
+    }
+
+    private suspend fun perform(action: SupervisorAction) {
+        when (action) {
+            is SupervisorAction.Fork -> forkSupervised(action.record)
+            is SupervisorAction.Promote -> {
+                startBootTimer(action.record) // a standby's boot ends when it is ready in its slot, not when it came online
+                promote(action.record, action.slot)
+            }
+            is SupervisorAction.Retire -> retire(action.record, action.reason)
+            is SupervisorAction.DumpAndKill -> dumpAndKill(action.record, action.reason)
+            is SupervisorAction.Send -> action.record.link?.let { link -> scope.launch { runCatching { link.sendControl(action.message) } } }
+            is SupervisorAction.After -> later(action.delay, action.input)
+            is SupervisorAction.Emit -> emit(action.event)
+            is SupervisorAction.Resized ->
+                runCatching { onResized(action.from, action.to) }.onFailure { log.error(it) { "a workers-changed hook failed; going on" } }
+            is SupervisorAction.Answer<*> -> action.settle()
+        }
+    }
+
+    private suspend fun forkSupervised(record: WorkerRecord) {
+        val place = if (record.standby) WorkerEnvironment.STANDBY to "1" else WorkerEnvironment.SLOT to record.worker.slot.toString()
+        launch(record, supervisedEnvironment() + place)
+        startBootTimer(record)
+    }
+
+    /** (Re)starts [record]'s boot timeout, unless its launch failed. */
+    private fun startBootTimer(record: WorkerRecord) {
+        record.bootTimer?.cancel()
+        if (record.exit == null) record.bootTimer = later(settings.supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
+    }
+
+    private suspend fun retire(record: WorkerRecord, reason: ExitReason) {
+        if (record.stopReason == null && record.exit == null) record.stopReason = reason
+        requestDisconnect(record)
+    }
+
+    private fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
+        record.stopReason = reason
+        record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
+        record.timer?.cancel()
+        record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
+    }
+
+    private fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
+
+    private fun supervisedEnvironment(): Map<String, String> {
+        val supervision = settings.supervision
+        val limit = supervision.maxRequests
+        val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
+        return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
+    }
+
     private suspend fun killAll(signal: Signal, done: CompletableDeferred<Unit>) {
-        supervisor.stop()
+        execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
         records.values.toList().forEach { kill(it, signal) }
