@@ -12,9 +12,17 @@ import kotlinx.coroutines.CompletableDeferred
 internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
-    data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val reply: ControlReply? = null) : PrimaryInput
-    /** A worker's answer to round-robin hand-offs ([ControlMessage.HandoffsTaken], [ControlMessage.HandoffRefused] with the connection). */
-    data class HandoffAnswer(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val connection: Handle?) : PrimaryInput
+    /**
+     * A worker's control message, with [reply] if it is a call and the [handle] that came with it (a
+     * refused round-robin connection, in a [ControlMessage.HandoffRefused]), which the loop owns.
+     */
+    data class Control(
+        val workerId: Int,
+        val link: WorkerLink,
+        val message: ControlMessage.ToPrimary,
+        val reply: CallReply? = null,
+        val handle: Handle? = null,
+    ) : PrimaryInput
     data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
     data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
     /** [drained]: handle it now, even if the worker's channel is still up (see `PrimaryLoop.exitedOnceDrained`). */
@@ -46,8 +54,8 @@ internal sealed interface PrimaryInput {
 }
 
 /** Answers a worker's control call (a `listen`, say). */
-internal interface ControlReply {
-    suspend fun send(message: ControlMessage, handle: Handle?)
+internal interface CallReply {
+    suspend fun send(message: ControlMessage.ToWorker, handle: Handle?)
 
     /** Answers with an error: the worker's call throws with [text]. */
     suspend fun fail(text: String)

@@ -149,8 +149,7 @@ internal class PrimaryLoop(
         when (input) {
             is PrimaryInput.Fork -> launch(WorkerRecord(input.worker, newToken(), clock.markNow()), input.environment)
             is PrimaryInput.Hello -> hello(input)
-            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message, input.reply) }
-            is PrimaryInput.HandoffAnswer -> current(input.workerId, input.link)?.let { ports.handoffAnswer(it.worker.id, input.message, input.connection) } ?: input.connection?.close()
+            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input) } ?: input.handle?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
             is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exitedOnceDrained(it, input) }
@@ -245,16 +244,20 @@ internal class PrimaryLoop(
         input.link.close()
     }
 
-    private suspend fun control(record: WorkerRecord, message: ControlMessage, reply: ControlReply?) {
-        val id = record.worker.id
+    private suspend fun control(record: WorkerRecord, input: PrimaryInput.Control) {
+        val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
         if (record.standby && message !is ControlMessage.Disconnecting) {
             // A standby's runtime holds these until it is promoted: one that sends them anyway is refused.
             val text = "worker $id is a warm standby, not yet promoted: it cannot send ${message::class.simpleName}"
             log.warn { text }
+            input.handle?.close()
             reply?.let { scope.launch { runCatching { it.fail(text) } } }
             return
         }
+        if (message !is ControlMessage.HandoffAnswer) input.handle?.close() // only a refused connection comes with one
         when (message) {
+            is ControlMessage.Hello -> log.warn { "worker $id said hello again; ignored" }
+            is ControlMessage.HandoffAnswer -> ports.handoffAnswer(id, message, input.handle)
             ControlMessage.Disconnecting -> {
                 record.worker.exitedAfterDisconnectFlag = true
                 ports.drain(id)
@@ -269,11 +272,6 @@ internal class PrimaryLoop(
             ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
             is ControlMessage.Pong -> pong(record, message)
             is ControlMessage.Recycle -> execute(supervisor.recycle(record, ExitReason.MAX_REQUESTS))
-            else -> {
-                val text = "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored"
-                log.warn { text }
-                reply?.let { scope.launch { runCatching { it.fail(text) } } }
-            }
         }
     }
 
@@ -304,7 +302,7 @@ internal class PrimaryLoop(
     }
 
     /** Answers a worker's call without holding up the loop. */
-    private fun answer(reply: ControlReply?, message: ControlMessage, handle: Handle?) {
+    private fun answer(reply: CallReply?, message: ControlMessage.ToWorker, handle: Handle?) {
         reply ?: return
         scope.launch { runCatching { reply.send(message, handle) } }
     }

@@ -24,7 +24,7 @@ internal sealed interface SupervisorAction {
     data class DumpAndKill(val record: WorkerRecord, val reason: ExitReason) : SupervisorAction
 
     /** Send [message] to [record]'s worker. */
-    data class Send(val record: WorkerRecord, val message: ControlMessage) : SupervisorAction
+    data class Send(val record: WorkerRecord, val message: ControlMessage.ToWorker) : SupervisorAction
 
     /** Enqueue [input] after [delay]. Inputs carry a token, so that one no longer wanted is ignored when it comes. */
     data class After(val delay: Duration, val input: PrimaryInput) : SupervisorAction
