@@ -11,8 +11,8 @@ private val log = KotlinLogging.logger {}
 
 /**
  * `Plugins.control(path)`: a Unix socket (mode 0600, in a directory only the owner can enter; peers
- * of another uid are refused) that answers one JSON [ControlRequest] line per connection with one
- * [ControlReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
+ * of another uid are refused) that answers one JSON [AdminRequest] line per connection with one
+ * [AdminReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
  * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`. `bin/jcluster`
  * is its client. Not to be confused with the workers' private channel to the primary.
  */
@@ -24,7 +24,7 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     public val path: Path? get() = socket?.path
 
     override fun onStarting(cluster: ManagedCluster) {
-        socket = CommandSocket(requestedPath ?: ControlProtocol.defaultPath()) { answer(cluster, it) }
+        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath()) { answer(cluster, it) }
         log.info { "control socket: ${socket?.path}" }
     }
 
@@ -33,9 +33,9 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     }
 
     /** Runs [request] on a connection's thread; what throws becomes an error reply. */
-    private fun answer(cluster: ManagedCluster, request: ControlRequest): ControlReply = try {
+    private fun answer(cluster: ManagedCluster, request: AdminRequest): AdminReply = try {
         when (request.command) {
-            "status", "stats" -> ControlReply(true, stats = cluster.stats.snapshot())
+            "status", "stats" -> AdminReply(true, stats = cluster.stats.snapshot())
             "reload" -> timed { "reloaded: ${runBlocking { cluster.replaceAll(null) }} workers replaced" }
             "restart" -> timed { "restarted: every worker was sent TERM and replaced (${runBlocking { cluster.replaceAll(Signal.TERM) }} workers)" }
             "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))
@@ -43,29 +43,29 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
             else -> throw IllegalArgumentException("unknown command \"${request.command}\"; the commands are $COMMANDS")
         }
     } catch (e: Exception) {
-        ControlReply(false, e.message ?: e.toString())
+        AdminReply(false, e.message ?: e.toString())
     }
 
     /** Runs [action], which says what it did, and adds how long it took. */
-    private inline fun timed(action: () -> String): ControlReply {
+    private inline fun timed(action: () -> String): AdminReply {
         val started = TimeSource.Monotonic.markNow()
         val done = action()
-        return ControlReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
+        return AdminReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
     }
 
     /** Sets the count in the primary's loop, in order with every other change, and says what it did. */
-    private fun scale(cluster: ManagedCluster, workers: Int): ControlReply {
+    private fun scale(cluster: ManagedCluster, workers: Int): AdminReply {
         require(workers >= 1) { "scale $workers: at least 1 worker (to stop the cluster, send the primary TERM)" }
         val outcome = runBlocking { cluster.resize(Resize.To(workers)) }
-        outcome.refused?.let { return ControlReply(false, "scale $workers refused: $it") }
-        return ControlReply(true, if (outcome.from == outcome.to) "already $workers workers" else "scaled from ${outcome.from} to ${outcome.to} workers")
+        outcome.refused?.let { return AdminReply(false, "scale $workers refused: $it") }
+        return AdminReply(true, if (outcome.from == outcome.to) "already $workers workers" else "scaled from ${outcome.from} to ${outcome.to} workers")
     }
 
-    private fun kill(cluster: ManagedCluster, id: Int): ControlReply {
+    private fun kill(cluster: ManagedCluster, id: Int): AdminReply {
         val worker = cluster.primary.workers.value[id]
             ?: throw IllegalArgumentException("no worker $id; the workers are ${cluster.primary.workers.value.keys.sorted()}")
         worker.kill()
-        return ControlReply(true, "sent TERM to worker $id (pid ${worker.pid}); supervision replaces it")
+        return AdminReply(true, "sent TERM to worker $id (pid ${worker.pid}); supervision replaces it")
     }
 
     private companion object {
