@@ -88,6 +88,7 @@ public class ManagedCluster internal constructor(
      * Changes the wanted number of workers as [change] says and returns what the primary's loop did:
      * the count before and after, or why it refused (then nothing changed).
      */
+    @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
     internal suspend fun resize(change: Resize): ScaleOutcome {
         checkActive()
         return primary.loop.resize(change)
@@ -107,6 +108,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** [restart], which returns how many workers it really replaced (what `jcluster reload` reports). */
+    @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
     internal suspend fun replaceAll(signal: Signal?): Int {
         _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
         emit(PrimaryEvent.Restarting(signal))
