@@ -347,19 +347,10 @@ internal class PrimaryLoop(
             record.channelClosed = true
             emitFor(record, WorkerEvent.Disconnected(record.worker))
         }
-        val reason = reason(record, exit)
+        val reason = exitReason(record, exit)
         emitFor(record, WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
         removeIfGone(record)
         execute(supervisor.exited(record, reason))
-    }
-
-    private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = record.stopReason ?: when {
-        record.disconnectTimedOut -> ExitReason.DISCONNECT_TIMEOUT
-        record.killSignal != null -> ExitReason.KILL
-        record.disconnectRequested || record.worker.exitedAfterDisconnect -> ExitReason.DISCONNECT
-        exit.signal != null -> ExitReason.SIGNAL
-        exit.code == 0 -> ExitReason.EXITED
-        else -> ExitReason.CRASH
     }
 
     private fun removeIfGone(record: WorkerRecord) {
