@@ -60,6 +60,7 @@ internal class PrimaryLoop(
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
     private val ports = PortRegistry(scope)
     private val supervisor = Supervisor(SupervisedWork(), clock, memory)
+    private val stopper = Stopper(scope, { settings }, ::enqueue, ports)
 
     @Volatile var settings: ClusterSettings = initialSettings
         private set
@@ -153,9 +154,9 @@ internal class PrimaryLoop(
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
             is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exitedOnceDrained(it, input) }
-            is PrimaryInput.Disconnect -> records[input.workerId]?.let { requestDisconnect(it) }
-            is PrimaryInput.Kill -> records[input.workerId]?.let { kill(it, input.signal) }
-            is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { disconnectTimedOut(it) }
+            is PrimaryInput.Disconnect -> records[input.workerId]?.let { stopper.requestDisconnect(it) }
+            is PrimaryInput.Kill -> records[input.workerId]?.let { stopper.kill(it, input.signal) }
+            is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { stopper.disconnectTimedOut(it) }
             is PrimaryInput.KillTimedOut -> records[input.workerId]?.takeIf { it.exit == null }?.process?.signal(Signal.KILL)
             is PrimaryInput.Setup -> setup(input)
             is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
@@ -228,7 +229,7 @@ internal class PrimaryLoop(
                 record.worker.link.complete(input.link)
                 emitFor(record, WorkerEvent.Online(record.worker))
                 when {
-                    record.disconnectRequested -> sendDisconnect(record)
+                    record.disconnectRequested -> stopper.sendDisconnect(record)
                     record.standby -> {
                         record.bootTimer?.cancel()
                         execute(supervisor.standbyOnline(record))
@@ -261,7 +262,7 @@ internal class PrimaryLoop(
             ControlMessage.Disconnecting -> {
                 record.worker.exitedAfterDisconnectFlag = true
                 ports.drain(id)
-                if (record.apply(WorkerInput.DisconnectRequested)) startDisconnectTimer(record)
+                if (record.apply(WorkerInput.DisconnectRequested)) stopper.startDisconnectTimer(record)
             }
             is ControlMessage.Listen -> {
                 val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, draining = record.disconnectRequested)
@@ -363,43 +364,6 @@ internal class PrimaryLoop(
         }
     }
 
-    private suspend fun requestDisconnect(record: WorkerRecord) {
-        if (record.exit != null || record.disconnectRequested) return
-        record.disconnectRequested = true
-        record.worker.exitedAfterDisconnectFlag = true
-        record.apply(WorkerInput.DisconnectRequested)
-        ports.drain(record.worker.id)
-        if (record.link != null) sendDisconnect(record)
-        startDisconnectTimer(record)
-    }
-
-    private fun sendDisconnect(record: WorkerRecord) {
-        val link = record.link ?: return
-        scope.launch { runCatching { link.sendControl(ControlMessage.Disconnect) } }
-    }
-
-    private fun startDisconnectTimer(record: WorkerRecord) {
-        if (record.timer != null) return
-        record.timer = scope.launch { delay(settings.disconnectTimeout); enqueue(PrimaryInput.DisconnectTimedOut(record.worker.id)) }
-    }
-
-    private fun disconnectTimedOut(record: WorkerRecord) {
-        if (record.exit != null) return
-        log.warn { "worker ${record.worker.id} did not exit within ${settings.disconnectTimeout} of disconnect; sending TERM" }
-        record.disconnectTimedOut = true
-        record.process?.signal(Signal.TERM)
-        record.timer = scope.launch { delay(settings.killTimeout); enqueue(PrimaryInput.KillTimedOut(record.worker.id)) }
-    }
-
-    private fun kill(record: WorkerRecord, signal: Signal) {
-        if (record.exit != null) return
-        record.worker.exitedAfterDisconnectFlag = true
-        record.killSignal = signal
-        // The channel closes when the process dies: closing it first could make the worker exit on
-        // its own (code 70) before the signal lands, and the exit would not show the signal.
-        record.process?.signal(signal)
-    }
-
     private suspend fun setup(input: PrimaryInput.Setup) {
         val changed = runCatching { input.change(settings) }.getOrElse { return input.done.completeExceptionally(it).let { } }
         settings = changed
@@ -412,7 +376,7 @@ internal class PrimaryLoop(
         execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
-        records.values.toList().forEach { requestDisconnect(it) }
+        records.values.toList().forEach { stopper.requestDisconnect(it) }
     }
 
     /** The loop's side of supervision: what the [Supervisor] reads, and the records of its new workers. */
@@ -465,8 +429,8 @@ internal class PrimaryLoop(
                 startBootTimer(action.record) // a standby's boot ends when it is ready in its slot, not when it came online
                 promote(action.record, action.slot)
             }
-            is SupervisorAction.Retire -> retire(action.record, action.reason)
-            is SupervisorAction.DumpAndKill -> dumpAndKill(action.record, action.reason)
+            is SupervisorAction.Retire -> stopper.retire(action.record, action.reason)
+            is SupervisorAction.DumpAndKill -> stopper.dumpAndKill(action.record, action.reason)
             is SupervisorAction.Send -> action.record.link?.let { link -> scope.launch { runCatching { link.sendControl(action.message) } } }
             is SupervisorAction.After -> later(action.delay, action.input)
             is SupervisorAction.Emit -> emit(action.event)
@@ -488,18 +452,6 @@ internal class PrimaryLoop(
         if (record.exit == null) record.bootTimer = later(settings.supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
     }
 
-    private suspend fun retire(record: WorkerRecord, reason: ExitReason) {
-        if (record.stopReason == null && record.exit == null) record.stopReason = reason
-        requestDisconnect(record)
-    }
-
-    private fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
-        record.stopReason = reason
-        record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
-        record.timer?.cancel()
-        record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
-    }
-
     private fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
 
     private fun supervisedEnvironment(): Map<String, String> {
@@ -513,7 +465,7 @@ internal class PrimaryLoop(
         execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
-        records.values.toList().forEach { kill(it, signal) }
+        records.values.toList().forEach { stopper.kill(it, signal) }
     }
 
     /** The record [link] belongs to; null for a link the loop refused or replaced. */
@@ -534,7 +486,6 @@ internal class PrimaryLoop(
         const val EVENT_BUFFER = 4096
         const val LAUNCH_FAILED = 127
         const val COMMAND_LOG_CHARS = 300
-        val DUMP_GRACE = 1.seconds
         val EXIT_DRAIN_WAIT = 5.seconds
         val random = SecureRandom()
     }
