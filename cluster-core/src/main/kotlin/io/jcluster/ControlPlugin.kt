@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.CommandSocket
+import io.jcluster.internal.Resize
 import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import kotlin.time.TimeSource
@@ -10,8 +11,8 @@ private val log = KotlinLogging.logger {}
 
 /**
  * `Plugins.control(path)`: a Unix socket (mode 0600, in a directory only the owner can enter; peers
- * of another uid are refused) that answers one JSON [ControlRequest] line per connection with one
- * [ControlReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
+ * of another uid are refused) that answers one JSON [AdminRequest] line per connection with one
+ * [AdminReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
  * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`. `bin/jcluster`
  * is its client. Not to be confused with the workers' private channel to the primary.
  */
@@ -23,7 +24,7 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     public val path: Path? get() = socket?.path
 
     override fun onStarting(cluster: ManagedCluster) {
-        socket = CommandSocket(requestedPath ?: ControlProtocol.defaultPath()) { answer(cluster, it) }
+        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath()) { answer(cluster, it) }
         log.info { "control socket: ${socket?.path}" }
     }
 
@@ -32,37 +33,39 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     }
 
     /** Runs [request] on a connection's thread; what throws becomes an error reply. */
-    private fun answer(cluster: ManagedCluster, request: ControlRequest): ControlReply = try {
+    private fun answer(cluster: ManagedCluster, request: AdminRequest): AdminReply = try {
         when (request.command) {
-            "status", "stats" -> ControlReply(true, stats = cluster.stats.snapshot())
-            "reload" -> timed("reloaded: ${cluster.workers} workers replaced") { runBlocking { cluster.restart() } }
-            "restart" -> timed("restarted: every worker was sent TERM and replaced") { runBlocking { cluster.restart(Signal.TERM) } }
+            "status", "stats" -> AdminReply(true, stats = cluster.stats.snapshot())
+            "reload" -> timed { "reloaded: ${runBlocking { cluster.replaceAll(null) }} workers replaced" }
+            "restart" -> timed { "restarted: every worker was sent TERM and replaced (${runBlocking { cluster.replaceAll(Signal.TERM) }} workers)" }
             "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))
             "kill" -> kill(cluster, request.id ?: throw IllegalArgumentException("kill needs a worker id: kill ID (see status)"))
             else -> throw IllegalArgumentException("unknown command \"${request.command}\"; the commands are $COMMANDS")
         }
     } catch (e: Exception) {
-        ControlReply(false, e.message ?: e.toString())
+        AdminReply(false, e.message ?: e.toString())
     }
 
-    private inline fun timed(done: String, action: () -> Unit): ControlReply {
+    /** Runs [action], which says what it did, and adds how long it took. */
+    private inline fun timed(action: () -> String): AdminReply {
         val started = TimeSource.Monotonic.markNow()
-        action()
-        return ControlReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
+        val done = action()
+        return AdminReply(true, "$done in ${started.elapsedNow().inWholeMilliseconds} ms")
     }
 
-    private fun scale(cluster: ManagedCluster, workers: Int): ControlReply {
+    /** Sets the count in the primary's loop, in order with every other change, and says what it did. */
+    private fun scale(cluster: ManagedCluster, workers: Int): AdminReply {
         require(workers >= 1) { "scale $workers: at least 1 worker (to stop the cluster, send the primary TERM)" }
-        val before = cluster.workers
-        if (workers != before) cluster.spawn(workers - before)
-        return ControlReply(true, "scaled from $before to $workers workers")
+        val outcome = runBlocking { cluster.resize(Resize.To(workers)) }
+        outcome.refused?.let { return AdminReply(false, "scale $workers refused: $it") }
+        return AdminReply(true, if (outcome.from == outcome.to) "already $workers workers" else "scaled from ${outcome.from} to ${outcome.to} workers")
     }
 
-    private fun kill(cluster: ManagedCluster, id: Int): ControlReply {
+    private fun kill(cluster: ManagedCluster, id: Int): AdminReply {
         val worker = cluster.primary.workers.value[id]
             ?: throw IllegalArgumentException("no worker $id; the workers are ${cluster.primary.workers.value.keys.sorted()}")
         worker.kill()
-        return ControlReply(true, "sent TERM to worker $id (pid ${worker.pid}); supervision replaces it")
+        return AdminReply(true, "sent TERM to worker $id (pid ${worker.pid}); supervision replaces it")
     }
 
     private companion object {

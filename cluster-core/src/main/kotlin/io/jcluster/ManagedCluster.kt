@@ -1,6 +1,8 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.Resize
+import io.jcluster.internal.ScaleOutcome
 import io.jcluster.internal.StatsCollector
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
@@ -42,7 +44,6 @@ public class ManagedCluster internal constructor(
     private val closing = AtomicBoolean()
     private var listening = false
 
-    @Volatile private var wanted = 0
     @Volatile private var failure: String? = null
 
     /** Active, restarting, closing, closed, or failed. */
@@ -51,14 +52,18 @@ public class ManagedCluster internal constructor(
     /** The primary's events, in order; the last [EVENT_REPLAY] are replayed to a late collector. */
     public val events: SharedFlow<PrimaryEvent> = _events.asSharedFlow()
 
-    /** How many workers the cluster keeps. */
-    public val workers: Int get() = wanted
+    /** How many workers the cluster keeps: the supervisor's slots, as of the last change the primary's loop took. */
+    public val workers: Int get() = primary.loop.desired.value
 
     /** The one count of what this cluster does, which the stats, control and metrics plugins read. */
     internal val stats = StatsCollector(this)
 
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
+        primary.loop.onResized = { from, to ->
+            emit(PrimaryEvent.WorkersChanged(from, to))
+            hooks("onWorkersChanged") { it.onWorkersChanged(this, from, to) }
+        }
         scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { primary.events.collect(::onClusterEvent) }
     }
 
@@ -68,16 +73,29 @@ public class ManagedCluster internal constructor(
         spawn(workers)
     }
 
-    /** [count] workers more, or (negative) fewer; see [Primary.spawn]. */
+    /**
+     * [count] workers more, or (negative) fewer; see [Primary.spawn]. Returns at once: the primary's
+     * loop takes the change in order with every other, and refuses (with a log line) one that would
+     * leave fewer than 0 workers or more than [Supervision.maxWorkers]. [PrimaryEvent.WorkersChanged]
+     * says what it did.
+     */
     public fun spawn(count: Int) {
-        check(_state.value == PrimaryState.ACTIVE || _state.value == PrimaryState.RESTARTING) { "cannot spawn: the cluster is ${_state.value}" }
-        require(wanted + count >= 0) { "spawn($count) would leave ${wanted + count} workers; at most ${-wanted} can go" }
-        val before = wanted
-        wanted += count
+        checkActive()
         primary.spawn(count)
-        emit(PrimaryEvent.WorkersChanged(before, wanted))
-        hooks("onWorkersChanged") { it.onWorkersChanged(this, before, wanted) }
     }
+
+    /**
+     * Changes the wanted number of workers as [change] says and returns what the primary's loop did:
+     * the count before and after, or why it refused (then nothing changed).
+     */
+    @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
+    internal suspend fun resize(change: Resize): ScaleOutcome {
+        checkActive()
+        return primary.loop.resize(change)
+    }
+
+    private fun checkActive() =
+        check(_state.value == PrimaryState.ACTIVE || _state.value == PrimaryState.RESTARTING) { "cannot spawn: the cluster is ${_state.value}" }
 
     /**
      * Restarts every worker. Without [signal], gracefully: a zero-downtime reload (see [Primary.reload]).
@@ -86,11 +104,18 @@ public class ManagedCluster internal constructor(
      */
     @JvmSynthetic // Java: JavaCluster.restart()
     public suspend fun restart(signal: Signal? = null) {
+        replaceAll(signal)
+    }
+
+    /** [restart], which returns how many workers it really replaced (what `jcluster reload` reports). */
+    @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
+    internal suspend fun replaceAll(signal: Signal?): Int {
         _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
         emit(PrimaryEvent.Restarting(signal))
         hooks("onRestart") { it.onRestart(this) }
+        var replaced = 0
         val failure = try {
-            if (signal == null) primary.reload() else hardRestart(signal)
+            replaced = if (signal == null) primary.reload().replaced else hardRestart(signal)
             null
         } catch (e: ReloadFailedException) {
             e.message
@@ -99,18 +124,18 @@ public class ManagedCluster internal constructor(
         }
         emit(PrimaryEvent.Restarted(failure))
         failure?.let { throw ReloadFailedException(it) }
+        return replaced
     }
 
-    /** Kills every worker with [signal] and waits for their replacements, on the listeners the primary keeps meanwhile. */
-    private suspend fun hardRestart(signal: Signal) {
-        primary.loop.holdingPorts {
-            val old = primary.activeWorkers()
-            old.forEach { it.kill(signal) }
-            primary.workers.first { workers -> old.none { it.id in workers } }
-            // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
-            // subscription exists: the state alone does not change when a replacement becomes ready.
-            primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == wanted || primary.state.value is ClusterState.Failed }
-        }
+    /** Kills every worker with [signal] and waits for their replacements, on the listeners the primary keeps meanwhile; returns how many it killed. */
+    private suspend fun hardRestart(signal: Signal): Int = primary.loop.holdingPorts {
+        val old = primary.activeWorkers()
+        old.forEach { it.kill(signal) }
+        primary.workers.first { workers -> old.none { it.id in workers } }
+        // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
+        // subscription exists: the state alone does not change when a replacement becomes ready.
+        primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == workers || primary.state.value is ClusterState.Failed }
+        old.size
     }
 
     /**
@@ -174,7 +199,7 @@ public class ManagedCluster internal constructor(
                 emit(PrimaryEvent.WorkerSpawned(event.worker))
                 hooks("afterFork") { it.afterFork(this, event.worker) }
             }
-            is WorkerEvent.Ready -> if (!listening && primary.activeWorkers().size >= wanted) {
+            is WorkerEvent.Ready -> if (!listening && primary.activeWorkers().size >= workers) {
                 listening = true
                 hooks("whenReady") { it.whenReady(this) } // first: whoever hears Listening sees what the hooks did
                 emit(PrimaryEvent.Listening)

@@ -13,7 +13,7 @@ public object Plugins {
     public fun stats(): StatsPlugin = StatsPlugin()
 
     /**
-     * A control socket at [path] (default: [ControlProtocol.defaultPath], where `bin/jcluster` looks)
+     * A control socket at [path] (default: [AdminProtocol.defaultPath], where `bin/jcluster` looks)
      * answering `status`, `stats`, `reload`, `restart`, `scale N`, `kill ID`: see [ControlPlugin].
      */
     @JvmStatic

@@ -38,21 +38,3 @@ public sealed class PrimaryEvent {
     /** A plugin's hook threw; the cluster went on. */
     public data class PluginFailed(val plugin: String, val hook: String, val error: Throwable) : PrimaryEvent()
 }
-
-/** The primary's state, as in the LearnBoost module. */
-public enum class PrimaryState {
-    /** Spawning and supervising its workers. */
-    ACTIVE,
-
-    /** Replacing its workers ([ManagedCluster.restart]). */
-    RESTARTING,
-
-    /** Waiting for its workers to leave. */
-    CLOSING,
-
-    /** Done: no worker runs. */
-    CLOSED,
-
-    /** Supervision gave up (see [ClusterState.Failed]); the primary exits with [Supervision.PRIMARY_FAILED]. */
-    FAILED,
-}

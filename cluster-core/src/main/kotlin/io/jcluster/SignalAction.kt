@@ -1,5 +1,7 @@
 package io.jcluster
 
+import io.jcluster.internal.Resize
+
 /**
  * What the primary of a [cluster] does when it receives a signal: one entry of [ClusterConfig.signals].
  * It runs on a coroutine of its own, off the signal dispatcher; one that throws is logged.
@@ -28,8 +30,8 @@ public fun interface SignalAction {
         /** One worker fewer, never the last. The default of `TTOU`. */
         @JvmField
         public val RETIRE_ONE: SignalAction = named("retire one") {
-            check(it.workers > 1) { "the last worker stays (to stop, send TERM)" }
-            it.spawn(-1)
+            // The loop checks the floor, in order with the other changes: a count read here could be stale.
+            it.resize(Resize.By(-1, floor = 1)).refused?.let { why -> throw IllegalStateException(why) }
         }
 
         /** Every plugin reopens its log files ([ManagedCluster.reopenLogs]), after logrotate moved them. The default of `USR1`. */

@@ -57,6 +57,12 @@ public enum class CullOrder {
  *   their first `listen`, `ready()`, `send` or `slot` (see `CurrentWorker`), that take the place of a
  *   worker that dies or is recycled without the JVM's start on the way. A reload, or new settings,
  *   replaces them too (they run the old code). Each costs an idle JVM's memory; 0, the default, keeps none.
+ * @property maxWorkers the most workers the cluster keeps: a `spawn` or `scale` beyond it is refused
+ *   with a message, so that a typo (`scale 100000`) is not a fork bomb. By default 16 per processor,
+ *   at least 64.
+ * @property maxBooting the most workers that boot at once while the cluster fills its slots (a
+ *   scale-up, respawns); the others wait for a boot to end. Replacements (reload, recycling) count
+ *   [reloadParallelism] instead. By default 2 per processor, at least 8.
  */
 public data class Supervision(
     val respawnDelay: Duration = 100.milliseconds,
@@ -77,6 +83,8 @@ public data class Supervision(
     val reloadParallelism: Int = 1,
     val cullOrder: CullOrder = CullOrder.YOUNGEST,
     val standby: Int = 0,
+    val maxWorkers: Int = DEFAULT_MAX_WORKERS,
+    val maxBooting: Int = DEFAULT_MAX_BOOTING,
 ) {
     init {
         require(!respawnDelay.isNegative()) { "respawnDelay must not be negative, was $respawnDelay" }
@@ -98,6 +106,8 @@ public data class Supervision(
         require(maxRss == null || maxRss > 0) { "maxRss must be positive bytes, or null for no limit" }
         require(reloadParallelism > 0) { "reloadParallelism must be positive, was $reloadParallelism" }
         require(standby >= 0) { "standby must not be negative, was $standby" }
+        require(maxWorkers > 0) { "maxWorkers must be positive, was $maxWorkers" }
+        require(maxBooting > 0) { "maxBooting must be positive, was $maxBooting" }
     }
 
     public companion object {
@@ -109,5 +119,15 @@ public data class Supervision(
 
         /** The exit code a primary should end with once its cluster has [ClusterState.Failed] (`EX_UNAVAILABLE`). */
         public const val PRIMARY_FAILED: Int = 69
+
+        private val cpus = Runtime.getRuntime().availableProcessors()
+
+        /** [maxWorkers]' default: 16 per processor, at least 64. */
+        @JvmField
+        public val DEFAULT_MAX_WORKERS: Int = maxOf(64, 16 * cpus)
+
+        /** [maxBooting]'s default: 2 per processor, at least 8. */
+        @JvmField
+        public val DEFAULT_MAX_BOOTING: Int = maxOf(8, 2 * cpus)
     }
 }

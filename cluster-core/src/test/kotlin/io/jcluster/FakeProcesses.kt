@@ -37,11 +37,11 @@ internal class FakeProcess(override val pid: Long, val spec: LaunchSpec) : Launc
 
 /** A worker's control line that only records what the primary sent, and whether it was closed. */
 internal class FakeLink : WorkerLink {
-    val control = mutableListOf<ControlMessage>()
+    val control = mutableListOf<ControlMessage.ToWorker>()
     val user = mutableListOf<Any>()
     var closed = false
 
-    override suspend fun sendControl(message: ControlMessage) {
+    override suspend fun sendControl(message: ControlMessage.ToWorker) {
         control += message
     }
 

@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.jcluster.internal.ControlMessage
+import io.jcluster.internal.ControlServer
 import io.jcluster.internal.PrimaryInput
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.WorkerCommands
@@ -230,7 +231,8 @@ class PrimaryLoopSpec : FunSpec({
         runTest {
             val h = Harness(this)
             val (worker, link) = h.online()
-            h.loop.enqueue(PrimaryInput.Control(worker.id, link, ControlMessage.Disconnect))
+            // One the primary sends cannot even be an input of the loop: the control server drops it.
+            ControlServer.fromWorker(ControlMessage.Disconnect) shouldBe null
             h.loop.enqueue(PrimaryInput.UserMessage(worker.id, FakeLink(), Ping(1), null))
             runCurrent()
             worker.state.value shouldBe WorkerState.Online

@@ -50,9 +50,9 @@ class StatsSpec : FunSpec({
                 exposition.lines() shouldContainLine "jcluster_restarts_total{reason=\"signal\"} 1"
                 exposition.lines().filter { it.startsWith("jcluster_restarts_total{") }.sumOf { it.substringAfterLast(' ').toDouble() } shouldBe 1.0
             }
-            val reply = ControlProtocol.json.decodeFromString<ControlReply>(ask(control.path!!, """{"command":"stats"}"""))
+            val reply = AdminProtocol.json.decodeFromString<AdminReply>(ask(control.path!!, """{"command":"stats"}"""))
             reply.stats!!.messages shouldBe 3
-            reply.stats.restartReasons shouldBe mapOf(ExitReason.SIGNAL to 1L)
+            reply.stats!!.restartReasons shouldBe mapOf(ExitReason.SIGNAL to 1L)
         } finally {
             cluster.destroy()
             scratch.toFile().deleteRecursively()

@@ -31,58 +31,9 @@ import kotlin.time.Duration.Companion.seconds
 /** Every supervision policy, against a fake launcher and fake links, in virtual time. */
 @OptIn(ExperimentalCoroutinesApi::class)
 class SupervisorSpec : FunSpec({
-    class Harness(val test: TestScope, supervision: Supervision = Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null)) {
-        val launcher = FakeLauncher()
-        var rss = 0L
-        val loop = PrimaryLoop(
-            ClusterSettings(mainClass = "test.Main", supervision = supervision), launcher, test.backgroundScope,
-            WorkerCommands({ Path.of("/nowhere/control.sock") }, null), test.testTimeSource, MemoryProbe { rss },
-        )
-        val events = mutableListOf<ClusterEvent>()
-        val links = HashMap<Long, FakeLink>()
-
-        init {
-            loop.start()
-            test.backgroundScope.launch(start = CoroutineStart.UNDISPATCHED) { loop.events.collect { events += it } }
-        }
-
-        fun spawn(n: Int) = loop.spawn(n).also { test.runCurrent() }
-
-        /** The n-th process launched (from 0). */
-        fun process(n: Int) = launcher.launched[n]
-
-        fun slotOf(process: FakeProcess) = process.spec.environment.getValue("JCLUSTER_WORKER_SLOT").toInt()
-
-        /** Brings [only] these, or every launched process that has not said hello, online (and so ready: readyWhen = STARTED). */
-        fun up(vararg only: FakeProcess) {
-            (only.toList().ifEmpty { launcher.launched }).filter { it.pid !in links }.forEach { process ->
-                val link = FakeLink().also { links[process.pid] = it }
-                loop.enqueue(PrimaryInput.Hello(process.spec.workerId, process.token, process.pid, link))
-            }
-            test.runCurrent()
-        }
-
-        fun exit(process: FakeProcess, code: Int = 1, stderr: List<String> = emptyList()) {
-            process.exit(ExitStatus(code, null), stderr)
-            links[process.pid]?.let { loop.enqueue(PrimaryInput.LinkDown(process.spec.workerId, it)) }
-            test.runCurrent()
-        }
-
-        fun after(duration: Duration) {
-            test.advanceTimeBy(duration)
-            test.runCurrent()
-        }
-
-        fun delays() = events.filterIsInstance<RespawnScheduled>().map { it.delay }
-
-        fun exits() = events.filterIsInstance<WorkerEvent.Exited>()
-
-        fun disconnectAsked(process: FakeProcess) = ControlMessage.Disconnect in links.getValue(process.pid).control
-    }
-
     test("a crash is respawned after a delay that doubles each time, up to the cap") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRespawnDelay = 1.seconds, maxRestarts = 100))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRespawnDelay = 1.seconds, maxRestarts = 100))
             h.spawn(1)
             repeat(6) { n ->
                 h.up()
@@ -98,7 +49,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker that served for healthyUptime resets the backoff of its slot; booting time does not count") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, healthyUptime = 10.seconds))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, healthyUptime = 10.seconds))
             h.spawn(1)
             h.up(); h.exit(h.process(0)); h.after(100.milliseconds)
             h.up(); h.exit(h.process(1)); h.after(200.milliseconds)
@@ -110,7 +61,7 @@ class SupervisorSpec : FunSpec({
 
     test("past the restart budget the cluster fails, says why, and respawns nothing more") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 3, restartWindow = 10.seconds, backoffFactor = 1.0))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 3, restartWindow = 10.seconds, backoffFactor = 1.0))
             h.spawn(1)
             repeat(3) { n -> h.up(); h.exit(h.process(n)); h.after(100.milliseconds) }
             h.loop.state.value shouldBe ClusterState.Running
@@ -126,7 +77,7 @@ class SupervisorSpec : FunSpec({
 
     test("deaths that fall out of the restart window do not count") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 2, restartWindow = 10.seconds, backoffFactor = 1.0))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRestarts = 2, restartWindow = 10.seconds, backoffFactor = 1.0))
             h.spawn(1)
             repeat(6) { n -> h.up(); h.after(6.seconds); h.exit(h.process(n)); h.after(100.milliseconds) }
             h.loop.state.value shouldBe ClusterState.Running
@@ -136,7 +87,7 @@ class SupervisorSpec : FunSpec({
 
     test("workers that die before they are ready, several in a row, stop the cluster with their stderr") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxBootFailures = 3))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxBootFailures = 3))
             h.spawn(1)
             repeat(3) { n -> h.exit(h.process(n), stderr = listOf("Error: Could not find or load main class test.Main")); h.after(1.seconds) }
             val failed = h.loop.state.value.shouldBeInstanceOf<ClusterState.Failed>()
@@ -148,7 +99,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker exiting with CANNOT_BOOT stops the cluster at once") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(2)
             h.exit(h.process(0), Supervision.CANNOT_BOOT, listOf("cannot boot: DATABASE_URL is not set"))
             h.loop.state.value.shouldBeInstanceOf<ClusterState.Failed>().reason shouldContain "DATABASE_URL is not set"
@@ -159,7 +110,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker not ready within bootTimeout is dumped, killed, and counts as a boot failure") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.READY, heartbeatTimeout = null, bootTimeout = 5.seconds))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.READY, heartbeatTimeout = null, bootTimeout = 5.seconds))
             h.spawn(1)
             h.up() // online, but it never calls ready()
             h.after(5.seconds)
@@ -174,7 +125,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker that stops answering heartbeats is dumped, killed and replaced") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatInterval = 1.seconds, heartbeatTimeout = 3.seconds))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatInterval = 1.seconds, heartbeatTimeout = 3.seconds))
             h.spawn(1)
             h.up()
             val link = h.links.getValue(h.process(0).pid)
@@ -197,7 +148,7 @@ class SupervisorSpec : FunSpec({
     test("spawn(-n) retires the youngest workers by default, the oldest if asked") {
         for ((order, retired, nextSlot) in listOf(Triple(CullOrder.YOUNGEST, listOf(1, 2), 1), Triple(CullOrder.OLDEST, listOf(0, 1), 0))) {
             runTest {
-                val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, cullOrder = order))
+                val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, cullOrder = order))
                 repeat(3) { h.spawn(1); h.up(); h.after(1.seconds) }
                 h.spawn(-2)
                 (0..2).filter { h.disconnectAsked(h.process(it)) } shouldContainExactly retired
@@ -214,7 +165,7 @@ class SupervisorSpec : FunSpec({
 
     test("reload replaces each slot in turn: fork, wait until ready, then disconnect the old one") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(2)
             h.up()
             val result = async { h.loop.reload() }
@@ -241,7 +192,7 @@ class SupervisorSpec : FunSpec({
 
     test("a reload whose replacement never becomes ready stops and leaves the old workers serving") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(2)
             h.up()
             val result = async { runCatching { h.loop.reload() } }
@@ -260,7 +211,7 @@ class SupervisorSpec : FunSpec({
 
     test("an old worker that crashes while its replacement boots leaves the slot to it; if that one dies too, the reload fails and the slot respawns") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(1)
             h.up()
             val result = async { runCatching { h.loop.reload() } }
@@ -278,7 +229,7 @@ class SupervisorSpec : FunSpec({
 
     test("reloads asked for during a reload make exactly one more") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(1)
             h.up()
             val first = async { h.loop.reload() }
@@ -296,7 +247,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker over maxRss is replaced gracefully, its replacement ready first") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, heartbeatInterval = 1.seconds, maxRss = 100_000_000))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, heartbeatInterval = 1.seconds, maxRss = 100_000_000))
             h.spawn(1)
             h.up()
             h.rss = 200_000_000
@@ -312,7 +263,7 @@ class SupervisorSpec : FunSpec({
 
     test("maxRequests: each worker gets the limit plus its jitter, and its recycle request replaces it") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRequests = 1000, maxRequestsJitter = 50))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, maxRequests = 1000, maxRequestsJitter = 50))
             h.spawn(2)
             h.up()
             (0..1).forEach { h.process(it).spec.environment.getValue("JCLUSTER_MAX_REQUESTS").toLong() shouldBeInRange 1000L..1050L }
@@ -327,7 +278,7 @@ class SupervisorSpec : FunSpec({
 
     test("a supervised worker that the user disconnects or kills is replaced at once, without backoff") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(1)
             h.up()
             h.loop.workers.value.getValue(1).kill()
@@ -340,7 +291,7 @@ class SupervisorSpec : FunSpec({
 
     test("disconnect() stops supervision: nothing is respawned") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.spawn(2)
             h.up()
             val done = async { h.loop.disconnectAll() }
@@ -356,7 +307,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker whose launch fails counts as a boot failure and its slot is respawned, not left stuck") {
         runTest {
-            val h = Harness(this)
+            val h = LoopHarness(this)
             h.launcher.failNext = java.io.IOException("no such file: /bad/java")
             h.spawn(1)
             h.delays() shouldContainExactly listOf(100.milliseconds)
@@ -368,7 +319,7 @@ class SupervisorSpec : FunSpec({
 
     test("a warm standby starts once every slot is ready, stays unseen, and takes a dead worker's slot without a fork") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
             h.spawn(2)
             h.launcher.launched.size shouldBe 2 // not while the slots' workers boot
             h.up()
@@ -396,7 +347,7 @@ class SupervisorSpec : FunSpec({
 
     test("a worker recycled for maxRequests is replaced by the standby") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
             h.spawn(1)
             h.up(); h.up()
             val standby = h.process(1)
@@ -412,7 +363,7 @@ class SupervisorSpec : FunSpec({
 
     test("a reload retires the standby it finds, starts a fresh one at once, and uses it for a later slot") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
             h.spawn(2)
             h.up(); h.up()
             val result = async { h.loop.reload() }
@@ -436,7 +387,7 @@ class SupervisorSpec : FunSpec({
 
     test("standbys that keep dying are given up after maxBootFailures; dead workers are then forked") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, maxBootFailures = 3))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, maxBootFailures = 3))
             h.spawn(1)
             h.up()
             h.exit(h.process(1)); h.after(100.milliseconds)
@@ -453,7 +404,7 @@ class SupervisorSpec : FunSpec({
 
     test("a change of settings replaces the standby") {
         runTest {
-            val h = Harness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
             h.spawn(1)
             h.up(); h.up()
             h.loop.setup { it.copy(jvmArgs = listOf("-Xmx64m")) }

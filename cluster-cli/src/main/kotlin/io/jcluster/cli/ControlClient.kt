@@ -1,8 +1,8 @@
 package io.jcluster.cli
 
-import io.jcluster.ControlProtocol
-import io.jcluster.ControlReply
-import io.jcluster.ControlRequest
+import io.jcluster.AdminProtocol
+import io.jcluster.AdminReply
+import io.jcluster.AdminRequest
 import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.net.UnixDomainSocketAddress
@@ -20,7 +20,7 @@ internal class UnreachableException(message: String) : Exception(message)
 
 /** One control socket: [call] sends a request line and reads the reply line, with the JDK's own Unix sockets. */
 internal class ControlClient(private val socket: Path) {
-    fun call(request: ControlRequest, timeoutMillis: Long): ControlReply {
+    fun call(request: AdminRequest, timeoutMillis: Long): AdminReply {
         val channel = try {
             SocketChannel.open(UnixDomainSocketAddress.of(socket))
         } catch (e: IOException) {
@@ -29,11 +29,11 @@ internal class ControlClient(private val socket: Path) {
         channel.use {
             val timer = CompletableFuture.runAsync({ channel.close() }, CompletableFuture.delayedExecutor(timeoutMillis, TimeUnit.MILLISECONDS))
             try {
-                val line = ControlProtocol.json.encodeToString(ControlRequest.serializer(), request) + "\n"
+                val line = AdminProtocol.json.encodeToString(AdminRequest.serializer(), request) + "\n"
                 val out = ByteBuffer.wrap(line.toByteArray())
                 while (out.hasRemaining()) channel.write(out)
                 val reply = readLine(channel) ?: throw IOException("end of stream")
-                return ControlProtocol.json.decodeFromString(ControlReply.serializer(), reply)
+                return AdminProtocol.json.decodeFromString(AdminReply.serializer(), reply)
             } catch (e: IOException) {
                 if (timer.isDone) throw UnreachableException("$socket: no answer within ${timeoutMillis / 1000} s")
                 // A cluster hangs up on a user that is not its own before it reads a word.
@@ -60,11 +60,11 @@ internal class ControlClient(private val socket: Path) {
         private const val BUFFER = 64 * 1024
 
         /**
-         * The one running cluster's socket in [ControlProtocol.directories]: sockets that refuse a
+         * The one running cluster's socket in [AdminProtocol.directories]: sockets that refuse a
          * connection (left by a killed primary) are skipped; none or several live ones is an error
          * that lists what was found.
          */
-        fun find(directories: List<Path> = ControlProtocol.directories()): Path {
+        fun find(directories: List<Path> = AdminProtocol.directories()): Path {
             val sockets = directories.filter { it.isDirectory() }
                 .flatMap { dir -> runCatching { dir.listDirectoryEntries("*.sock") }.getOrDefault(emptyList()) }
             val live = sockets.filter { live(it) }

@@ -1,8 +1,8 @@
 package io.jcluster.cli
 
-import io.jcluster.ControlProtocol
-import io.jcluster.ControlReply
-import io.jcluster.ControlRequest
+import io.jcluster.AdminProtocol
+import io.jcluster.AdminReply
+import io.jcluster.AdminRequest
 import io.jcluster.ClusterStats
 import kotlinx.serialization.json.Json
 import java.nio.file.Path
@@ -39,7 +39,7 @@ public object Jcluster {
         }
     }
 
-    private fun show(command: Command, reply: ControlReply, out: (String) -> Unit, err: (String) -> Unit): Int {
+    private fun show(command: Command, reply: AdminReply, out: (String) -> Unit, err: (String) -> Unit): Int {
         if (!reply.ok) return err("jcluster: ${reply.message}").let { REFUSED }
         val stats = reply.stats
         when {
@@ -50,7 +50,7 @@ public object Jcluster {
         return 0
     }
 
-    private val pretty = Json(ControlProtocol.json) { prettyPrint = true }
+    private val pretty = Json(AdminProtocol.json) { prettyPrint = true }
     private const val REFUSED = 1
     private const val USAGE_ERROR = 2
     /** The exit code when no cluster could be reached. */
@@ -58,7 +58,7 @@ public object Jcluster {
 }
 
 /** A parsed command line: the [request], and the [socket] if `--socket` named one. */
-internal data class Command(val request: ControlRequest, val socket: Path?) {
+internal data class Command(val request: AdminRequest, val socket: Path?) {
     /** How long to wait for the answer: a reload or restart waits for every worker to boot. */
     val timeoutMillis: Long get() = if (request.command == "reload" || request.command == "restart") 10 * 60_000L else 15_000L
 
@@ -79,9 +79,9 @@ internal data class Command(val request: ControlRequest, val socket: Path?) {
             val name = words.first()
             fun number(what: String): Int = words.getOrNull(1)?.toIntOrNull() ?: throw IllegalArgumentException("$name needs $what: $name N")
             val request = when (name) {
-                "status", "stats", "reload", "restart" -> ControlRequest(name)
-                "scale" -> ControlRequest(name, workers = number("a number of workers"))
-                "kill" -> ControlRequest(name, id = number("a worker id (see status)"))
+                "status", "stats", "reload", "restart" -> AdminRequest(name)
+                "scale" -> AdminRequest(name, workers = number("a number of workers"))
+                "kill" -> AdminRequest(name, id = number("a worker id (see status)"))
                 else -> throw IllegalArgumentException("unknown command \"$name\"")
             }
             val expected = if (request.workers != null || request.id != null) 2 else 1

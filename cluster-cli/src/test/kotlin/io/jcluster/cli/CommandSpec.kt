@@ -1,7 +1,7 @@
 package io.jcluster.cli
 
+import io.jcluster.AdminRequest
 import io.jcluster.ClusterStats
-import io.jcluster.ControlRequest
 import io.jcluster.ExitReason
 import io.jcluster.PrimaryState
 import io.jcluster.WorkerStats
@@ -15,9 +15,9 @@ import java.nio.file.Path
 /** The command line and the status table, without a cluster: each command, each misuse, each column. */
 class CommandSpec : FunSpec({
     test("each command parses to its request, --socket anywhere") {
-        Command.parse(listOf("status")) shouldBe Command(ControlRequest("status"), null)
-        Command.parse(listOf("--socket", "/s.sock", "scale", "4")) shouldBe Command(ControlRequest("scale", workers = 4), Path.of("/s.sock"))
-        Command.parse(listOf("kill", "7", "--socket=/s.sock")) shouldBe Command(ControlRequest("kill", id = 7), Path.of("/s.sock"))
+        Command.parse(listOf("status")) shouldBe Command(AdminRequest("status"), null)
+        Command.parse(listOf("--socket", "/s.sock", "scale", "4")) shouldBe Command(AdminRequest("scale", workers = 4), Path.of("/s.sock"))
+        Command.parse(listOf("kill", "7", "--socket=/s.sock")) shouldBe Command(AdminRequest("kill", id = 7), Path.of("/s.sock"))
         Command.parse(listOf("reload"))!!.timeoutMillis shouldBe 600_000L
         Command.parse(listOf("--help")) shouldBe null
     }

@@ -1,9 +1,9 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
-import io.jcluster.ControlProtocol
-import io.jcluster.ControlReply
-import io.jcluster.ControlRequest
+import io.jcluster.AdminProtocol
+import io.jcluster.AdminReply
+import io.jcluster.AdminRequest
 import io.jcluster.ipc.IpcServer
 import jdk.net.ExtendedSocketOptions
 import java.io.ByteArrayOutputStream
@@ -32,7 +32,7 @@ private val log = KotlinLogging.logger {}
  * system is opened up. One thread per connection reads one request line and writes one reply line,
  * so a long `reload` holds up no `status`.
  */
-internal class CommandSocket(path: Path, private val handle: (ControlRequest) -> ControlReply) : AutoCloseable {
+internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> AdminReply) : AutoCloseable {
     val path: Path = path.toAbsolutePath()
     private val owner: UserPrincipal
     private val server: ServerSocketChannel
@@ -84,9 +84,9 @@ internal class CommandSocket(path: Path, private val handle: (ControlRequest) ->
         } finally {
             done.complete(Unit)
         }
-        val reply = runCatching { ControlProtocol.json.decodeFromString(ControlRequest.serializer(), line) }
-            .fold(handle) { ControlReply(false, "not a request (${it.message?.lineSequence()?.first()}); send one JSON line such as {\"command\":\"status\"}") }
-        val bytes = (ControlProtocol.json.encodeToString(ControlReply.serializer(), reply) + "\n").toByteArray()
+        val reply = runCatching { AdminProtocol.json.decodeFromString(AdminRequest.serializer(), line) }
+            .fold(handle) { AdminReply(false, "not a request (${it.message?.lineSequence()?.first()}); send one JSON line such as {\"command\":\"status\"}") }
+        val bytes = (AdminProtocol.json.encodeToString(AdminReply.serializer(), reply) + "\n").toByteArray()
         val buffer = ByteBuffer.wrap(bytes)
         try {
             while (buffer.hasRemaining()) connection.write(buffer)
@@ -107,7 +107,7 @@ internal class CommandSocket(path: Path, private val handle: (ControlRequest) ->
             val newline = (0 until buffer.position()).firstOrNull { buffer.get(it) == '\n'.code.toByte() }
             line.write(buffer.array(), 0, newline ?: buffer.position())
             if (newline != null) break
-            if (line.size() > ControlProtocol.MAX_LINE) throw IOException("request longer than ${ControlProtocol.MAX_LINE} bytes")
+            if (line.size() > AdminProtocol.MAX_LINE) throw IOException("request longer than ${AdminProtocol.MAX_LINE} bytes")
         }
         return line.toString(Charsets.UTF_8)
     }

@@ -66,7 +66,7 @@ internal class ControlServer(
         coroutineScope {
             launch {
                 runCatching {
-                    control.incoming.collect { incoming -> loop.enqueue(input(id, link, incoming)) }
+                    control.incoming.collect { incoming -> input(id, link, incoming)?.let(loop::enqueue) }
                 }
             }
             // Decoded on the connection's reader thread (Unconfined): a thread hand-off less per message.
@@ -76,18 +76,28 @@ internal class ControlServer(
         loop.enqueue(PrimaryInput.LinkDown(id, link))
     }
 
-    private fun input(id: Int, link: WorkerLink, incoming: Incoming<ControlMessage>): PrimaryInput = when (val message = incoming.message) {
-        is ControlMessage.HandoffsTaken, is ControlMessage.HandoffRefused -> PrimaryInput.HandoffAnswer(id, link, message, incoming.handle)
-        else -> PrimaryInput.Control(id, link, message, if (incoming.expectsReply) IncomingReply(incoming) else null)
+    /** The loop's input for what worker [id] sent; null (logged, answered, its handles closed) for a message only workers receive. */
+    private suspend fun input(id: Int, link: WorkerLink, incoming: Incoming<ControlMessage>): PrimaryInput? {
+        val message = fromWorker(incoming.message) ?: run {
+            log.warn { "worker $id sent ${incoming.message::class.simpleName}, which only the primary sends; ignored" }
+            incoming.handles.forEach { it.close() }
+            if (incoming.expectsReply) runCatching { incoming.replyError("the primary does not take ${incoming.message::class.simpleName}") }
+            return null
+        }
+        incoming.handles.drop(1).forEach { it.close() } // a worker sends one handle at most
+        return PrimaryInput.Control(id, link, message, if (incoming.expectsReply) IncomingReply(incoming) else null, incoming.handle)
     }
 
-    private class IncomingReply(private val incoming: Incoming<ControlMessage>) : ControlReply {
-        override suspend fun send(message: ControlMessage, handle: Handle?) = incoming.reply(message, handle)
+    private class IncomingReply(private val incoming: Incoming<ControlMessage>) : CallReply {
+        override suspend fun send(message: ControlMessage.ToWorker, handle: Handle?) = incoming.reply(message, handle)
 
         override suspend fun fail(text: String) = incoming.replyError(text)
     }
 
     companion object {
+        /** [message] as one a worker may send, or null: the one place the primary narrows the lane's type. */
+        fun fromWorker(message: ControlMessage): ControlMessage.ToPrimary? = message as? ControlMessage.ToPrimary
+
         /** How long a connection may stay silent before its hello; a worker connects only once its codec is loaded. */
         val HELLO_TIMEOUT = 10.seconds
     }

@@ -14,7 +14,7 @@ internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val h
 }
 
 /** What the primary answers a worker's `listen` with: the reply and, under `shared`, the listening socket. */
-internal class Grant(val message: ControlMessage, val handle: Handle? = null)
+internal class Grant(val message: ControlMessage.ToWorker, val handle: Handle? = null)
 
 /**
  * A listener the primary holds for its workers under one [SharingStrategy], like Node's

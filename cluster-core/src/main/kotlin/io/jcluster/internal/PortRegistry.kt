@@ -70,8 +70,8 @@ internal class PortRegistry(private val scope: CoroutineScope) {
      * [ControlMessage.HandoffRefused] with the refused connection, which goes to another worker.
      */
     @Synchronized
-    fun handoffAnswer(workerId: Int, answer: ControlMessage, connection: Handle?) {
-        val leaseId = (answer as? ControlMessage.HandoffsTaken)?.lease ?: (answer as ControlMessage.HandoffRefused).lease
+    fun handoffAnswer(workerId: Int, answer: ControlMessage.HandoffAnswer, connection: Handle?) {
+        val leaseId = answer.lease
         val lease = leases[leaseId]?.takeIf { it.workerId == workerId }
         val handle = lease?.handle as? RoundRobinHandle
         if (lease == null || handle == null) {

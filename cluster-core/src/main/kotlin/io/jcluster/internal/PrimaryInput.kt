@@ -12,9 +12,17 @@ import kotlinx.coroutines.CompletableDeferred
 internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
-    data class Control(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val reply: ControlReply? = null) : PrimaryInput
-    /** A worker's answer to round-robin hand-offs ([ControlMessage.HandoffsTaken], [ControlMessage.HandoffRefused] with the connection). */
-    data class HandoffAnswer(val workerId: Int, val link: WorkerLink, val message: ControlMessage, val connection: Handle?) : PrimaryInput
+    /**
+     * A worker's control message, with [reply] if it is a call and the [handle] that came with it (a
+     * refused round-robin connection, in a [ControlMessage.HandoffRefused]), which the loop owns.
+     */
+    data class Control(
+        val workerId: Int,
+        val link: WorkerLink,
+        val message: ControlMessage.ToPrimary,
+        val reply: CallReply? = null,
+        val handle: Handle? = null,
+    ) : PrimaryInput
     data class UserMessage(val workerId: Int, val link: WorkerLink, val payload: Any, val handle: Handle?) : PrimaryInput
     data class LinkDown(val workerId: Int, val link: WorkerLink) : PrimaryInput
     /** [drained]: handle it now, even if the worker's channel is still up (see `PrimaryLoop.exitedOnceDrained`). */
@@ -26,11 +34,14 @@ internal sealed interface PrimaryInput {
     data class Setup(val change: (ClusterSettings) -> ClusterSettings, val done: CompletableDeferred<ClusterSettings>) : PrimaryInput
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
     data class KillAll(val signal: Signal, val done: CompletableDeferred<Unit>) : PrimaryInput
-    data class Spawn(val count: Int) : PrimaryInput
+    /** Changes the wanted number of workers; [done], if set, hears what really happened. */
+    data class Spawn(val change: Resize, val done: CompletableDeferred<ScaleOutcome>? = null) : PrimaryInput
     data class Reload(val done: CompletableDeferred<ReloadResult>) : PrimaryInput
-    data class Respawn(val slot: Int) : PrimaryInput
+    /** The backoff of [slot] is over; [token] tells a stale one (the slot was retired or refilled meanwhile). */
+    data class Respawn(val slot: Int, val token: Long) : PrimaryInput
     data class BootTimedOut(val workerId: Int) : PrimaryInput
-    data object Tick : PrimaryInput
+    /** The heartbeat; [token] tells one from before a stop. */
+    data class Tick(val token: Long) : PrimaryInput
 
     /** Answered at once: the loop is alive and takes inputs (systemd's watchdog asks). */
     data class Probe(val done: CompletableDeferred<Unit>) : PrimaryInput
@@ -39,12 +50,12 @@ internal sealed interface PrimaryInput {
     data class Promoted(val workerId: Int) : PrimaryInput
 
     /** Time to start the warm standbys that are missing (after a standby died, with its backoff). */
-    data object StandbyTopUp : PrimaryInput
+    data class StandbyTopUp(val token: Long) : PrimaryInput
 }
 
 /** Answers a worker's control call (a `listen`, say). */
-internal interface ControlReply {
-    suspend fun send(message: ControlMessage, handle: Handle?)
+internal interface CallReply {
+    suspend fun send(message: ControlMessage.ToWorker, handle: Handle?)
 
     /** Answers with an error: the worker's call throws with [text]. */
     suspend fun fail(text: String)

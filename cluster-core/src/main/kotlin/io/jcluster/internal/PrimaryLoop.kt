@@ -60,12 +60,16 @@ internal class PrimaryLoop(
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
     private val ports = PortRegistry(scope)
     private val supervisor = Supervisor(SupervisedWork(), clock, memory)
+    private val stopper = Stopper(scope, { settings }, ::enqueue, ports)
 
     @Volatile var settings: ClusterSettings = initialSettings
         private set
 
     /** Runs on the loop before each fork, with the slot (null for `fork()`); what it throws is logged. */
     @Volatile var beforeFork: (Int?) -> Unit = {}
+
+    /** Runs on the loop when the wanted number of workers changed, before the forks it causes; what it throws is logged. */
+    @Volatile var onResized: (from: Int, to: Int) -> Unit = { _, _ -> }
 
     /** Where later forks' output lines go under [io.jcluster.Stdio.PIPE] (the logger plugin sets its own). */
     @Volatile var output: WorkerOutput = WorkerOutput.CONSOLE
@@ -78,6 +82,9 @@ internal class PrimaryLoop(
     val state: StateFlow<ClusterState> get() = supervisor.state
 
     fun activeWorkers(): List<Worker> = supervisor.activeWorkers()
+
+    /** How many workers the cluster keeps: the Supervisor's slots, the one count of it. */
+    val desired: StateFlow<Int> get() = supervisor.desired
 
     /** The pids of the online warm standbys. */
     val standbyPids: StateFlow<List<Long>> get() = supervisor.standbyPids
@@ -98,7 +105,10 @@ internal class PrimaryLoop(
     fun fork(environment: Map<String, String>): Worker =
         Worker(nextId.incrementAndGet(), this).also { enqueue(PrimaryInput.Fork(it, environment)) }
 
-    fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(count))
+    fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(Resize.By(count)))
+
+    /** Changes the wanted number of workers, and says what really happened (the loop alone decides). */
+    suspend fun resize(change: Resize): ScaleOutcome = CompletableDeferred<ScaleOutcome>().also { enqueue(PrimaryInput.Spawn(change, it)) }.await()
 
     suspend fun reload(): ReloadResult = CompletableDeferred<ReloadResult>().also { enqueue(PrimaryInput.Reload(it)) }.await()
 
@@ -138,37 +148,35 @@ internal class PrimaryLoop(
 
     private suspend fun handle(input: PrimaryInput) {
         when (input) {
-            is PrimaryInput.Fork -> launch(input.worker, input.environment)
+            is PrimaryInput.Fork -> launch(WorkerRecord(input.worker, newToken(), clock.markNow()), input.environment)
             is PrimaryInput.Hello -> hello(input)
-            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input.message, input.reply) }
-            is PrimaryInput.HandoffAnswer -> current(input.workerId, input.link)?.let { ports.handoffAnswer(it.worker.id, input.message, input.connection) } ?: input.connection?.close()
+            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input) } ?: input.handle?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
             is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exitedOnceDrained(it, input) }
-            is PrimaryInput.Disconnect -> records[input.workerId]?.let { requestDisconnect(it) }
-            is PrimaryInput.Kill -> records[input.workerId]?.let { kill(it, input.signal) }
-            is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { disconnectTimedOut(it) }
+            is PrimaryInput.Disconnect -> records[input.workerId]?.let { stopper.requestDisconnect(it) }
+            is PrimaryInput.Kill -> records[input.workerId]?.let { stopper.kill(it, input.signal) }
+            is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { stopper.disconnectTimedOut(it) }
             is PrimaryInput.KillTimedOut -> records[input.workerId]?.takeIf { it.exit == null }?.process?.signal(Signal.KILL)
             is PrimaryInput.Setup -> setup(input)
             is PrimaryInput.DisconnectAll -> disconnectAll(input.done)
             is PrimaryInput.KillAll -> killAll(input.signal, input.done)
-            is PrimaryInput.Spawn -> supervisor.spawn(input.count)
-            is PrimaryInput.Reload -> supervisor.reload(input.done)
-            is PrimaryInput.Respawn -> supervisor.respawn(input.slot)
-            is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { supervisor.bootTimedOut(it) }
-            PrimaryInput.Tick -> supervisor.tick()
+            is PrimaryInput.Spawn -> resize(input)
+            is PrimaryInput.Reload -> execute(supervisor.reload(input.done))
+            is PrimaryInput.Respawn -> execute(supervisor.respawn(input.slot, input.token))
+            is PrimaryInput.BootTimedOut -> records[input.workerId]?.let { execute(supervisor.bootTimedOut(it)) }
+            is PrimaryInput.Tick -> execute(supervisor.tick(input.token))
             is PrimaryInput.Probe -> input.done.complete(Unit)
-            PrimaryInput.StandbyTopUp -> supervisor.standbyBackoffOver()
+            is PrimaryInput.StandbyTopUp -> execute(supervisor.standbyBackoffOver(input.token))
             is PrimaryInput.Promoted -> records[input.workerId]?.let { readyIf(it, ReadyWhen.STARTED) }
         }
     }
 
-    /** Starts [worker]'s process; a [standby] one stays out of `workers` and its events until it is promoted. */
-    private suspend fun launch(worker: Worker, environment: Map<String, String>, standby: Boolean = false): WorkerRecord {
-        val record = WorkerRecord(worker, newToken(), clock.markNow())
-        record.standby = standby
+    /** Starts [record]'s process; a standby stays out of `workers` and its events until it is promoted. */
+    private suspend fun launch(record: WorkerRecord, environment: Map<String, String>) {
+        val worker = record.worker
         records[worker.id] = record
-        if (!standby) join(record)
+        if (!record.standby) join(record)
         val spec = commands.spec(worker.id, record.token, settings, environment).copy(output = output)
         val process = try {
             launcher.launch(spec)
@@ -176,7 +184,7 @@ internal class PrimaryLoop(
             log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
             emitFor(record, WorkerEvent.Forked(worker))
             exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
-            return record
+            return
         }
         record.process = process
         worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
@@ -184,7 +192,6 @@ internal class PrimaryLoop(
         if (closing) process.signal(Signal.KILL)
         emitFor(record, WorkerEvent.Forked(worker))
         process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
-        return record
     }
 
     /** [record]'s worker joins the cluster: it is in `workers`, and the plugins hear of its fork. */
@@ -222,8 +229,11 @@ internal class PrimaryLoop(
                 record.worker.link.complete(input.link)
                 emitFor(record, WorkerEvent.Online(record.worker))
                 when {
-                    record.disconnectRequested -> sendDisconnect(record)
-                    record.standby -> supervisor.standbyOnline(record)
+                    record.disconnectRequested -> stopper.sendDisconnect(record)
+                    record.standby -> {
+                        record.bootTimer?.cancel()
+                        execute(supervisor.standbyOnline(record))
+                    }
                     else -> readyIf(record, ReadyWhen.STARTED)
                 }
             }
@@ -235,20 +245,24 @@ internal class PrimaryLoop(
         input.link.close()
     }
 
-    private suspend fun control(record: WorkerRecord, message: ControlMessage, reply: ControlReply?) {
-        val id = record.worker.id
+    private suspend fun control(record: WorkerRecord, input: PrimaryInput.Control) {
+        val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
         if (record.standby && message !is ControlMessage.Disconnecting) {
             // A standby's runtime holds these until it is promoted: one that sends them anyway is refused.
             val text = "worker $id is a warm standby, not yet promoted: it cannot send ${message::class.simpleName}"
             log.warn { text }
+            input.handle?.close()
             reply?.let { scope.launch { runCatching { it.fail(text) } } }
             return
         }
+        if (message !is ControlMessage.HandoffAnswer) input.handle?.close() // only a refused connection comes with one
         when (message) {
+            is ControlMessage.Hello -> log.warn { "worker $id said hello again; ignored" }
+            is ControlMessage.HandoffAnswer -> ports.handoffAnswer(id, message, input.handle)
             ControlMessage.Disconnecting -> {
                 record.worker.exitedAfterDisconnectFlag = true
                 ports.drain(id)
-                if (record.apply(WorkerInput.DisconnectRequested)) startDisconnectTimer(record)
+                if (record.apply(WorkerInput.DisconnectRequested)) stopper.startDisconnectTimer(record)
             }
             is ControlMessage.Listen -> {
                 val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, draining = record.disconnectRequested)
@@ -257,13 +271,8 @@ internal class PrimaryLoop(
             is ControlMessage.Listening -> listening(record, message)
             is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
             ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
-            is ControlMessage.Pong -> supervisor.pong(record, message)
-            is ControlMessage.Recycle -> supervisor.recycle(record, ExitReason.MAX_REQUESTS)
-            else -> {
-                val text = "worker $id sent ${message::class.simpleName}, which only the primary sends; ignored"
-                log.warn { text }
-                reply?.let { scope.launch { runCatching { it.fail(text) } } }
-            }
+            is ControlMessage.Pong -> pong(record, message)
+            is ControlMessage.Recycle -> execute(supervisor.recycle(record, ExitReason.MAX_REQUESTS))
         }
     }
 
@@ -280,12 +289,21 @@ internal class PrimaryLoop(
         if (record.ready || !record.isServing || settings.supervision.readyWhen != now) return
         record.ready = true
         record.worker.readyFlag = true
-        supervisor.ready(record) // first: a collector of Ready then finds it among the active workers
+        record.bootTimer?.cancel()
+        record.readyAt = clock.markNow()
+        record.lastPong = record.readyAt
+        execute(supervisor.ready(record)) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
     }
 
+    private fun pong(record: WorkerRecord, message: ControlMessage.Pong) {
+        record.lastPong = clock.markNow()
+        record.liveHeap = message.liveHeap
+        record.worker.lastReport = WorkerReport(message.liveHeap, io.jcluster.WorkerLoad(message.requests, message.openConnections))
+    }
+
     /** Answers a worker's call without holding up the loop. */
-    private fun answer(reply: ControlReply?, message: ControlMessage, handle: Handle?) {
+    private fun answer(reply: CallReply?, message: ControlMessage.ToWorker, handle: Handle?) {
         reply ?: return
         scope.launch { runCatching { reply.send(message, handle) } }
     }
@@ -320,6 +338,7 @@ internal class PrimaryLoop(
         record.exit = exit
         record.stderr = stderr
         record.timer?.cancel()
+        record.bootTimer?.cancel()
         processes.remove(record.worker.id)
         ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
@@ -329,19 +348,10 @@ internal class PrimaryLoop(
             record.channelClosed = true
             emitFor(record, WorkerEvent.Disconnected(record.worker))
         }
-        val reason = reason(record, exit)
+        val reason = exitReason(record, exit)
         emitFor(record, WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
         removeIfGone(record)
-        supervisor.exited(record, reason)
-    }
-
-    private fun reason(record: WorkerRecord, exit: ExitStatus): ExitReason = record.stopReason ?: when {
-        record.disconnectTimedOut -> ExitReason.DISCONNECT_TIMEOUT
-        record.killSignal != null -> ExitReason.KILL
-        record.disconnectRequested || record.worker.exitedAfterDisconnect -> ExitReason.DISCONNECT
-        exit.signal != null -> ExitReason.SIGNAL
-        exit.code == 0 -> ExitReason.EXITED
-        else -> ExitReason.CRASH
+        execute(supervisor.exited(record, reason))
     }
 
     private fun removeIfGone(record: WorkerRecord) {
@@ -354,116 +364,108 @@ internal class PrimaryLoop(
         }
     }
 
-    private suspend fun requestDisconnect(record: WorkerRecord) {
-        if (record.exit != null || record.disconnectRequested) return
-        record.disconnectRequested = true
-        record.worker.exitedAfterDisconnectFlag = true
-        record.apply(WorkerInput.DisconnectRequested)
-        ports.drain(record.worker.id)
-        if (record.link != null) sendDisconnect(record)
-        startDisconnectTimer(record)
-    }
-
-    private fun sendDisconnect(record: WorkerRecord) {
-        val link = record.link ?: return
-        scope.launch { runCatching { link.sendControl(ControlMessage.Disconnect) } }
-    }
-
-    private fun startDisconnectTimer(record: WorkerRecord) {
-        if (record.timer != null) return
-        record.timer = scope.launch { delay(settings.disconnectTimeout); enqueue(PrimaryInput.DisconnectTimedOut(record.worker.id)) }
-    }
-
-    private fun disconnectTimedOut(record: WorkerRecord) {
-        if (record.exit != null) return
-        log.warn { "worker ${record.worker.id} did not exit within ${settings.disconnectTimeout} of disconnect; sending TERM" }
-        record.disconnectTimedOut = true
-        record.process?.signal(Signal.TERM)
-        record.timer = scope.launch { delay(settings.killTimeout); enqueue(PrimaryInput.KillTimedOut(record.worker.id)) }
-    }
-
-    private fun kill(record: WorkerRecord, signal: Signal) {
-        if (record.exit != null) return
-        record.worker.exitedAfterDisconnectFlag = true
-        record.killSignal = signal
-        // The channel closes when the process dies: closing it first could make the worker exit on
-        // its own (code 70) before the signal lands, and the exit would not show the signal.
-        record.process?.signal(signal)
-    }
-
     private suspend fun setup(input: PrimaryInput.Setup) {
         val changed = runCatching { input.change(settings) }.getOrElse { return input.done.completeExceptionally(it).let { } }
         settings = changed
         emit(Setup(changed))
-        supervisor.settingsChanged()
+        execute(supervisor.settingsChanged())
         input.done.complete(changed)
     }
 
     private suspend fun disconnectAll(done: CompletableDeferred<Unit>) {
-        supervisor.stop()
+        execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
-        records.values.toList().forEach { requestDisconnect(it) }
+        records.values.toList().forEach { stopper.requestDisconnect(it) }
     }
 
-    /** The loop's side of supervision: what the [Supervisor] may do with workers. */
+    /** The loop's side of supervision: what the [Supervisor] reads, and the records of its new workers. */
     private inner class SupervisedWork : Workforce {
         override val supervision: Supervision get() = settings.supervision
 
-        override suspend fun fork(slot: Int): WorkerRecord {
+        override fun newRecord(slot: Int?): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
-            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.SLOT to slot.toString())).also(::startBootTimer)
-        }
-
-        override suspend fun forkStandby(): WorkerRecord {
-            val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop)
-            return launch(worker, supervisedEnvironment() + (WorkerEnvironment.STANDBY to "1"), standby = true).also(::startBootTimer)
-        }
-
-        override suspend fun promote(record: WorkerRecord, slot: Int) {
-            startBootTimer(record) // a standby's boot ends when it is ready in its slot, not when it came online
-            this@PrimaryLoop.promote(record, slot)
-        }
-
-        /** (Re)starts [record]'s boot timeout, unless its launch failed. */
-        private fun startBootTimer(record: WorkerRecord) {
-            record.bootTimer?.cancel()
-            if (record.exit == null) record.bootTimer = later(supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
-        }
-
-        override suspend fun retire(record: WorkerRecord, reason: ExitReason) {
-            if (record.stopReason == null && record.exit == null) record.stopReason = reason
-            requestDisconnect(record)
-        }
-
-        override fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
-            record.stopReason = reason
-            record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
-            record.timer?.cancel()
-            record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
-        }
-
-        override fun send(record: WorkerRecord, message: ControlMessage) {
-            val link = record.link ?: return
-            scope.launch { runCatching { link.sendControl(message) } }
-        }
-
-        override fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
-
-        override suspend fun emit(event: ClusterEvent) = this@PrimaryLoop.emit(event)
-
-        private fun supervisedEnvironment(): Map<String, String> {
-            val limit = supervision.maxRequests
-            val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
-            return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
+            return WorkerRecord(worker, newToken(), clock.markNow()).also { it.standby = slot == null }
         }
     }
 
+    private suspend fun resize(input: PrimaryInput.Spawn) {
+        val (outcome, actions) = supervisor.resize(input.change)
+        execute(actions)
+        input.done?.complete(outcome)
+    }
+
+    private val planned = ArrayDeque<SupervisorAction>()
+    private var executing = false
+
+    /**
+     * Carries out a [Supervisor] step's actions in order. The actions of a step taken meanwhile (the
+     * death of a worker whose launch failed) queue behind them rather than run inside one of them.
+     */
+    private suspend fun execute(actions: List<SupervisorAction>) {
+        planned.addAll(actions)
+        if (executing) return
+        executing = true
+        try {
+            while (true) {
+                val action = planned.removeFirstOrNull() ?: break
+                try {
+                    perform(action)
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    log.error(e) { "the primary could not carry out $action; going on" }
+                }
+            }
+        } finally {
+            executing = false
+        }
+    }
+
+    private suspend fun perform(action: SupervisorAction) {
+        when (action) {
+            is SupervisorAction.Fork -> forkSupervised(action.record)
+            is SupervisorAction.Promote -> {
+                startBootTimer(action.record) // a standby's boot ends when it is ready in its slot, not when it came online
+                promote(action.record, action.slot)
+            }
+            is SupervisorAction.Retire -> stopper.retire(action.record, action.reason)
+            is SupervisorAction.DumpAndKill -> stopper.dumpAndKill(action.record, action.reason)
+            is SupervisorAction.Send -> action.record.link?.let { link -> scope.launch { runCatching { link.sendControl(action.message) } } }
+            is SupervisorAction.After -> later(action.delay, action.input)
+            is SupervisorAction.Emit -> emit(action.event)
+            is SupervisorAction.Resized ->
+                runCatching { onResized(action.from, action.to) }.onFailure { log.error(it) { "a workers-changed hook failed; going on" } }
+            is SupervisorAction.Answer<*> -> action.settle()
+        }
+    }
+
+    private suspend fun forkSupervised(record: WorkerRecord) {
+        val place = if (record.standby) WorkerEnvironment.STANDBY to "1" else WorkerEnvironment.SLOT to record.worker.slot.toString()
+        launch(record, supervisedEnvironment() + place)
+        startBootTimer(record)
+    }
+
+    /** (Re)starts [record]'s boot timeout, unless its launch failed. */
+    private fun startBootTimer(record: WorkerRecord) {
+        record.bootTimer?.cancel()
+        if (record.exit == null) record.bootTimer = later(settings.supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
+    }
+
+    private fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
+
+    private fun supervisedEnvironment(): Map<String, String> {
+        val supervision = settings.supervision
+        val limit = supervision.maxRequests
+        val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
+        return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
+    }
+
     private suspend fun killAll(signal: Signal, done: CompletableDeferred<Unit>) {
-        supervisor.stop()
+        execute(supervisor.stop())
         if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
         disconnectWaiters += done
-        records.values.toList().forEach { kill(it, signal) }
+        records.values.toList().forEach { stopper.kill(it, signal) }
     }
 
     /** The record [link] belongs to; null for a link the loop refused or replaced. */
@@ -484,7 +486,6 @@ internal class PrimaryLoop(
         const val EVENT_BUFFER = 4096
         const val LAUNCH_FAILED = 127
         const val COMMAND_LOG_CHARS = 300
-        val DUMP_GRACE = 1.seconds
         val EXIT_DRAIN_WAIT = 5.seconds
         val random = SecureRandom()
     }

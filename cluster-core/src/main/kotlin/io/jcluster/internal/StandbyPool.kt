@@ -3,7 +3,6 @@ package io.jcluster.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ExitReason
 import io.jcluster.Supervision
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -21,7 +20,10 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
     /** Launched and not yet promoted; online once their link is up. */
     private val standbys = ArrayList<WorkerRecord>()
     private var deathsInARow = 0
-    private var backoff: Job? = null
+
+    /** The token of the backoff under way after a standby's death; null when none is. */
+    private var backoff: Long? = null
+    private var backoffTokens = 0L
 
     /** Why standbys are off after they kept dying; null while they are on. */
     private var off: String? = null
@@ -38,50 +40,47 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
 
     /** The standby [record] is online: it may be taken from now on. */
     fun online(record: WorkerRecord) {
-        record.bootTimer?.cancel()
         deathsInARow = 0
         publish()
     }
 
     /** Starts the standbys that are missing, unless a backoff is under way or [mayStart] says no. */
-    suspend fun topUp() {
+    fun topUp(plan: Plan) {
         while (standbys.size < work.supervision.standby && off == null && backoff == null && mayStart()) {
-            val record = work.forkStandby()
-            if (record.exit != null) return died(record, ExitReason.CRASH) // its launch failed
+            val record = work.newRecord(null)
             standbys += record
+            plan += SupervisorAction.Fork(record)
         }
     }
 
     /** Handles [record]'s exit if it was one of the standbys (and says whether it was). */
-    suspend fun exited(record: WorkerRecord, reason: ExitReason): Boolean {
+    fun exited(plan: Plan, record: WorkerRecord, reason: ExitReason): Boolean {
         if (!standbys.remove(record)) return false
         publish()
-        died(record, reason)
+        died(plan, record, reason)
         return true
     }
 
-    /** The backoff after a standby's death is over. */
-    suspend fun backoffOver() {
-        backoff = null
-        topUp()
+    /** The backoff after a standby's death is over, unless [token] is that of one [forget] ended. */
+    fun backoffOver(token: Long) {
+        if (backoff == token) backoff = null
     }
 
     /** Disconnects every standby (they run old code, or the cluster stops needing them). */
-    suspend fun retireAll() {
-        standbys.forEach { work.retire(it, ExitReason.RELOAD) }
+    fun retireAll(plan: Plan) {
+        standbys.forEach { plan += SupervisorAction.Retire(it, ExitReason.RELOAD) }
         forget()
     }
 
     /** Forgets the standbys (the loop disconnects them with every other worker) and stops any backoff. */
     fun forget() {
         standbys.clear()
-        backoff?.cancel()
         backoff = null
         publish()
     }
 
-    private suspend fun died(record: WorkerRecord, reason: ExitReason) {
-        if (!reason.isFailure) return topUp()
+    private fun died(plan: Plan, record: WorkerRecord, reason: ExitReason) {
+        if (!reason.isFailure) return // the step's reconcile starts another
         deathsInARow++
         val supervision = work.supervision
         log.warn { "a warm standby died before it was needed: ${record.describe(reason)}" }
@@ -89,7 +88,9 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
             off = "$deathsInARow standbys in a row died"
             return log.error { "no more warm standbys: $off; dead or recycled workers are replaced by forks" }
         }
-        backoff = work.later(respawnDelay(supervision, deathsInARow), PrimaryInput.StandbyTopUp)
+        val token = ++backoffTokens
+        backoff = token
+        plan += SupervisorAction.After(respawnDelay(supervision, deathsInARow), PrimaryInput.StandbyTopUp(token))
     }
 
     private fun publish() {

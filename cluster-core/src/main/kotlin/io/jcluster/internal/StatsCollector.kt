@@ -67,7 +67,7 @@ internal class StatsCollector(private val cluster: ManagedCluster) {
             id = worker.id,
             slot = worker.slot,
             pid = worker.pid,
-            state = WorkerStats.stateName(worker.state.value),
+            state = stateName(worker.state.value),
             ready = worker.isReady(),
             active = active,
             uptimeMillis = start?.let { Duration.between(it, Instant.now()).toMillis().coerceAtLeast(0) },
@@ -78,4 +78,14 @@ internal class StatsCollector(private val cluster: ManagedCluster) {
             restarts = worker.slot?.let { slotRestarts[it]?.get() } ?: 0,
         )
     }
+}
+
+/** The [io.jcluster.WorkerStats.state] name of [state]. */
+internal fun stateName(state: io.jcluster.WorkerState): String = when (state) {
+    io.jcluster.WorkerState.Forked -> "forked"
+    io.jcluster.WorkerState.Online -> "online"
+    io.jcluster.WorkerState.Listening -> "listening"
+    io.jcluster.WorkerState.Disconnecting -> "disconnecting"
+    io.jcluster.WorkerState.Disconnected -> "disconnected"
+    is io.jcluster.WorkerState.Dead -> "dead"
 }

@@ -6,7 +6,7 @@ import io.jcluster.ipc.MessageChannel
 
 /** The primary's line to one connected worker. An interface so that unit specs can fake it. */
 internal interface WorkerLink {
-    suspend fun sendControl(message: ControlMessage)
+    suspend fun sendControl(message: ControlMessage.ToWorker)
 
     suspend fun sendUser(message: Any, handle: Handle?)
 
@@ -26,7 +26,7 @@ internal class IpcWorkerLink(
     private val control: MessageChannel<ControlMessage>,
     private val user: MessageChannel<Any>,
 ) : WorkerLink {
-    override suspend fun sendControl(message: ControlMessage) = control.send(message)
+    override suspend fun sendControl(message: ControlMessage.ToWorker) = control.send(message)
 
     override suspend fun sendUser(message: Any, handle: Handle?) = user.send(message, handle)
 

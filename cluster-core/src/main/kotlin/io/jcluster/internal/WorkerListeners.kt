@@ -147,7 +147,7 @@ internal class WorkerListeners(
         channel.close()
     }
 
-    private fun send(message: ControlMessage) {
+    private fun send(message: ControlMessage.ToPrimary) {
         outbox.trySend { control.send(message) }
     }
 }

@@ -59,8 +59,3 @@ internal fun WorkerRecord.describe(reason: ExitReason): String = "worker ${worke
 
 /** "; its stderr:" and its first lines, or nothing. */
 internal fun WorkerRecord.stderrLines(): String = stderr.takeIf { it.isNotEmpty() }?.joinToString("\n  ", prefix = "; its stderr:\n  ") ?: ""
-
-/** An exit the worker did not ask for and nobody asked of it: what respawns back off from and budgets count. */
-internal val ExitReason.isFailure: Boolean
-    get() = this == ExitReason.CRASH || this == ExitReason.SIGNAL || this == ExitReason.EXITED ||
-        this == ExitReason.HEARTBEAT || this == ExitReason.BOOT_TIMEOUT

@@ -98,7 +98,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         user.post(message)
     }
 
-    suspend fun sendControl(message: ControlMessage) = control.send(message)
+    suspend fun sendControl(message: ControlMessage.ToPrimary) = control.send(message)
 
     fun onDisconnect(hook: suspend () -> Unit) {
         disconnectHooks += hook
@@ -150,17 +150,22 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     }
 
     private suspend fun onControl(incoming: Incoming<ControlMessage>) {
-        when (val message = incoming.message) {
+        // The one place the worker narrows the lane's type: what only workers send is malformed here.
+        val message = incoming.message as? ControlMessage.ToWorker ?: run {
+            log.warn { "the primary sent ${incoming.message::class.simpleName}, which only workers send; ignored" }
+            incoming.handles.forEach { it.close() }
+            if (incoming.expectsReply) incoming.replyError("worker $id does not take ${incoming.message::class.simpleName}")
+            return
+        }
+        when (message) {
             // In its own coroutine: hand-offs must still be answered while the servers drain.
             ControlMessage.Disconnect -> scope.launch { disconnect(askedByPrimary = true) }
             is ControlMessage.Handoff -> listeners.handoff(incoming, message)
             is ControlMessage.Ping -> answer(message)
             is ControlMessage.Promote -> promote(message.slot)
-            else -> {
-                log.warn { "the primary sent ${message::class.simpleName}, which only workers send; ignored" }
-                incoming.handles.forEach { it.close() }
-                if (incoming.expectsReply) incoming.replyError("worker $id does not take ${message::class.simpleName}")
-            }
+            // Replies to calls; they reach the caller, never this collector.
+            is ControlMessage.ListenGranted, is ControlMessage.ListenFailed, ControlMessage.Unlistened ->
+                log.warn { "the primary sent ${message::class.simpleName} outside a call; ignored" }
         }
     }
 

@@ -3,7 +3,7 @@ package io.jcluster
 import kotlinx.serialization.Serializable
 
 /**
- * A snapshot of a [ManagedCluster], as [StatsPlugin.snapshot] takes it and the control socket and
+ * A snapshot of a cluster (`ManagedCluster`), as the stats plugin takes it and the admin socket and
  * the metrics endpoint serve it. Counts run from the primary's start.
  */
 @Serializable
@@ -44,11 +44,11 @@ public data class WorkerStats(
     /** Its slot; null for a worker of `fork()`. */
     val slot: Int?,
     val pid: Long?,
-    /** `forked`, `online`, `listening`, `disconnecting`, `disconnected` or `dead` (see [WorkerState]). */
+    /** `forked`, `online`, `listening`, `disconnecting`, `disconnected` or `dead` (see `WorkerState`). */
     val state: String,
-    /** Whether it is ready, as [Supervision.readyWhen] says. */
+    /** Whether it is ready, as `Supervision.readyWhen` says. */
     val ready: Boolean,
-    /** Whether it is its slot's serving worker (see [Primary.activeWorkers]); false while booting or retiring. */
+    /** Whether it is its slot's serving worker (see `Primary.activeWorkers`); false while booting or retiring. */
     val active: Boolean,
     /** Milliseconds since its process started. */
     val uptimeMillis: Long?,
@@ -62,17 +62,4 @@ public data class WorkerStats(
     val openConnections: Int?,
     /** Workers of its slot replaced before it. */
     val restarts: Long,
-) {
-    public companion object {
-        /** The [state] name of [state]. */
-        @JvmStatic
-        public fun stateName(state: WorkerState): String = when (state) {
-            WorkerState.Forked -> "forked"
-            WorkerState.Online -> "online"
-            WorkerState.Listening -> "listening"
-            WorkerState.Disconnecting -> "disconnecting"
-            WorkerState.Disconnected -> "disconnected"
-            is WorkerState.Dead -> "dead"
-        }
-    }
-}
+)

@@ -1,0 +1,47 @@
+package io.jcluster
+
+import kotlinx.serialization.Serializable
+import kotlinx.serialization.json.Json
+import java.nio.file.Path
+
+/**
+ * One request on a cluster's admin socket (the control plugin's), a JSON object on one line:
+ * [command] is `status`, `stats`, `reload`, `restart`, `scale` (with [workers]) or `kill` (with [id]).
+ */
+@Serializable
+public data class AdminRequest(val command: String, val workers: Int? = null, val id: Int? = null)
+
+/** The answer to an [AdminRequest], one JSON line: [ok], with a [message] or an error, and the [stats] when asked for. */
+@Serializable
+public data class AdminReply(val ok: Boolean, val message: String? = null, val stats: ClusterStats? = null)
+
+/** The admin socket's wire format and where admin sockets are found; shared by the control plugin and `bin/jcluster`. */
+public object AdminProtocol {
+    /** The JSON of requests and replies: unknown fields are ignored, nulls left out. */
+    @JvmField
+    public val json: Json = Json { ignoreUnknownKeys = true; explicitNulls = false }
+
+    /** The longest request line an admin socket reads. */
+    public const val MAX_LINE: Int = 64 * 1024
+
+    /**
+     * Where admin sockets live unless told otherwise, first the one the control plugin uses:
+     * `$XDG_RUNTIME_DIR/jcluster`, then `<java.io.tmpdir>/jcluster-<uid>` (each mode 0700). `bin/jcluster`
+     * looks in both, so that a service without `XDG_RUNTIME_DIR` is found from a login shell.
+     */
+    @JvmStatic
+    public fun directories(): List<Path> = listOfNotNull(
+        System.getenv("XDG_RUNTIME_DIR")?.takeIf { it.isNotBlank() }?.let { Path.of(it, "jcluster") },
+        Path.of(System.getProperty("java.io.tmpdir"), "jcluster-${currentUid()}"),
+    )
+
+    /** `<first directory>/<main class>-<pid>.sock`: the admin socket of this process by default. */
+    @JvmStatic
+    public fun defaultPath(): Path {
+        val main = System.getProperty("sun.java.command")?.substringBefore(' ')?.substringAfterLast('.')?.substringAfterLast('/')
+            ?.removeSuffix(".jar")?.filter { it.isLetterOrDigit() || it == '-' || it == '_' }?.ifEmpty { null } ?: "cluster"
+        return directories().first().resolve("$main-${ProcessHandle.current().pid()}.sock")
+    }
+
+    private fun currentUid(): Long = com.sun.security.auth.module.UnixSystem().uid
+}
