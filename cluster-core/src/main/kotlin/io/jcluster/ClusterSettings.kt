@@ -32,6 +32,7 @@ public enum class Stdio {
  *   sizing itself for all of it. The workers keep the primary's garbage collector unless [jvmArgs]
  *   choose one (a JVM counting one processor would pick the serial collector). Null, the default
  *   here: the JVM counts them all. The `cluster { }` DSL gives each worker its share, `cpus / workers`.
+ *   Set, it also gives each worker its share of the memory (docs/memory.md), unless [jvmArgs] set the heap.
  * @property workingDirectory the worker's working directory; null: the primary's.
  * @property environment extra environment variables for every worker.
  * @property stdio where the worker's output goes.

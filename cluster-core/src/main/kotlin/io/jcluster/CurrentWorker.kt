@@ -17,7 +17,7 @@ public data class WorkerMessage(val payload: Any, val handle: Handle?)
  * online as soon as it exists; it keeps the process alive while its channel to the primary is up.
  *
  * A warm standby (`Supervision.standby`) runs `main` up to the first call that would show it to the
- * cluster, [ready], [send], reading [slot], or `Cluster.listen` (which every server adapter makes),
+ * cluster, [ready], [send] or [post], reading [slot], or `Cluster.listen` (which every server adapter makes),
  * and waits there until the primary gives it a slot. So do before those what may run early (load
  * configuration, build the server, warm caches), and nothing that must not run twice at once (such
  * as consuming a queue: listen or call [ready] first).
@@ -46,9 +46,22 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     /** Messages from the primary, in order; collect once. Messages wait until someone collects. */
     public val messages: Flow<WorkerMessage> = runtime.messages.map { it.toWorkerMessage() }
 
-    /** Sends [message] (any `@Serializable` value, or a JSON tree) to the primary, with [handle] if given. */
+    /**
+     * Sends [message] (any `@Serializable` value, or a JSON tree) to the primary, with [handle] if
+     * given. From code that does not run in a coroutine (a blocking server's handler), use [post].
+     */
     @JvmSynthetic // Java: JavaWorker.send()
     public suspend fun send(message: Any, handle: Handle? = null): Unit = runtime.send(message, handle)
+
+    /**
+     * Sends [message] to the primary without suspending, as Node's `process.send` does: for a
+     * blocking server's handler thread or Java. Returns once the message is written or queued;
+     * messages arrive in the order of the calls, [send]'s included. Blocks the calling thread only
+     * while the send queue is full (the primary reads slower than this worker sends) and, in a warm
+     * standby, until it is promoted. Throws `IpcClosedException` once the channel to the primary is
+     * closed, and `IllegalArgumentException` for a message that cannot be serialized.
+     */
+    public fun post(message: Any): Unit = runtime.post(message)
 
     /**
      * Disconnects: runs the [onDisconnect] hooks (servers close and finish their requests), delivers

@@ -17,37 +17,40 @@ import kotlin.time.Duration.Companion.seconds
 class ClusterDeliverySpec : FunSpec({
     timeout = 90_000
 
-    test("everything a worker sends before its own disconnect() reaches the primary, in order, before Disconnected: 100,000 messages") {
-        val count = 100_000
-        Primary(testSettings("flood:$count")).use { primary ->
-            var next = 0
-            var firstGap: String? = null
-            var seenAtDisconnect = -1
-            val exited = CompletableDeferred<WorkerEvent.Exited>()
-            coroutineScope {
-                // Counting inside the primary's own emit (Unconfined): 100,000 events, no list kept.
-                val collector = launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) {
-                    primary.events.collect { event ->
-                        when (event) {
-                            is WorkerEvent.Message -> {
-                                val n = (event.payload as Ping).n
-                                if (n != next && firstGap == null) firstGap = "message $n came where $next was due"
-                                next++
+    // post() and send() alternate in the second: one order for both, whichever a call used.
+    listOf("flood" to "send()", "post-flood" to "post() and send()").forEach { (behaviour, how) ->
+        test("everything a worker sends with $how before its own disconnect() reaches the primary, in order, before Disconnected: 100,000 messages") {
+            val count = 100_000
+            Primary(testSettings("$behaviour:$count")).use { primary ->
+                var next = 0
+                var firstGap: String? = null
+                var seenAtDisconnect = -1
+                val exited = CompletableDeferred<WorkerEvent.Exited>()
+                coroutineScope {
+                    // Counting inside the primary's own emit (Unconfined): 100,000 events, no list kept.
+                    val collector = launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) {
+                        primary.events.collect { event ->
+                            when (event) {
+                                is WorkerEvent.Message -> {
+                                    val n = (event.payload as Ping).n
+                                    if (n != next && firstGap == null) firstGap = "message $n came where $next was due"
+                                    next++
+                                }
+                                is WorkerEvent.Disconnected -> seenAtDisconnect = next
+                                is WorkerEvent.Exited -> exited.complete(event)
+                                else -> Unit
                             }
-                            is WorkerEvent.Disconnected -> seenAtDisconnect = next
-                            is WorkerEvent.Exited -> exited.complete(event)
-                            else -> Unit
                         }
                     }
+                    primary.fork()
+                    val exit = withTimeout(60.seconds) { exited.await() }
+                    collector.cancel()
+                    "${exit.code} ${exit.reason}" shouldBe "0 DISCONNECT"
                 }
-                primary.fork()
-                val exit = withTimeout(60.seconds) { exited.await() }
-                collector.cancel()
-                "${exit.code} ${exit.reason}" shouldBe "0 DISCONNECT"
+                firstGap shouldBe null
+                next shouldBe count
+                seenAtDisconnect shouldBe count
             }
-            firstGap shouldBe null
-            next shouldBe count
-            seenAtDisconnect shouldBe count
         }
     }
 

@@ -36,7 +36,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
  * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
- * `flood:N` sends N [Ping]s and disconnects at once; `drop-handles` closes each handle it gets and
+ * `flood:N` sends N [Ping]s and disconnects at once (`post-flood:N` the same, posting every other
+ * one without suspending: [CurrentWorker.post]); `drop-handles` closes each handle it gets and
  * answers each [Ping] with a [Pong].
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
@@ -75,6 +76,10 @@ object TestWorker {
                 behaviour == "self-disconnect" -> worker.disconnect()
                 behaviour.startsWith("flood:") -> {
                     repeat(behaviour.removePrefix("flood:").toInt()) { worker.send(Ping(it)) }
+                    worker.disconnect()
+                }
+                behaviour.startsWith("post-flood:") -> {
+                    repeat(behaviour.removePrefix("post-flood:").toInt()) { if (it % 2 == 0) worker.post(Ping(it)) else worker.send(Ping(it)) }
                     worker.disconnect()
                 }
                 behaviour == "drop-handles" -> worker.messages.collect { (payload, handle) ->

@@ -39,14 +39,8 @@ class OtherLoad private constructor(private val startTicks: Map<Long, Long>, pri
             val ours = ProcessHandle.current().descendants().map { it.pid() }.toList().toSet() + ProcessHandle.current().pid()
             return File("/proc").listFiles().orEmpty()
                 .filter { dir -> dir.name.all(Char::isDigit) && dir.name.toLong() !in ours }
-                .mapNotNull { dir -> cpuTicks(dir)?.let { dir.name.toLong() to it } }
+                .mapNotNull { dir -> ProcStatus.cpuTicks(dir.name.toLong())?.let { dir.name.toLong() to it } }
                 .toMap()
         }
-
-        /** utime + stime of /proc/PID/stat (fields 14 and 15; the command in field 2 may hold spaces, so count after its ')'). */
-        private fun cpuTicks(dir: File): Long? = runCatching {
-            val fields = File(dir, "stat").readText().substringAfterLast(')').trim().split(' ')
-            fields[11].toLong() + fields[12].toLong()
-        }.getOrNull()
     }
 }

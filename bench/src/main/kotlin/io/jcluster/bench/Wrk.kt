@@ -18,14 +18,17 @@ data class WrkResult(
         .format(requestsPerSecond, p50Millis, p99Millis, requests, failed, errorDetail)
 }
 
-/** Runs wrk (`-t2 -c64 --latency`) against a URL, with keep-alive or with `Connection: close` on every request. */
-class Wrk(private val url: String) {
+/**
+ * Runs wrk (`--latency`, by default `-t2 -c64`) against a URL, with keep-alive or with
+ * `Connection: close` on every request.
+ */
+class Wrk(private val url: String, private val threads: Int = THREADS, private val connections: Int = CONNECTIONS) {
     /** A run of [seconds], waited for. */
     fun run(seconds: Int, close: Boolean): WrkResult = parse(start(seconds, close).finish(seconds + 30L))
 
     /** A run of at most [seconds] that [stop] ends early; wrk prints its figures on SIGINT. */
     fun start(seconds: Int, close: Boolean): Process {
-        val command = listOf("wrk", "-t$THREADS", "-c$CONNECTIONS", "-d${seconds}s", "--latency") +
+        val command = listOf("wrk", "-t$threads", "-c$connections", "-d${seconds}s", "--latency") +
             (if (close) listOf("-H", "Connection: close") else emptyList()) + url
         return ProcessBuilder(command).redirectErrorStream(true).start()
     }

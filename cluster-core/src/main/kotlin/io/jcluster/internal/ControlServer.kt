@@ -10,6 +10,7 @@ import io.jcluster.ipc.IpcServer
 import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
@@ -68,7 +69,8 @@ internal class ControlServer(
                     control.incoming.collect { incoming -> loop.enqueue(input(id, link, incoming)) }
                 }
             }
-            launch { runCatching { user.incoming.collect { loop.enqueue(PrimaryInput.UserMessage(id, link, it.message, it.handle)) } } }
+            // Decoded on the connection's reader thread (Unconfined): a thread hand-off less per message.
+            launch(Dispatchers.Unconfined) { runCatching { user.incoming.collect { loop.enqueue(PrimaryInput.UserMessage(id, link, it.message, it.handle)) } } }
         }
         // Only now, after everything the worker sent was handed on, does the loop hear the link is down.
         loop.enqueue(PrimaryInput.LinkDown(id, link))

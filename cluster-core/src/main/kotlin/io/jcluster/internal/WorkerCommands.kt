@@ -19,6 +19,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             if (settings.fastStart && fastStart != null && settings.user == null && settings.javaArgs == null) addAll(fastStart.flags(settings))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
             settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, settings.jvmArgs)) }
+            settings.processorsPerWorker?.let { addAll(MemoryShare.flags(it, settings.supervision.standby, settings.jvmArgs)) }
             settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
             settings.javaArgs?.let(::addAll) ?: addAll(listOf("-cp", settings.classpath, settings.mainClass) + settings.args)
         }

@@ -92,6 +92,12 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         user.send(message, handle)
     }
 
+    /** [send] without suspending and without a handle; in a standby, blocks until it is promoted. */
+    fun post(message: Any) {
+        if (!promotion.isCompleted) runBlocking { promotion.await() }
+        user.post(message)
+    }
+
     suspend fun sendControl(message: ControlMessage) = control.send(message)
 
     fun onDisconnect(hook: suspend () -> Unit) {

@@ -109,6 +109,12 @@ public class IpcConnection internal constructor(
         written.await()
     }
 
+    /** [sendFrame] without suspending and without descriptors (see [FrameWriter.post]). */
+    internal fun postFrame(kind: Int, payload: ByteArray) {
+        if (!isOpen) throw IpcClosedException("cannot send on the closed connection to ${describePeer()}", closeCause)
+        writer.post(OutboundFrame(WireFormat.encode(kind, 0, 0, 0, EMPTY, payload)))
+    }
+
     internal suspend fun call(kind: Int, handles: List<Handle>, payload: ByteArray, timeoutMillis: Long, what: String): InboundFrame {
         val id = nextCorrelation.incrementAndGet()
         val reply = CompletableDeferred<InboundFrame>()

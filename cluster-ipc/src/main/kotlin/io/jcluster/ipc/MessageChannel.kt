@@ -57,6 +57,16 @@ public class MessageChannel<M : Any> internal constructor(
     }
 
     /**
+     * Sends [message] without suspending, for code that runs on threads of its own (a blocking
+     * server's request threads, Java): returns once the message is written or queued, in the order
+     * of the calls, [send]'s included. Blocks the calling thread only while the send queue is full,
+     * the back-pressure a suspended [send] gets. Throws [IpcClosedException] if the connection is closed.
+     */
+    public fun post(message: M) {
+        connection.postFrame(kind, encode(message))
+    }
+
+    /**
      * Sends [message] and waits for the peer's [Incoming.reply]. Throws [IpcTimeoutException] after
      * [timeoutMillis], [RemoteCallException] if the peer answered with an error, and
      * [IpcClosedException] if the connection closes first.

@@ -5,9 +5,11 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
@@ -65,6 +67,51 @@ class IpcConnectionSpec : FunSpec({
         received.await() shouldContainExactly (0 until count).toList()
         a.close()
         b.close()
+    }
+
+    test("post() from a plain thread keeps the order of the calls, send()'s too, waits while the queue is full, and fails once closed") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 4, receiveQueueCapacity = 2))
+        val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
+        val count = 20_000
+        val received = async {
+            receiver.incoming.take(count).onEach { if (it.message.let { m -> (m as TestMessage.Text).seq } % 5_000 == 0) delay(200) }
+                .map { (it.message as TestMessage.Text).seq }.toList()
+        }
+        val poster = Thread {
+            repeat(count) { seq ->
+                val message = TestMessage.Text(seq, "x".repeat(200))
+                if (seq % 3 == 0) runBlocking { sender.send(message) } else sender.post(message)
+            }
+        }.apply { start() }
+        received.await() shouldContainExactly (0 until count).toList()
+        poster.join(10_000)
+        poster.isAlive shouldBe false
+        a.close()
+        shouldThrow<IpcClosedException> { sender.post(TestMessage.Text(count, "late")) }
+        b.close()
+    }
+
+    test("a thread interrupted while post() waits for room gets InterruptedException, and the connection stays open") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 8, receiveQueueCapacity = 2))
+        b.open(Lane.USER, ByteArrayCodec) // opened, never read: the socket and the queue fill
+        val sender = a.open(Lane.USER, ByteArrayCodec)
+        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
+        val poster = Thread {
+            try {
+                repeat(100_000) { sender.post(ByteArray(10_000)) }
+                outcome.complete(null)
+            } catch (e: Throwable) {
+                outcome.complete(e)
+            }
+        }.apply { start() }
+        val deadline = System.nanoTime() + 10_000_000_000
+        while (poster.state != Thread.State.WAITING && poster.state != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) Thread.onSpinWait()
+        poster.interrupt()
+        outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).shouldBeInstanceOf<InterruptedException>()
+        a.isOpen shouldBe true
+        b.close() // first: a's close() would wait for a reader that never reads
+        a.close()
     }
 
     test("frames larger than the socket buffer arrive whole and in order with the small ones around them") {

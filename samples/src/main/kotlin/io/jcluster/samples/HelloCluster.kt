@@ -96,7 +96,7 @@ object HelloCluster {
                 it.sendResponseHeaders(200, body.size.toLong())
                 it.responseBody.write(body)
             }
-            runBlocking(Dispatchers.Unconfined) { worker.send(NotifyRequest(exchange.requestURI.path)) }
+            worker.post(NotifyRequest(exchange.requestURI.path)) // Node's process.send: no coroutine on a request thread
         }
     }
 }
@@ -112,7 +112,8 @@ private class HelloConsole(private val scope: CoroutineScope, private val drainD
 
     override fun onStarting(cluster: ManagedCluster) {
         this.cluster = cluster
-        scope.launch(start = CoroutineStart.UNDISPATCHED) { cluster.primary.events.collect(::print) }
+        // Unconfined: counting runs in the primary's own emit, with no thread hand-off per message.
+        scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { cluster.primary.events.collect(::print) }
     }
 
     private fun print(event: ClusterEvent) {

@@ -44,17 +44,7 @@ internal class FrameWriter(
 
     /** Sends [frame] or queues it; suspends only while the queue is full. Throws [IpcClosedException] once closed. */
     suspend fun send(frame: OutboundFrame) {
-        if (pending.get() == 0 && !inBurst() && lock.tryLock()) {
-            try {
-                if (pending.get() == 0 && writeDirectly(frame)) return
-            } catch (e: java.io.IOException) {
-                if (e is IpcClosedException) throw e
-                onFailure(e)
-                throw IpcClosedException("sending failed: $e", e)
-            } finally {
-                lock.unlock()
-            }
-        }
+        if (tryWriteDirectly(frame)) return
         pending.incrementAndGet()
         try {
             queue.send(frame)
@@ -63,6 +53,43 @@ internal class FrameWriter(
             // A sender cancelled while it waited for room is just cancelled; only a closed queue means a closed connection.
             if (!finished) throw e
             throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
+        }
+    }
+
+    /**
+     * [send] for callers that do not suspend: writes [frame] or queues it, in the same order as
+     * [send] would, and blocks the calling thread only while the queue is full (the peer reads
+     * slower than this side writes: the back-pressure a suspended [send] gets).
+     */
+    fun post(frame: OutboundFrame) {
+        if (tryWriteDirectly(frame)) return
+        pending.incrementAndGet()
+        val queued = queue.trySend(frame)
+        if (queued.isSuccess) return
+        if (queued.isClosed) {
+            pending.decrementAndGet()
+            throw IpcClosedException("cannot send: the connection is closed", queued.exceptionOrNull())
+        }
+        try {
+            runBlocking { queue.send(frame) }
+        } catch (e: Exception) {
+            pending.decrementAndGet()
+            if (!finished) throw e // the waiting thread was interrupted: not a closed connection
+            throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
+        }
+    }
+
+    /** Writes [frame] at once if nothing is queued and no burst is under way; false if it must be queued. */
+    private fun tryWriteDirectly(frame: OutboundFrame): Boolean {
+        if (pending.get() != 0 || inBurst() || !lock.tryLock()) return false
+        try {
+            return pending.get() == 0 && writeDirectly(frame)
+        } catch (e: java.io.IOException) {
+            if (e is IpcClosedException) throw e
+            onFailure(e)
+            throw IpcClosedException("sending failed: $e", e)
+        } finally {
+            lock.unlock()
         }
     }
 
