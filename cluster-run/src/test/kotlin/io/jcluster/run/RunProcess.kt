@@ -97,10 +97,13 @@ class RunProcess private constructor(private val process: Process, val scratch: 
         val launcherClasspath: String = System.getProperty("java.class.path").split(File.pathSeparator)
             .filterNot { "cluster-agent" in it || it.endsWith(".pom") }.joinToString(File.pathSeparator)
 
-        /** Starts `jcluster run OPTIONS -- JAVA_ARGS` with its control socket in a scratch directory. */
-        fun start(options: List<String>, javaArgs: List<String>, jvm: List<String> = emptyList()): RunProcess {
+        /**
+         * Starts `jcluster run OPTIONS -- JAVA_ARGS` with its control socket in a scratch directory, on
+         * [java] (the workers run on the launcher's JDK: Helidon 4 needs 21+).
+         */
+        fun start(options: List<String>, javaArgs: List<String>, jvm: List<String> = emptyList(), java: String = java()): RunProcess {
             val scratch = Files.createTempDirectory("jcluster-run", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-            val command = listOf(java()) + Ipc.jvmFlags + jvm + listOf("-Djcluster.agent.jar=$agentJar", "-cp", launcherClasspath, RunCommand::class.java.name) +
+            val command = listOf(java) + Ipc.jvmFlags + jvm + listOf("-Djcluster.agent.jar=$agentJar", "-cp", launcherClasspath, RunCommand::class.java.name) +
                 listOf("--control-socket", scratch.resolve("control.sock").toString()) + options + listOf("--") + javaArgs
             return RunProcess(ProcessBuilder(command).redirectErrorStream(true).start(), scratch)
         }
