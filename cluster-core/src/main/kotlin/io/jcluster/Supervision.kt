@@ -27,8 +27,8 @@ public enum class CullOrder {
 
 /**
  * How the primary keeps the workers it supervises (those of `Primary.spawn`, not of `fork`) alive and
- * fresh. Every policy has a default that users of PM2, gunicorn or recluster would expect; the README
- * has them as a table.
+ * fresh. Every policy has a default that users of PM2, gunicorn or recluster would expect; each
+ * property below says its own, and docs/supervision.md puts them side by side.
  *
  * @property respawnDelay the minimum time between a worker's unexpected death and its replacement
  *   (recluster's `respawn`); each further death in a row multiplies it by [backoffFactor], up to

@@ -13,7 +13,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
 import kotlin.time.Duration.Companion.seconds
 
-/** The README's delivery guarantees between a primary and a real worker JVM. */
+/** The delivery guarantees of docs/ipc.md between a primary and a real worker JVM. */
 class ClusterDeliverySpec : FunSpec({
     timeout = 90_000
 

@@ -17,7 +17,7 @@ import java.nio.channels.SocketChannel
 
 /**
  * The signals of a `cluster { }` primary, sent with `kill -s` to a real primary ([OpsTestPrimary]) in a
- * JVM of its own, with real workers: each default does what the README's table says, a burst of 50
+ * JVM of its own, with real workers: each default does what docs/operations.md's signal table says, a burst of 50
  * `HUP`s leaves a healthy cluster, the map can be changed, and the two ways a handler never runs are reported.
  */
 class SignalsSpec : FunSpec({

@@ -13,7 +13,7 @@ import kotlin.random.Random
 import kotlin.time.Duration.Companion.seconds
 
 /**
- * The delivery guarantees of the README, over a real Unix socket (server and client in this JVM):
+ * The delivery guarantees of docs/ipc.md, over a real Unix socket (server and client in this JVM):
  * in order and exactly once per lane and direction while the connection is up, and everything sent
  * before `close()` delivered, even to a peer that is slow to read.
  */
