@@ -6,6 +6,8 @@ import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
@@ -35,6 +37,12 @@ class IpcConnectionSpec : FunSpec({
         return IpcConnection(pair.socket1, options.copy(name = "a")).start() to IpcConnection(pair.socket2, options.copy(name = "b")).start()
     }
 
+    /** The seqs of [count] messages read from [receiver], which pauses 200 ms at every 5,000th: a slow receiver. */
+    fun CoroutineScope.slowlyReceived(receiver: MessageChannel<TestMessage>, count: Int): Deferred<List<Int>> = async {
+        receiver.incoming.take(count).onEach { if ((it.message as TestMessage.Text).seq % 5_000 == 0) delay(200) }
+            .map { (it.message as TestMessage.Text).seq }.toList()
+    }
+
     test("a received listener belongs to the receiver: it outlives the connection it came over") {
         val (a, b) = connectedPair()
         val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
@@ -59,10 +67,7 @@ class IpcConnectionSpec : FunSpec({
         val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
         val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
         val count = 20_000
-        val received = async {
-            receiver.incoming.take(count).onEach { if (it.message.let { m -> (m as TestMessage.Text).seq } % 5_000 == 0) delay(200) }
-                .map { (it.message as TestMessage.Text).seq }.toList()
-        }
+        val received = slowlyReceived(receiver, count)
         repeat(count) { sender.send(TestMessage.Text(it, "x".repeat(200))) }
         received.await() shouldContainExactly (0 until count).toList()
         a.close()
@@ -74,10 +79,7 @@ class IpcConnectionSpec : FunSpec({
         val sender = a.open(Lane.USER, JsonCodec(TestMessage.serializer()))
         val receiver = b.open(Lane.USER, JsonCodec(TestMessage.serializer()))
         val count = 20_000
-        val received = async {
-            receiver.incoming.take(count).onEach { if (it.message.let { m -> (m as TestMessage.Text).seq } % 5_000 == 0) delay(200) }
-                .map { (it.message as TestMessage.Text).seq }.toList()
-        }
+        val received = slowlyReceived(receiver, count)
         val poster = Thread {
             repeat(count) { seq ->
                 val message = TestMessage.Text(seq, "x".repeat(200))
