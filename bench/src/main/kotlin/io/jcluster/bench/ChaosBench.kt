@@ -37,8 +37,7 @@ object ChaosBench {
         val nodeScript = Path.of(args.getOrElse(0) { "bench/node/reload-cluster.js" })
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val keys = args.getOrElse(2) { "hello_cluster,node_rr" }.split(',').toSet()
-        // However the driver ends (timeout's TERM included), no cluster outlives it.
-        Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
+        killDescendantsOnExit()
         val runs = ReloadTarget.all(nodeScript).filter { it.key in keys }.map { ChaosRun(it, run(it)) }
         val report = ChaosReport(runs)
         report.print()

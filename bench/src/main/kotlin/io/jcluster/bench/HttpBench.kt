@@ -41,8 +41,7 @@ object HttpBench {
         val nodeScript = Path.of(args.getOrElse(0) { "bench/node/http-cluster.js" })
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val only = args.getOrNull(2)?.split(',')?.toSet() // target keys, to try one or two by hand
-        // However the driver ends (timeout's TERM included), no server outlives it.
-        Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
+        killDescendantsOnExit()
         warnIfBusy()
         val chosen = targets(nodeScript).filter { only == null || it.key in only }
         val measured = chosen.groupBy { it.group }.values.flatMap(::measureTogether).toMap()

@@ -36,8 +36,7 @@ object MainBench {
         val nodeScript = Path.of(args.getOrElse(0) { "bench/node/main-cluster.js" })
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val only = args.getOrNull(2)?.split(',')?.toSet()
-        // However the driver ends (timeout's TERM included), no cluster outlives it.
-        Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
+        killDescendantsOnExit()
         val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
         if (waited > 1) println("(waited $waited s for other processes to go quiet)")
         val targets = MainTarget.all(nodeScript).filter { only == null || it.key in only }

@@ -33,8 +33,7 @@ object ReloadBench {
         val nodeScript = Path.of(args.getOrElse(0) { "bench/node/reload-cluster.js" })
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val only = args.getOrNull(2)?.split(',')?.toSet()
-        // However the driver ends (timeout's TERM included), no cluster outlives it.
-        Runtime.getRuntime().addShutdownHook(Thread { ProcessHandle.current().descendants().forEach { it.destroyForcibly() } })
+        killDescendantsOnExit()
         val outcomes = ReloadTarget.all(nodeScript).filter { only == null || it.key in only }.map { target ->
             ReloadOutcome(
                 target,
