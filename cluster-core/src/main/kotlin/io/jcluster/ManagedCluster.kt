@@ -134,7 +134,10 @@ public class ManagedCluster internal constructor(
         primary.workers.first { workers -> old.none { it.id in workers } }
         // Checked again on each event (a replacement's Ready, ClusterFailed) from the moment the
         // subscription exists: the state alone does not change when a replacement becomes ready.
-        primary.events.onSubscription<Any> { emit(Unit) }.first { primary.activeWorkers().size == workers || primary.state.value is ClusterState.Failed }
+        // An old worker leaves the registry a moment before its slot, so it is not counted as a replacement.
+        primary.events.onSubscription<Any> { emit(Unit) }.first {
+            primary.activeWorkers().count { it !in old } == workers || primary.state.value is ClusterState.Failed
+        }
         old.size
     }
 
