@@ -3,6 +3,7 @@ package io.jcluster.internal
 import io.jcluster.ExitStatus
 import io.jcluster.Signal
 import io.jcluster.Stdio
+import java.io.IOException
 import java.io.InputStream
 import java.util.concurrent.TimeUnit
 
@@ -74,12 +75,17 @@ internal object JvmProcessLauncher : ProcessLauncher {
         /** Copies lines from [input] to [out] (if any) as [workerId]'s [stream], keeping the first ones in [head]. */
         private fun pump(input: InputStream, out: WorkerOutput?, stream: WorkerOutput.Stream, workerId: Int, head: MutableList<String>?): Thread =
             Thread({
-                input.bufferedReader().useLines { lines ->
-                    lines.forEach { line ->
-                        // Whole lines only: lines of different workers never interleave mid-line.
-                        out?.line(workerId, stream, line)
-                        if (head != null) synchronized(head) { if (head.size < STDERR_HEAD_LINES) head += line }
+                try {
+                    input.bufferedReader().useLines { lines ->
+                        lines.forEach { line ->
+                            // Whole lines only: lines of different workers never interleave mid-line.
+                            out?.line(workerId, stream, line)
+                            if (head != null) synchronized(head) { if (head.size < STDERR_HEAD_LINES) head += line }
+                        }
                     }
+                } catch (_: IOException) {
+                    // "Stream closed": Process.destroy() (TERM, KILL) closes the pipes under a read in
+                    // progress. The worker is being killed; what it had not yet written is lost with it.
                 }
             }, "jcluster-stdio-${process.pid()}").apply { isDaemon = true; start() }
     }
