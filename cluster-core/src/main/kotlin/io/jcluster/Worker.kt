@@ -56,8 +56,11 @@ public class Worker internal constructor(
     /** This worker's events (a view of [Primary.events]). */
     public val events: Flow<WorkerEvent> = loop.events.filterForWorker(this)
 
-    /** Whether the worker's channel to the primary is up. */
-    public fun isConnected(): Boolean = link.isCompleted && state.value.let { it != WorkerState.Disconnected && it !is WorkerState.Dead }
+    /**
+     * Whether the worker's channel to the primary is up, or coming up: as in Node, true from the fork
+     * (a [send] before the worker connects waits for it) until the channel closes.
+     */
+    public fun isConnected(): Boolean = state.value.let { it != WorkerState.Disconnected && it !is WorkerState.Dead }
 
     /** Whether the worker is ready, as [Supervision.readyWhen] defines it (see [WorkerEvent.Ready]). */
     public fun isReady(): Boolean = readyFlag

@@ -49,16 +49,16 @@ class LifecycleSpec : FunSpec({
         }
     }
 
-    test("isConnected and isDead follow the lifecycle: neither, connected, disconnected, dead") {
+    test("isConnected and isDead follow the lifecycle as in Node: connected from the fork, then disconnected, dead") {
         withCluster(testSettings("idle")) { primary, log ->
             val worker = primary.fork()
-            (worker.isConnected() to worker.isDead()) shouldBe (false to false)
+            (worker.isConnected() to worker.isDead()) shouldBe (true to false)
             log.await<Online>(worker)
             worker.disconnect()
             val seen = log.awaitGone(worker)
 
             val flags = { at: Seen -> "connected=${at.connected} dead=${at.dead}" }
-            flags(seen.once<Forked>()) shouldBe "connected=false dead=false"
+            flags(seen.once<Forked>()) shouldBe "connected=true dead=false"
             flags(seen.once<Online>()) shouldBe "connected=true dead=false"
             val disconnected = seen.once<Disconnected>()
             val exited = seen.once<Exited>()
