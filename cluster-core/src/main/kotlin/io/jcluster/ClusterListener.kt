@@ -14,8 +14,9 @@ import java.nio.channels.SocketChannel
  * ([Socket]: in the primary, exclusive, shared, reuse-port) or connections the primary accepted for
  * it ([Connections]: round-robin). A server adapter serves on it, then calls [listening] once it really
  * accepts; that emits [WorkerEvent.Listening] in the primary and, under round-robin, starts the
- * hand-offs. [close] gives the listener back (the primary closes its socket after the last worker
- * gives it back); close it through this object, not through the channel.
+ * hand-offs. [close] gives the listener back and returns once the primary has it (and has closed its
+ * socket, if this was the last worker on it), so a `listen` on the same port may follow at once;
+ * close it through this object, not through the channel.
  */
 public sealed class ClusterListener : AutoCloseable {
     /** The address bound: an [InetSocketAddress] with the real port (also after `listen(0)`), or a [UnixDomainSocketAddress]. */
@@ -33,7 +34,7 @@ public sealed class ClusterListener : AutoCloseable {
     /** Tells the cluster this listener's server accepts connections now. Call it once, after the server started. */
     public abstract fun listening()
 
-    /** Stops serving on this listener and gives it back; idempotent. */
+    /** Stops serving on this listener and gives it back, waiting (a few seconds at most) for the primary to take it; idempotent. */
     abstract override fun close()
 
     /** A listening socket this process accepts on. */

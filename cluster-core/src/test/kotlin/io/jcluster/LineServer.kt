@@ -47,6 +47,14 @@ data class CloseCommand(val command: ListenCommand)
 @Serializable
 data class Closed(val workerId: Int, val command: ListenCommand)
 
+/** Primary → `serve` worker: [times] times, close the listener for [command] and listen again at once; answered by [Relistened]. */
+@Serializable
+data class RelistenCommand(val command: ListenCommand, val times: Int)
+
+/** `serve` worker → primary: what each listen of a [RelistenCommand] gave. */
+@Serializable
+data class Relistened(val results: List<ListenResult>)
+
 /**
  * The `serve` behaviour of [TestWorker]: a server as small as can be, so that the core's listen
  * specs test sharing and nothing else. Each connection gets `"<worker id>\n"`, then is closed.
@@ -72,6 +80,10 @@ class LineServer(private val worker: CurrentWorker) {
                     listeners.remove(payload.command)?.close()
                     worker.send(Closed(worker.id, payload.command))
                 }
+                is RelistenCommand -> worker.send(Relistened(List(payload.times) {
+                    listeners.remove(payload.command)?.close()
+                    listen(payload.command)
+                }))
             }
         }
     }
@@ -104,8 +116,10 @@ class LineServer(private val worker: CurrentWorker) {
     }
 
     private fun acceptLoop(channel: ServerSocketChannel, delayMillis: Long) {
-        channel.configureBlocking(true)
-        runCatching { while (true) answer(channel.accept(), delayMillis) }
+        runCatching { // ends once the listener closes, which may be before this thread even starts
+            channel.configureBlocking(true)
+            while (true) answer(channel.accept(), delayMillis)
+        }
     }
 
     private fun answer(connection: SocketChannel, delayMillis: Long) {

@@ -93,6 +93,22 @@ class ListenSpec : FunSpec({
         }
     }
 
+    context("close() returns once the primary has the port back: a listen right after it never finds the port in use") {
+        withData(SharingStrategy.entries) { strategy ->
+            withCluster(testSettings("serve")) { primary, log ->
+                val worker = primary.fork()
+                val port = ServerSocket(0).use { it.localPort }
+                val command = ListenCommand(port = port, strategy = strategy.configName)
+                worker.send(command)
+                log.result(worker, command).error.shouldBeNull()
+                worker.send(RelistenCommand(command, times = 20))
+                val results = log.await { _ -> log.messagesOf(worker).filterIsInstance<Relistened>().firstOrNull() }.results
+                results.mapNotNull { it.error } shouldBe emptyList()
+                connectMany(port, 2).toSet() shouldBe setOf(worker.id)
+            }
+        }
+    }
+
     test("one worker listens on several ports and a Unix socket at once, each with its own Listening event") {
         val dir = Files.createTempDirectory("jcluster-listen")
         try {

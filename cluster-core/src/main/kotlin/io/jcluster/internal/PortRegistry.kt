@@ -148,10 +148,11 @@ internal class PortRegistry(private val scope: CoroutineScope) {
 
     private fun end(lease: Lease) {
         leases.remove(lease.id)
-        waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
         val handle = lease.handle
         handle.remove(lease)
         if (handle.leases.isEmpty() && !holding) close(handle)
+        // Answered last: the worker's close() returns on it, and may listen on the port at once.
+        waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
     }
 
     private fun close(handle: PortHandle) {

@@ -103,6 +103,9 @@ internal class RoundRobinHandle(
 
     override fun close() {
         channel.close()
+        // The accept in progress holds the socket until it returns: the port is free for a new
+        // bind (the next listen, often at once) only once the acceptor has gone.
+        if (Thread.currentThread() !== acceptor) acceptor.join(ACCEPTOR_EXIT_MILLIS)
         accepted.close()
         router.cancel()
         while (true) accepted.tryReceive().getOrNull()?.close() ?: break
@@ -178,5 +181,6 @@ internal class RoundRobinHandle(
 
     private companion object {
         const val ACCEPTED_QUEUE = 1024
+        const val ACCEPTOR_EXIT_MILLIS = 1_000L
     }
 }

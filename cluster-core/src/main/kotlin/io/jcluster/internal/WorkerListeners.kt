@@ -8,6 +8,7 @@ import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import io.jcluster.ipc.MessageChannel
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
@@ -15,7 +16,6 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import java.net.BindException
 import java.net.SocketAddress
-import java.nio.channels.ServerSocketChannel
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
@@ -32,7 +32,7 @@ internal class WorkerListeners(
     private val workerId: Int,
     private val control: MessageChannel<ControlMessage>,
     private val scope: CoroutineScope,
-    private val closeWait: Duration,
+    private val releaseWait: Duration,
 ) {
     private val handed = ConcurrentHashMap<Int, ClusterListener.Connections>()
     private val outbox = Channel<suspend () -> Unit>(Channel.UNLIMITED)
@@ -108,7 +108,7 @@ internal class WorkerListeners(
                     ?: error("the primary granted a shared listener without its socket")
                 ClusterListener.Socket(address, SharingStrategy.SHARED, channel, listening) {
                     channel.close()
-                    send(ControlMessage.Unlisten(lease))
+                    release(lease)
                 }
             }
             SharingStrategy.REUSE_PORT -> {
@@ -118,13 +118,18 @@ internal class WorkerListeners(
                     send(ControlMessage.Unlisten(lease))
                     throw e
                 }
-                ClusterListener.Socket(address, SharingStrategy.REUSE_PORT, channel, listening) { closeReusePort(lease, channel) }
+                // Connections queued at a closing reuse-port socket are reset (unless the kernel migrates
+                // them): the primary answers once another worker listens, and only then does it close.
+                ClusterListener.Socket(address, SharingStrategy.REUSE_PORT, channel, listening) {
+                    release(lease)
+                    channel.close()
+                }
             }
             SharingStrategy.ROUND_ROBIN -> {
                 handle?.close()
                 ClusterListener.Connections(address, listening) {
                     handed.remove(lease)
-                    send(ControlMessage.Unlisten(lease))
+                    release(lease)
                 }.also { handed[lease] = it }
             }
         }
@@ -134,17 +139,21 @@ internal class WorkerListeners(
         ClusterListener.local(address, backlog) { bound -> send(ControlMessage.Listening(WireAddress.of(bound))) }
 
     /**
-     * Under reuse-port, connections queued at a closing socket are reset (unless the kernel migrates
-     * them): wait until the primary says another worker listens, at most [closeWait], then close.
+     * Gives [lease] back and waits, at most [releaseWait], for the primary's answer: once it comes,
+     * the primary has closed the port if no worker uses it, so a `listen` right after `close()` binds
+     * afresh instead of finding the port in use.
      */
-    private fun closeReusePort(lease: Int, channel: ServerSocketChannel) {
-        val mayClose = CompletableDeferred<Unit>()
+    private fun release(lease: Int) {
+        val answered = CompletableDeferred<Unit>()
         outbox.trySend {
-            runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = closeWait.inWholeMilliseconds) }
-            mayClose.complete(Unit)
+            // Sent in the outbox's order, but awaited outside it: the hand-offs this worker refuses
+            // meanwhile must still reach the primary, which waits for them before it answers.
+            scope.launch(start = CoroutineStart.UNDISPATCHED) {
+                runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = releaseWait.inWholeMilliseconds) }
+                answered.complete(Unit)
+            }
         }
-        runBlocking { withTimeoutOrNull(closeWait) { mayClose.await() } }
-        channel.close()
+        runBlocking { withTimeoutOrNull(releaseWait) { answered.await() } }
     }
 
     private fun send(message: ControlMessage.ToPrimary) {

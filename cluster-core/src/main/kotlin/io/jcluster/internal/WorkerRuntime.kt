@@ -64,7 +64,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     private val requests = AtomicLong()
     private val livenessChecks = CopyOnWriteArrayList<suspend () -> Boolean>()
     private val loadSources = CopyOnWriteArrayList<() -> WorkerLoad>()
-    val listeners = WorkerListeners(id, control, scope, REUSE_PORT_CLOSE_WAIT)
+    val listeners = WorkerListeners(id, control, scope, LISTENER_RELEASE_WAIT)
 
     init {
         exitWhenMainFails()
@@ -206,6 +206,6 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         /** The exit code of a worker whose `main` threw. */
         const val EXIT_MAIN_FAILED = 1
         private const val HALT_AFTER_MILLIS = 500L
-        private val REUSE_PORT_CLOSE_WAIT = 5.seconds
+        private val LISTENER_RELEASE_WAIT = 5.seconds
     }
 }
