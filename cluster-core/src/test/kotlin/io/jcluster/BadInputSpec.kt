@@ -39,4 +39,13 @@ class BadInputSpec : FunSpec({
             seen.filter { it.event is Online }.shouldBeEmpty()
         }
     }
+
+    test("a main that throws once online reaches the app's own default handler, then the worker exits 1") {
+        withCluster(testSettings("throw-to-own-handler")) { primary, log ->
+            val worker = primary.fork()
+            val exited = log.awaitGone(worker).exited()
+            exited.code shouldBe 1
+            exited.stderr.joinToString("\n") shouldContain "the app's handler saw 'boom in main, once online' in main"
+        }
+    }
 })

@@ -42,7 +42,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash] and [Hang]; `cannot-boot` exits with
- * [Supervision.CANNOT_BOOT].
+ * [Supervision.CANNOT_BOOT]; `throw-to-own-handler` sets a default uncaught-exception handler, then
+ * throws from `main` once online.
  */
 object TestWorker {
     @JvmStatic
@@ -50,6 +51,10 @@ object TestWorker {
         val behaviour = System.getenv("TEST_BEHAVIOUR") ?: "idle"
         if (behaviour == "crash-in-main") throw IllegalStateException("boom in main, before online")
         val worker = Cluster.worker
+        if (behaviour == "throw-to-own-handler") {
+            Thread.setDefaultUncaughtExceptionHandler { thread, error -> System.err.println("the app's handler saw '${error.message}' in ${thread.name}") }
+            throw IllegalStateException("boom in main, once online")
+        }
         runBlocking {
             when {
                 behaviour == "idle" -> Unit

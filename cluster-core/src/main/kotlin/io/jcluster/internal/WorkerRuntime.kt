@@ -178,13 +178,14 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
 
     /**
      * A worker whose `main` throws exits with 1, as a JVM with no other thread would: the channel's
-     * thread would otherwise keep a worker that never serves alive until its boot timeout.
+     * thread would otherwise keep a worker that never serves alive until its boot timeout. The error
+     * first goes where the JVM would send it: the app's default handler if it set one (read when the
+     * error comes, so one set later counts), else a stack trace on stderr.
      */
     private fun exitWhenMainFails() {
         val main = Thread.currentThread().takeIf { it.name == "main" } ?: return
         main.setUncaughtExceptionHandler { thread, error ->
-            System.err.print("Exception in thread \"${thread.name}\" ")
-            error.printStackTrace()
+            runCatching { thread.threadGroup.uncaughtException(thread, error) }
             System.err.flush()
             exitProcess(EXIT_MAIN_FAILED)
         }
