@@ -54,6 +54,15 @@ class DisconnectSpec : FunSpec({
         }
     }
 
+    test("a worker whose main is sending when the primary disconnects it still exits with 0") {
+        withCluster(testSettings("send-forever")) { primary, log ->
+            val workers = List(3) { primary.fork() }
+            workers.forEach { worker -> log.await<WorkerEvent.Message>(worker) }
+            primary.disconnect()
+            workers.map { log.of(it).exited().let { exit -> "${exit.code} ${exit.reason}" } } shouldBe List(3) { "0 DISCONNECT" }
+        }
+    }
+
     test("a worker that does not finish disconnecting in time is killed with TERM") {
         val settings = testSettings("stuck-disconnect").copy(disconnectTimeout = 1.seconds, killTimeout = 1.seconds)
         withCluster(settings) { primary, log ->

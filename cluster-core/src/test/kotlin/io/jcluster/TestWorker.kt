@@ -37,7 +37,8 @@ data class Pong(val n: Int, val workerId: Int)
  * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
  * `flood:N` sends N [Ping]s and disconnects at once (`post-flood:N` the same, posting every other
- * one without suspending: [CurrentWorker.post]); `drop-handles` closes each handle it gets and
+ * one without suspending: [CurrentWorker.post]); `send-forever` sends [Ping]s from `main` until
+ * its channel closes; `drop-handles` closes each handle it gets and
  * answers each [Ping] with a [Pong].
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
@@ -79,6 +80,10 @@ object TestWorker {
                     worker.send(Ready(worker.id))
                 }
                 behaviour == "self-disconnect" -> worker.disconnect()
+                behaviour == "send-forever" -> {
+                    var count = 0
+                    while (true) worker.send(Ping(count++))
+                }
                 behaviour.startsWith("flood:") -> {
                     repeat(behaviour.removePrefix("flood:").toInt()) { worker.send(Ping(it)) }
                     worker.disconnect()

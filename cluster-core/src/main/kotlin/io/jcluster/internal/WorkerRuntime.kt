@@ -7,6 +7,7 @@ import io.jcluster.WorkerLoad
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import io.jcluster.ipc.Ipc
+import io.jcluster.ipc.IpcClosedException
 import io.jcluster.ipc.IpcOptions
 import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
@@ -180,11 +181,13 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
      * A worker whose `main` throws exits with 1, as a JVM with no other thread would: the channel's
      * thread would otherwise keep a worker that never serves alive until its boot timeout. The error
      * first goes where the JVM would send it: the app's default handler if it set one (read when the
-     * error comes, so one set later counts), else a stack trace on stderr.
+     * error comes, so one set later counts), else a stack trace on stderr. A `send` that found the
+     * channel closed by a disconnect is no failure: the worker was asked to go, and goes with 0.
      */
     private fun exitWhenMainFails() {
         val main = Thread.currentThread().takeIf { it.name == "main" } ?: return
         main.setUncaughtExceptionHandler { thread, error ->
+            if (disconnecting.get() && generateSequence(error) { it.cause }.any { it is IpcClosedException }) exitWhenClosed()
             runCatching { thread.threadGroup.uncaughtException(thread, error) }
             System.err.flush()
             exitProcess(EXIT_MAIN_FAILED)
