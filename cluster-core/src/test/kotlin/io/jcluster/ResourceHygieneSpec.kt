@@ -58,9 +58,9 @@ class ResourceHygieneSpec : FunSpec({
                 val trueAfter = Usage.now()
 
                 println("resource hygiene: 20 worker JVMs: $jvmBefore → $jvmAfter; 1,000 processes through the launcher: $trueBefore → $trueAfter")
-                jvmAfter.fds shouldBe jvmBefore.fds
+                jvmAfter.fds shouldBeLessThanOrEqual jvmBefore.fds + FD_ALLOWANCE
                 jvmAfter.threads shouldBeLessThanOrEqual jvmBefore.threads + THREAD_ALLOWANCE
-                trueAfter.fds shouldBe trueBefore.fds
+                trueAfter.fds shouldBeLessThanOrEqual trueBefore.fds + FD_ALLOWANCE
                 trueAfter.threads shouldBeLessThanOrEqual trueBefore.threads + THREAD_ALLOWANCE
             }
         }
@@ -83,7 +83,7 @@ class ResourceHygieneSpec : FunSpec({
                 val seconds = (System.nanoTime() - started) / 1e9
                 val after = Usage.now()
                 println("resource hygiene: 100,000 hand-offs in %.1f s: %s → %s".format(seconds, before, after))
-                after.fds shouldBe before.fds
+                after.fds shouldBeLessThanOrEqual before.fds + FD_ALLOWANCE
                 after.threads shouldBeLessThanOrEqual before.threads + THREAD_ALLOWANCE
             }
         }
@@ -133,6 +133,12 @@ class ResourceHygieneSpec : FunSpec({
 })
 
 private const val THREAD_ALLOWANCE = 8
+
+/**
+ * The test JVM's own descriptors that may come and go meanwhile (a jar or an epoll set opened lazily,
+ * a surefire pipe): a leak of one per worker or per hand-off would show as 20 to 100,000.
+ */
+private const val FD_ALLOWANCE = 4
 
 /** This process's open descriptors and threads. */
 private data class Usage(val fds: Int, val threads: Int) {
