@@ -39,11 +39,12 @@ data class NotifyRequest(val path: String)
  * that dies is respawned (by the warm standby, `--standby 1`, a JVM started ahead), `HUP` replaces
  * them all without dropping a request (a reload), and if they cannot boot the primary exits with
  * [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
- * workers gracefully, then the primary exits with 0. Operators steer it with `bin/jcluster` (its
- * control socket) and scrape `--metrics-port`.
+ * workers gracefully, then the primary exits with 0; `TTIN` adds a worker and `TTOU` retires one
+ * (gunicorn's). Operators steer it with `bin/jcluster` (its control socket), scrape `--metrics-port`,
+ * and find the workers' output and the lifecycle in `--log-dir` (`USR1` reopens the files).
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
- * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]`
+ * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]`
  */
 object HelloCluster {
     @JvmStatic
@@ -55,6 +56,7 @@ object HelloCluster {
         val console = HelloConsole(this, options.drainDelay)
         val control = Plugins.control(options.controlSocket)
         val metrics = options.metricsPort?.let { Plugins.metrics(it, options.host) }
+        val logger = options.logDir?.let { Plugins.logger(it) }
         println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
         val cluster = startCluster {
             workers = options.workers
@@ -65,6 +67,7 @@ object HelloCluster {
             use(console)
             use(control)
             metrics?.let { use(it) }
+            logger?.let { use(it) }
         }
         control.path?.let { println("control socket $it: bin/jcluster status") }
         metrics?.address?.let { println("metrics on http://${it.hostString}:${it.port}/metrics") }
@@ -72,6 +75,7 @@ object HelloCluster {
             println("stopping: disconnecting the workers")
             console.stop(0)
         }
+        StopSignals.onScale { change -> runCatching { cluster.spawn(change) }.onFailure { println("scale failed: ${it.message}") } }
         StopSignals.onReload {
             launch {
                 println("reloading")
@@ -152,6 +156,7 @@ data class HelloOptions(
     val metricsPort: Int? = null,
     val controlSocket: Path? = null,
     val drainDelay: Duration = Duration.ZERO,
+    val logDir: Path? = null,
 ) {
     fun toWorkerEnvironment(): Map<String, String> = mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName)
 
@@ -159,7 +164,7 @@ data class HelloOptions(
         private const val PORT = "HELLO_PORT"
         private const val HOST = "HELLO_HOST"
         private const val STRATEGY = "HELLO_STRATEGY"
-        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--standby N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS]"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--standby N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]"
 
         fun parse(args: Array<String>): HelloOptions {
             var options = HelloOptions()
@@ -177,6 +182,7 @@ data class HelloOptions(
                     "--standby" -> options.copy(standby = value.toIntOrNull()?.takeIf { it in 0..8 } ?: fail("--standby: not 0..8: $value"))
                     "--metrics-port" -> options.copy(metricsPort = value.toIntOrNull()?.takeIf { it in 0..65535 } ?: fail("--metrics-port: not a port: $value"))
                     "--control-socket" -> options.copy(controlSocket = Path.of(value))
+                    "--log-dir" -> options.copy(logDir = Path.of(value))
                     "--drain-delay" -> options.copy(drainDelay = value.toIntOrNull()?.takeIf { it in 0..60 }?.seconds ?: fail("--drain-delay: not 0..60 seconds: $value"))
                     else -> fail("unknown flag $flag")
                 }

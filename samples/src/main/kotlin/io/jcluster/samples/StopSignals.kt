@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean
 /**
  * The main job's signals: the first `INT` (Ctrl-C) or `TERM` runs a stop action instead of the JVM's
  * immediate exit, so a primary can stop its workers gracefully (a second one during the stop is
- * ignored); each `HUP` runs a reload action.
+ * ignored); each `HUP` runs a reload action, each `TTIN` and `TTOU` a scale action.
  */
 object StopSignals {
     fun onStop(action: () -> Unit) {
@@ -16,6 +16,12 @@ object StopSignals {
                 if (started.compareAndSet(false, true)) Thread(action, "hello-cluster-stop").start()
             }
         }
+    }
+
+    /** Runs [action] with +1 on each `TTIN` and -1 on each `TTOU` (on the signal thread: it must only start the work). */
+    fun onScale(action: (Int) -> Unit) {
+        Signal.handle(Signal("TTIN")) { action(1) }
+        Signal.handle(Signal("TTOU")) { action(-1) }
     }
 
     /** Runs [action] on each `HUP` (on the signal thread: it must only start the work). */
