@@ -22,6 +22,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.Serializable
+import java.io.PrintStream
 import java.nio.file.Path
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.system.exitProcess
@@ -53,11 +54,14 @@ object HelloCluster {
     }
 
     private fun primary(options: HelloOptions) = runBlocking {
-        val console = HelloConsole(this, options.drainDelay)
+        // Taken before the plugins start: with --log-dir the logger sends System.out to master.log,
+        // and these lines are the main job's interface (benchmarks and specs read them).
+        val terminal = System.out
+        val console = HelloConsole(this, options.drainDelay, terminal)
         val control = Plugins.control(options.controlSocket)
         val metrics = options.metricsPort?.let { Plugins.metrics(it, options.host) }
         val logger = options.logDir?.let { Plugins.logger(it) }
-        println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
+        terminal.println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
         val cluster = startCluster {
             workers = options.workers
             strategy = options.strategy
@@ -69,24 +73,25 @@ object HelloCluster {
             metrics?.let { use(it) }
             logger?.let { use(it) }
         }
-        control.path?.let { println("control socket $it: bin/jcluster status") }
-        metrics?.address?.let { println("metrics on http://${it.hostString}:${it.port}/metrics") }
+        control.path?.let { terminal.println("control socket $it: bin/jcluster status") }
+        metrics?.address?.let { terminal.println("metrics on http://${it.hostString}:${it.port}/metrics") }
         StopSignals.onStop {
-            println("stopping: disconnecting the workers")
+            terminal.println("stopping: disconnecting the workers")
             console.stop(0)
         }
-        StopSignals.onScale { change -> runCatching { cluster.spawn(change) }.onFailure { println("scale failed: ${it.message}") } }
+        StopSignals.onReopenLogs { cluster.reopenLogs() }
+        StopSignals.onScale { change -> runCatching { cluster.spawn(change) }.onFailure { terminal.println("scale failed: ${it.message}") } }
         StopSignals.onReload {
             launch {
-                println("reloading")
+                terminal.println("reloading")
                 runCatching { cluster.primary.reload() }
-                    .onSuccess { println("reloaded: ${it.replaced} workers replaced in ${it.took.inWholeMilliseconds} ms") }
-                    .onFailure { println("reload failed: ${it.message}") }
+                    .onSuccess { terminal.println("reloaded: ${it.replaced} workers replaced in ${it.took.inWholeMilliseconds} ms") }
+                    .onFailure { terminal.println("reload failed: ${it.message}") }
             }
         }
         while (true) {
             delay(1_000)
-            println("numReqs = ${console.numReqs.get()}")
+            terminal.println("numReqs = ${console.numReqs.get()}")
         }
     }
 
@@ -109,7 +114,7 @@ object HelloCluster {
  * What the main job's primary prints as the cluster lives (the lines benchmarks and specs parse), and
  * its stop: a plugin, so that it hears the workers' events from before the first fork.
  */
-private class HelloConsole(private val scope: CoroutineScope, private val drainDelay: Duration) : ClusterPlugin {
+private class HelloConsole(private val scope: CoroutineScope, private val drainDelay: Duration, private val terminal: PrintStream) : ClusterPlugin {
     override val name: String = "hello-console"
     val numReqs = AtomicLong()
     @Volatile private var cluster: ManagedCluster? = null
@@ -123,10 +128,10 @@ private class HelloConsole(private val scope: CoroutineScope, private val drainD
     private fun print(event: ClusterEvent) {
         when (event) {
             is WorkerEvent.Message -> if (event.payload is NotifyRequest) numReqs.incrementAndGet()
-            is WorkerEvent.Listening -> println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
-            is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
+            is WorkerEvent.Listening -> terminal.println("worker ${event.worker.id} (pid ${event.worker.pid}) listening on ${event.address}")
+            is WorkerEvent.Exited -> if (!event.exitedAfterDisconnect) terminal.println("worker ${event.worker.id} died: ${event.reason} ${event.exit}")
             is ClusterFailed -> {
-                println("cluster failed: ${event.reason}")
+                terminal.println("cluster failed: ${event.reason}")
                 Thread { stop(Supervision.PRIMARY_FAILED) }.start()
             }
             else -> Unit
@@ -140,7 +145,7 @@ private class HelloConsole(private val scope: CoroutineScope, private val drainD
             runBlocking { withTimeoutOrNull(drainDelay + settings.disconnectTimeout + 1.seconds) { cluster.close() } }
             cluster.primary.close()
         }
-        println("numReqs = ${numReqs.get()}")
+        terminal.println("numReqs = ${numReqs.get()}")
         exitProcess(code)
     }
 }

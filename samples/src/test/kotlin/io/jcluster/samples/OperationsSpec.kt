@@ -7,6 +7,7 @@ import io.jcluster.cli.Jcluster
 import io.jcluster.copyClasspathFor
 import io.jcluster.ipc.Ipc
 import io.kotest.assertions.withClue
+import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContainAll
@@ -94,6 +95,34 @@ class OperationsSpec : FunSpec({
             hello.stopGracefully() shouldBe 0
             Files.exists(Path.of(socket)) shouldBe false
             cli(home, "status").first shouldBe Jcluster.UNREACHABLE_EXIT
+        } finally {
+            hello.destroy()
+            home.toFile().deleteRecursively()
+        }
+    }
+
+    test("TTIN and TTOU scale the main job; with --log-dir, USR1 reopens the rotated logs and the primary serves on") {
+        val home = Files.createTempDirectory("jcluster-ops")
+        val logs = home.resolve("logs")
+        val hello = Hello.start(home, "--workers", "1", "--standby", "0", "--port", "0", "--log-dir", "$logs")
+        try {
+            val port = withTimeout(60_000) { hello.next(listening) }.groupValues[2].toInt()
+            sendSignal("TTIN", hello.process.pid())
+            withTimeout(60_000) { hello.next(listening) }
+            awaitWorkerRows(home, 2)
+            sendSignal("TTOU", hello.process.pid())
+            awaitWorkerRows(home, 1)
+
+            Files.list(logs).use { it.toList() }.forEach { Files.move(it, it.resolveSibling("${it.fileName}.1")) } // logrotate
+            sendSignal("USR1", hello.process.pid())
+            sendSignal("TTIN", hello.process.pid())
+            withTimeout(60_000) { hello.next(listening) }
+            awaitWorkerRows(home, 2)
+            withClue("the files in $logs after rotation") {
+                Files.list(logs).use { files -> files.map { it.fileName.toString() }.toList() }.filter { it.endsWith(".log") }.shouldNotBeEmpty()
+            }
+            get(port, "/").first shouldBe 200
+            hello.stopGracefully() shouldBe 0
         } finally {
             hello.destroy()
             home.toFile().deleteRecursively()
@@ -257,6 +286,15 @@ private class Hello(val process: Process, private val lines: LinkedBlockingQueue
             return Hello(process, lines, all)
         }
     }
+}
+
+private fun sendSignal(name: String, pid: Long) {
+    ProcessBuilder("kill", "-$name", "$pid").start().waitFor(5, TimeUnit.SECONDS) shouldBe true
+}
+
+/** Waits (20 s at most) until `bin/jcluster status` lists [count] workers. */
+private suspend fun awaitWorkerRows(home: Path, count: Int) = withTimeout(20_000) {
+    while (cli(home, "status").second.lines().drop(2).count { it.isNotBlank() } != count) delay(200)
 }
 
 /**
