@@ -1,5 +1,6 @@
 package io.jcluster.bench
 
+import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.random.Random
 import kotlin.system.exitProcess
@@ -15,6 +16,8 @@ import kotlin.system.exitProcess
  * The actions run one at a time ([SupervisedCluster] reads one line at a time): a kill is timed to
  * the next `listening` line, so the HUPs fall half-way between two kills and neither overlaps the
  * other; an action due while the previous one still runs starts late, and the report says by how much.
+ * Then the [ChaosPhase]s run on the same cluster, each under its own wrk run: a scale storm, fd
+ * exhaustion, a stopped worker and a full log disk.
  *
  *     ChaosBench [NODE_SCRIPT] [RESULTS_DIR] [TARGET_KEYS]   (keys: hello_cluster,node_rr,node_none)
  */
@@ -38,32 +41,53 @@ object ChaosBench {
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val keys = args.getOrElse(2) { "hello_cluster,node_rr" }.split(',').toSet()
         killDescendantsOnExit()
-        val runs = ReloadTarget.all(nodeScript).filter { it.key in keys }.map { ChaosRun(it, run(it)) }
+        val runs = ReloadTarget.all(nodeScript).filter { it.key in keys }.map { target ->
+            val phases = mutableListOf<PhaseRun>()
+            ChaosRun(target, run(target, phases), phases)
+        }
         val report = ChaosReport(runs)
         report.print()
         report.toBenchReport().write(resultsDir)
         exitProcess(0)
     }
 
-    /** A fresh cluster, warmed up, then [RUN_SECONDS] s of load and chaos. */
-    private fun run(target: ReloadTarget): Result<Chaos> = runCatching {
+    /** A fresh cluster, warmed up, then [RUN_SECONDS] s of load and chaos, then the [ChaosPhase]s into [phases]. */
+    private fun run(target: ReloadTarget, phases: MutableList<PhaseRun>): Result<Chaos> = runCatching {
         val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
         val port = ServerProcess.freePort()
         println("== $target: chaos, port $port" + if (waited > 1) " (waited $waited s for other processes to go quiet)" else "")
-        ServerProcess.start(target.command(port, MAX_RESTARTS), Process::destroy).use { server ->
-            val cluster = SupervisedCluster(server, ReloadBench.WORKERS).apply { awaitListening() }
-            val wrk = Wrk("http://127.0.0.1:$port/")
-            println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
-            val before = ProcStatus.of(server.pid)
-            val others = OtherLoad.start()
-            val started = System.nanoTime()
-            val (load, actions) = wrk.around(RUN_SECONDS * 2, close = false) { actions(cluster, port) }
-            val seconds = (System.nanoTime() - started) / 1e9
-            val cores = others.coresUsed()
-            println("   load: %.1f s, %s; others: %.2f cores".format(seconds, load, cores))
-            Chaos(load, seconds, actions, cluster.deaths, cluster.liveWorkers().size, before, ProcStatus.of(server.pid), cores)
+        val scratch = Files.createTempDirectory("jcluster-chaos")
+        val logDir = if (target.isNode) null else LogTmpfs.mount(scratch.resolve("logs"))
+        val admin = scratch.resolve("admin.sock").takeIf { !target.isNode }
+        val extra = if (target.isNode) emptyList() else listOf("--control-socket", "$admin") + (logDir?.let { listOf("--log-dir", "$it") } ?: emptyList())
+        val stderr = scratch.resolve("stderr.log")
+        try {
+            ServerProcess.start(target.command(port, MAX_RESTARTS) + extra, Process::destroy, stderr.toFile()).use { server ->
+                val cluster = SupervisedCluster(server, ReloadBench.WORKERS).apply { awaitListening() }
+                val chaos = chaos(server, cluster, port)
+                val context = PhaseCluster(server, cluster, port, ReloadBench.WORKERS, admin?.let(::AdminSocket), logDir, stderr)
+                ChaosPhase.ALL.mapTo(phases) { PhaseDriver.run(it, target, context, Wrk("http://127.0.0.1:$port/")) }
+                chaos
+            }
+        } finally {
+            logDir?.let(LogTmpfs::unmount)
+            scratch.toFile().deleteRecursively()
         }
     }.onFailure { System.err.println("== $target: chaos failed, left out of the results: ${it.message}") }
+
+    /** Warm-up, then [RUN_SECONDS] s of load with the kills and reloads of [actions]. */
+    private fun chaos(server: ServerProcess, cluster: SupervisedCluster, port: Int): Chaos {
+        val wrk = Wrk("http://127.0.0.1:$port/")
+        println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
+        val before = ProcStatus.of(server.pid)
+        val others = OtherLoad.start()
+        val started = System.nanoTime()
+        val (load, actions) = wrk.around(RUN_SECONDS * 2, close = false) { actions(cluster, port) }
+        val seconds = (System.nanoTime() - started) / 1e9
+        val cores = others.coresUsed()
+        println("   load: %.1f s, %s; others: %.2f cores".format(seconds, load, cores))
+        return Chaos(load, seconds, actions, cluster.deaths, cluster.liveWorkers().size, before, ProcStatus.of(server.pid), cores)
+    }
 
     /** The schedule, one action at a time, then load until [RUN_SECONDS]. */
     private fun actions(cluster: SupervisedCluster, port: Int): List<Action> {
@@ -98,8 +122,8 @@ object ChaosBench {
     }
 }
 
-/** What the chaos did on one target, or why it has no figures. */
-class ChaosRun(val target: ReloadTarget, val chaos: Result<Chaos>)
+/** What the chaos did on one target, or why it has no figures, and its phases. */
+class ChaosRun(val target: ReloadTarget, val chaos: Result<Chaos>, val phases: List<PhaseRun>)
 
 /**
  * One target's figures: wrk's over [loadSeconds] (more than [ChaosBench.RUN_SECONDS] when actions ran late), every action's, the `died` lines read, the primary's live children

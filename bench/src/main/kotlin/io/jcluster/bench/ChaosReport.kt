@@ -8,7 +8,9 @@ package io.jcluster.bench
 class ChaosReport(private val runs: List<ChaosRun>) {
     private val peer = runs.firstOrNull { it.target.key == PEER }
 
-    fun toBenchReport(): BenchReport = BenchReport("chaos", runs.flatMap(::figures))
+    private val phases = ChaosPhaseReport(runs, ReloadBench.WORKERS)
+
+    fun toBenchReport(): BenchReport = BenchReport("chaos", runs.flatMap { figures(it) + phases.figures(it) })
 
     private fun figures(run: ChaosRun): List<BenchResult> {
         val chaos = run.chaos.getOrNull() ?: return emptyList()
@@ -44,6 +46,7 @@ class ChaosReport(private val runs: List<ChaosRun>) {
         runs.forEach { run -> run.chaos.fold({ row(run, it) }, { println("%-18s no result: %s".format(run.target, it.message)) }) }
         runs.forEach { run -> run.chaos.getOrNull()?.let { details(run, it) } }
         printTargets()
+        phases.print()
     }
 
     private fun row(run: ChaosRun, c: Chaos) {

@@ -118,11 +118,11 @@ class ServerProcess private constructor(private val process: Process, private va
         private val EOF = Line("\u0000eof", 0)
         private const val STOP_SECONDS = 20L
 
-        fun start(target: HttpTarget, port: Int): ServerProcess = start(target.command(port)) { it.outputStream.close() }
+        fun start(target: HttpTarget, port: Int): ServerProcess = start(target.command(port), stop = { it.outputStream.close() })
 
-        /** Starts [command]; closing it runs [stop] first (SIGTERM: `Process::destroy`). */
-        fun start(command: List<String>, stop: (Process) -> Unit): ServerProcess =
-            ServerProcess(ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(), stop)
+        /** Starts [command], its stderr to ours or to [stderr]; closing it runs [stop] first (SIGTERM: `Process::destroy`). */
+        fun start(command: List<String>, stop: (Process) -> Unit, stderr: java.io.File? = null): ServerProcess =
+            ServerProcess(ProcessBuilder(command).redirectError(stderr?.let(ProcessBuilder.Redirect::to) ?: ProcessBuilder.Redirect.INHERIT).start(), stop)
 
         /** A port free now (the server binds it a moment later; nothing else runs on this machine meanwhile). */
         fun freePort(): Int = ServerSocket(0).use { it.localPort }
