@@ -8,6 +8,12 @@ public enum class ExitReason {
     /** It exited with a non-zero code without being asked. */
     CRASH,
 
+    /**
+     * It ran out of memory and the JVM ended it (`-XX:+ExitOnOutOfMemoryError`, on by default: exit
+     * code 3 and HotSpot's `Terminating due to java.lang.OutOfMemoryError` line).
+     */
+    OUT_OF_MEMORY,
+
     /** A signal the primary did not send ended it. */
     SIGNAL,
 
@@ -31,6 +37,15 @@ public enum class ExitReason {
 
     /** It used more memory than `Supervision.maxHeap` or `Supervision.maxRss` allow and was replaced. */
     MEMORY,
+
+    /** Some of its threads were deadlocked (`Supervision.replaceDeadlocked`); it was dumped and replaced. */
+    DEADLOCK,
+
+    /** Its collector took more than `Supervision.maxGcShare` of its time; it was dumped and replaced. */
+    GC_OVERHEAD,
+
+    /** Its heap after collections stayed above `Supervision.maxLiveHeapShare` of its maximum; it was dumped and replaced. */
+    HEAP_EXHAUSTED,
 
     /** A reload replaced it. */
     RELOAD,

@@ -77,7 +77,8 @@ public sealed class WorkerEvent : ClusterEvent {
     /**
      * The worker process ended. [exitedAfterDisconnect] tells an intended exit (after `disconnect()`
      * or `kill()`) from a crash; [reason] says what ended it; [stderr] holds the first lines it wrote
-     * to stderr, when the primary captured them (not with [Stdio.INHERIT]).
+     * to stderr, when the primary captured them (not with [Stdio.INHERIT]), and the JVM's
+     * `Terminating due to java.lang.OutOfMemoryError` line (which HotSpot writes to stdout).
      */
     public data class Exited(
         override val worker: Worker,

@@ -1,5 +1,6 @@
 package io.jcluster
 
+import java.nio.file.Path
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
@@ -63,6 +64,27 @@ public enum class CullOrder {
  * @property maxBooting the most workers that boot at once while the cluster fills its slots (a
  *   scale-up, respawns); the others wait for a boot to end. Replacements (reload, recycling) count
  *   [reloadParallelism] instead. By default 2 per processor, at least 8.
+ * @property exitOnOutOfMemory start workers with `-XX:+ExitOnOutOfMemoryError` (unless [ClusterSettings.jvmArgs]
+ *   already choose what an `OutOfMemoryError` does): a worker out of memory exits at once (code 3) and
+ *   is replaced, its `Exited` reason [ExitReason.OUT_OF_MEMORY], instead of serving on with a full heap
+ *   and a thread that died somewhere. On by default: after an `OutOfMemoryError` a JVM's state is
+ *   anybody's guess, and a fresh worker is the one safe answer.
+ * @property heapDumpDirectory a worker out of memory writes a heap dump (`java_pid<pid>.hprof`, as large
+ *   as its heap) to this directory first (`-XX:+HeapDumpOnOutOfMemoryError`); null, the default: none.
+ * @property replaceDeadlocked a worker with deadlocked threads (`ThreadMXBean.findDeadlockedThreads`, at
+ *   each heartbeat) prints a thread dump (`SIGQUIT`) and is replaced gracefully ([ExitReason.DEADLOCK]).
+ *   On by default: deadlocked threads never come back, and whatever waits on their locks piles up.
+ * @property maxGcShare a worker whose collector took more than this share of its time over the last
+ *   [healthWindow] prints a thread dump and is replaced gracefully ([ExitReason.GC_OVERHEAD]); null: never.
+ *   By default 0.9: no healthy server spends 90 % of a minute collecting (HotSpot's own overhead limit
+ *   is 98 %), while one that does serves next to nothing and is near an `OutOfMemoryError`.
+ * @property maxLiveHeapShare a worker whose heap after collection (its live heap) stayed above this share of
+ *   its maximum heap at every heartbeat of the last [healthWindow] prints a thread dump and is replaced
+ *   gracefully ([ExitReason.HEAP_EXHAUSTED]); null, the default: never, because a heap kept full by a
+ *   cache sized to it is healthy (set 0.9 or so where the live data should be far below the maximum).
+ * @property healthWindow the window over which [maxGcShare] and [maxLiveHeapShare] judge: long enough
+ *   that a burst (a warm-up, a full collection) does not count. 60 seconds by default. It is measured
+ *   between heartbeats, so it spans at least one [heartbeatInterval].
  */
 public data class Supervision(
     val respawnDelay: Duration = 100.milliseconds,
@@ -85,6 +107,12 @@ public data class Supervision(
     val standby: Int = 0,
     val maxWorkers: Int = DEFAULT_MAX_WORKERS,
     val maxBooting: Int = DEFAULT_MAX_BOOTING,
+    val exitOnOutOfMemory: Boolean = true,
+    val heapDumpDirectory: Path? = null,
+    val replaceDeadlocked: Boolean = true,
+    val maxGcShare: Double? = 0.9,
+    val maxLiveHeapShare: Double? = null,
+    val healthWindow: Duration = 60.seconds,
 ) {
     init {
         require(!respawnDelay.isNegative()) { "respawnDelay must not be negative, was $respawnDelay" }
@@ -108,6 +136,11 @@ public data class Supervision(
         require(standby >= 0) { "standby must not be negative, was $standby" }
         require(maxWorkers > 0) { "maxWorkers must be positive, was $maxWorkers" }
         require(maxBooting > 0) { "maxBooting must be positive, was $maxBooting" }
+        require(maxGcShare == null || maxGcShare > 0.0 && maxGcShare < 1.0) { "maxGcShare must be between 0 and 1 (0.9: 90 % of the time), or null for no limit; was $maxGcShare" }
+        require(maxLiveHeapShare == null || maxLiveHeapShare > 0.0 && maxLiveHeapShare < 1.0) {
+            "maxLiveHeapShare must be between 0 and 1 (0.9: 90 % of the maximum heap), or null for no limit; was $maxLiveHeapShare"
+        }
+        require(healthWindow.isPositive()) { "healthWindow must be positive, was $healthWindow" }
     }
 
     public companion object {

@@ -75,6 +75,7 @@ class LineServer(private val worker: CurrentWorker) {
             when (payload) {
                 is Crash -> exitProcess(payload.code)
                 Hang -> hang()
+                is FallIll -> Ailments.start(payload.kind)
                 is ListenCommand -> worker.send(listen(payload))
                 is CloseCommand -> {
                     listeners.remove(payload.command)?.close()

@@ -137,7 +137,7 @@ private suspend fun <T> whileConnecting(port: Int, action: suspend () -> T): Pai
 }
 
 /** Writes to both streams (the real stdout, and a buffer a spec reads). */
-private class TeeStream(private val first: java.io.OutputStream, private val second: java.io.OutputStream) : java.io.OutputStream() {
+internal class TeeStream(private val first: java.io.OutputStream, private val second: java.io.OutputStream) : java.io.OutputStream() {
     override fun write(b: Int) = synchronized(second) { first.write(b); second.write(b) }
 
     override fun write(b: ByteArray, off: Int, len: Int) = synchronized(second) { first.write(b, off, len); second.write(b, off, len) }

@@ -42,7 +42,7 @@ data class Pong(val n: Int, val workerId: Int)
  * answers each [Ping] with a [Pong].
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
- * `listen(0)` port from the start, and obeys [Crash] and [Hang]; `cannot-boot` exits with
+ * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
  * [Supervision.CANNOT_BOOT]; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
  */

@@ -111,10 +111,11 @@ internal sealed interface ControlMessage {
     /**
      * Worker → primary: the answer to [Ping] [seq], sent once the worker's coroutine pool and its
      * liveness checks have run; [liveHeap] is the heap in use after the last collection, in bytes;
-     * [requests] and [openConnections] are the sums of the worker's load sources (its servers).
+     * [requests] and [openConnections] are the sums of the worker's load sources (its servers);
+     * [vitals], what its JVM says of its health.
      */
     @Serializable @SerialName("pong")
-    data class Pong(val seq: Long, val liveHeap: Long, val requests: Long = 0, val openConnections: Int = 0) : ToPrimary
+    data class Pong(val seq: Long, val liveHeap: Long, val requests: Long = 0, val openConnections: Int = 0, val vitals: Vitals = Vitals()) : ToPrimary
 
     /**
      * Primary → worker, to a warm standby: you now serve [slot]. The standby's calls that wait for it

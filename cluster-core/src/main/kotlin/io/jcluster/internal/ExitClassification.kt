@@ -14,10 +14,11 @@ internal fun exitReason(record: WorkerRecord, exit: ExitStatus): ExitReason = re
     record.disconnectRequested || record.worker.exitedAfterDisconnect -> ExitReason.DISCONNECT
     exit.signal != null -> ExitReason.SIGNAL
     exit.code == 0 -> ExitReason.EXITED
+    OutOfMemory.ended(exit, record.stderr) -> ExitReason.OUT_OF_MEMORY
     else -> ExitReason.CRASH
 }
 
 /** An exit the worker did not ask for and nobody asked of it: what respawns back off from and budgets count. */
 internal val ExitReason.isFailure: Boolean
-    get() = this == ExitReason.CRASH || this == ExitReason.SIGNAL || this == ExitReason.EXITED ||
+    get() = this == ExitReason.CRASH || this == ExitReason.OUT_OF_MEMORY || this == ExitReason.SIGNAL || this == ExitReason.EXITED ||
         this == ExitReason.HEARTBEAT || this == ExitReason.BOOT_TIMEOUT

@@ -48,8 +48,8 @@ internal object JvmProcessLauncher : ProcessLauncher {
         private val stderrHead = ArrayList<String>()
         private val pumps = buildList {
             val output = spec.output.takeIf { spec.stdio == Stdio.PIPE }
-            if (spec.stdio == Stdio.PIPE) add(pump(process.inputStream, output, WorkerOutput.Stream.STDOUT, spec.workerId, null))
-            if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, output, WorkerOutput.Stream.STDERR, spec.workerId, stderrHead))
+            if (spec.stdio == Stdio.PIPE) add(pump(process.inputStream, output, WorkerOutput.Stream.STDOUT, spec.workerId, keepHead = false))
+            if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, output, WorkerOutput.Stream.STDERR, spec.workerId, keepHead = true))
         }
 
         override val pid: Long = process.pid()
@@ -72,15 +72,21 @@ internal object JvmProcessLauncher : ProcessLauncher {
             }
         }
 
-        /** Copies lines from [input] to [out] (if any) as [workerId]'s [stream], keeping the first ones in [head]. */
-        private fun pump(input: InputStream, out: WorkerOutput?, stream: WorkerOutput.Stream, workerId: Int, head: MutableList<String>?): Thread =
+        /**
+         * Copies lines from [input] to [out] (if any) as [workerId]'s [stream], keeping the first ones
+         * (if [keepHead]) in [stderrHead], and the JVM's last words out of memory from either stream,
+         * which tell its exit apart from a crash ([OutOfMemory]).
+         */
+        private fun pump(input: InputStream, out: WorkerOutput?, stream: WorkerOutput.Stream, workerId: Int, keepHead: Boolean): Thread =
             Thread({
                 try {
                     input.bufferedReader().useLines { lines ->
                         lines.forEach { line ->
                             // Whole lines only: lines of different workers never interleave mid-line.
                             out?.line(workerId, stream, line)
-                            if (head != null) synchronized(head) { if (head.size < STDERR_HEAD_LINES) head += line }
+                            synchronized(stderrHead) {
+                                if (keepHead && stderrHead.size < STDERR_HEAD_LINES || line.startsWith(OutOfMemory.LAST_WORDS)) stderrHead += line
+                            }
                         }
                     }
                 } catch (_: IOException) {

@@ -1,16 +1,22 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ExitReason
 import io.jcluster.Supervision
 
 private val log = KotlinLogging.logger {}
 
-/** The heartbeat's verdict on one ready worker: hung (no answer within the timeout), over a memory limit, or fine. */
+/**
+ * The heartbeat's verdict on one ready worker: hung (no answer within the timeout), unwell (its
+ * JVM's [Health], or over a memory limit), or fine.
+ */
 internal class Liveness(private val memory: MemoryProbe) {
     sealed interface Verdict {
         data object Alive : Verdict
         data object Hung : Verdict
-        data class OverMemory(val why: String) : Verdict
+
+        /** Replace it gracefully with [reason] (its exit's), because of [why]; first ask it for a thread dump if [dump]. */
+        data class Unwell(val reason: ExitReason, val why: String, val dump: Boolean) : Verdict
     }
 
     private var pingSeq = 0L
@@ -24,7 +30,9 @@ internal class Liveness(private val memory: MemoryProbe) {
             log.error { "worker ${record.worker.id} (pid ${record.process?.pid}) has not answered a heartbeat for $silent; its thread dump follows in its output, then it is killed" }
             return Verdict.Hung
         }
-        return overMemory(record, supervision)?.let { Verdict.OverMemory(it) } ?: Verdict.Alive
+        // A thread dump shows what the deadlocked threads wait for, or what allocates; a memory limit is the user's, not a fault.
+        record.health.verdict(supervision)?.let { return Verdict.Unwell(it.reason, it.why, dump = true) }
+        return overMemory(record, supervision)?.let { Verdict.Unwell(ExitReason.MEMORY, "it uses too much memory ($it)", dump = false) } ?: Verdict.Alive
     }
 
     private fun overMemory(record: WorkerRecord, supervision: Supervision): String? {

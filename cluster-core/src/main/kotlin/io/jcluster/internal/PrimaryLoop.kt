@@ -299,6 +299,7 @@ internal class PrimaryLoop(
     private fun pong(record: WorkerRecord, message: ControlMessage.Pong) {
         record.lastPong = clock.markNow()
         record.liveHeap = message.liveHeap
+        record.health.record(message, settings.supervision.healthWindow)
         record.worker.lastReport = WorkerReport(message.liveHeap, io.jcluster.WorkerLoad(message.requests, message.openConnections))
     }
 
@@ -431,6 +432,7 @@ internal class PrimaryLoop(
             }
             is SupervisorAction.Retire -> stopper.retire(action.record, action.reason)
             is SupervisorAction.DumpAndKill -> stopper.dumpAndKill(action.record, action.reason)
+            is SupervisorAction.Dump -> stopper.dump(action.record)
             is SupervisorAction.Send -> action.record.link?.let { link -> scope.launch { runCatching { link.sendControl(action.message) } } }
             is SupervisorAction.After -> later(action.delay, action.input)
             is SupervisorAction.Emit -> emit(action.event)

@@ -74,9 +74,14 @@ internal class Stopper(
     /** Asks [record] for a thread dump, then kills it after [DUMP_GRACE]; its exit will carry [reason]. */
     fun dumpAndKill(record: WorkerRecord, reason: ExitReason) {
         record.stopReason = reason
-        record.process?.signal(Signal.QUIT) // HotSpot prints a thread dump to the worker's stdout
+        dump(record)
         record.timer?.cancel()
         record.timer = later(DUMP_GRACE, PrimaryInput.KillTimedOut(record.worker.id))
+    }
+
+    /** Asks [record] for a thread dump: HotSpot prints it to the worker's stdout, and goes on. */
+    fun dump(record: WorkerRecord) {
+        if (record.exit == null) record.process?.signal(Signal.QUIT)
     }
 
     private fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }

@@ -256,7 +256,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         replace(slot, reason)
     }
 
-    /** The heartbeat (unless [token] is stale): pings each active worker, kills the hung ones, recycles those over their memory limits. */
+    /** The heartbeat (unless [token] is stale): pings each active worker, kills the hung ones, replaces the unwell ones ([Liveness]). */
     fun tick(token: Long): List<SupervisorAction> = step {
         if (token != tickToken) return@step
         if (slots.isEmpty()) {
@@ -269,13 +269,20 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             when (val verdict = liveness.check(record, work.supervision)) {
                 Liveness.Verdict.Hung -> this += SupervisorAction.DumpAndKill(record, ExitReason.HEARTBEAT)
                 Liveness.Verdict.Alive -> this += SupervisorAction.Send(record, liveness.ping())
-                is Liveness.Verdict.OverMemory -> {
+                is Liveness.Verdict.Unwell -> {
                     this += SupervisorAction.Send(record, liveness.ping())
-                    log.warn { "worker ${record.worker.id} uses too much memory (${verdict.why}): replacing it" }
-                    replace(slot, ExitReason.MEMORY)
+                    replaceUnwell(slot, record, verdict)
                 }
             }
         }
+    }
+
+    /** Replaces [record] gracefully as [verdict] says, once: later heartbeats find its replacement under way. */
+    private fun Plan.replaceUnwell(slot: Slot, record: WorkerRecord, verdict: Liveness.Verdict.Unwell) {
+        if (slot.pending != null || !_state.value.respawns) return
+        log.warn { "worker ${record.worker.id}: ${verdict.why}; replacing it" + if (verdict.dump) " (its thread dump follows in its output)" else "" }
+        if (verdict.dump) this += SupervisorAction.Dump(record)
+        replace(slot, verdict.reason)
     }
 
     fun bootTimedOut(record: WorkerRecord): List<SupervisorAction> {

@@ -20,6 +20,9 @@ internal sealed interface SupervisorAction {
     /** Disconnect [record] gracefully (timeout, then kill); its exit will carry [reason]. */
     data class Retire(val record: WorkerRecord, val reason: ExitReason) : SupervisorAction
 
+    /** Ask [record] for a thread dump (`SIGQUIT`; it goes on running). */
+    data class Dump(val record: WorkerRecord) : SupervisorAction
+
     /** Ask [record] for a thread dump, then kill it; its exit will carry [reason]. */
     data class DumpAndKill(val record: WorkerRecord, val reason: ExitReason) : SupervisorAction
 

@@ -17,6 +17,7 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             addAll(IPC_FLAGS)
             // The archive lives in the primary's user's cache, which another user may not read.
             if (settings.fastStart && fastStart != null && settings.user == null && settings.javaArgs == null) addAll(fastStart.flags(settings))
+            addAll(OutOfMemory.flags(settings.supervision, settings.jvmArgs))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
             settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, settings.jvmArgs)) }
             settings.processorsPerWorker?.let { addAll(MemoryShare.flags(it, settings.supervision.standby, settings.jvmArgs)) }

@@ -36,6 +36,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     var lastPong: ComparableTimeMark? = null
     var liveHeap = 0L
 
+    /** Its recent heartbeats' vitals, for the JVM-aware checks. */
+    val health = Health()
+
     /** The first lines the process wrote to stderr, once it exited. */
     var stderr: List<String> = emptyList()
 

@@ -134,7 +134,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
      */
     private fun answer(ping: ControlMessage.Ping) = scope.launch {
         val alive = livenessChecks.all { check -> runCatching { check() }.onFailure { log.warn(it) { "a liveness check failed" } }.getOrDefault(false) }
-        if (alive) runCatching { load().let { control.send(ControlMessage.Pong(ping.seq, liveHeap(), it.requests, it.openConnections)) } }
+        if (alive) runCatching { load().let { control.send(ControlMessage.Pong(ping.seq, liveHeap(), it.requests, it.openConnections, Vitals.measure())) } }
     }
 
     /** The heap still in use after each pool's last collection: what a leak grows, unlike `used`. */

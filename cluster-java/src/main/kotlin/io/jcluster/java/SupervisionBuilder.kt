@@ -3,6 +3,7 @@ package io.jcluster.java
 import io.jcluster.CullOrder
 import io.jcluster.ReadyWhen
 import io.jcluster.Supervision
+import java.nio.file.Path
 import kotlin.time.toKotlinDuration
 import java.time.Duration as JavaDuration
 
@@ -32,6 +33,12 @@ public class SupervisionBuilder {
     private var reloadParallelism = defaults.reloadParallelism
     private var cullOrder = defaults.cullOrder
     private var standby = defaults.standby
+    private var exitOnOutOfMemory = defaults.exitOnOutOfMemory
+    private var heapDumpDirectory = defaults.heapDumpDirectory
+    private var replaceDeadlocked = defaults.replaceDeadlocked
+    private var maxGcShare = defaults.maxGcShare
+    private var maxLiveHeapShare = defaults.maxLiveHeapShare
+    private var healthWindow = defaults.healthWindow
 
     /** The minimum time between a worker's unexpected death and its replacement. */
     public fun respawnDelay(delay: JavaDuration): SupervisionBuilder = apply { this.respawnDelay = delay.toKotlinDuration() }
@@ -85,9 +92,29 @@ public class SupervisionBuilder {
     /** Keep this many warm standby workers, which replace a dead or recycled worker without a JVM start; 0: none. */
     public fun standby(workers: Int): SupervisionBuilder = apply { this.standby = workers }
 
+    /** Start workers with `-XX:+ExitOnOutOfMemoryError` (unless their JVM options choose otherwise); true by default. */
+    public fun exitOnOutOfMemory(exit: Boolean): SupervisionBuilder = apply { this.exitOnOutOfMemory = exit }
+
+    /** A worker out of memory writes a heap dump to this directory first; null (the default): none. */
+    public fun heapDumpDirectory(directory: Path?): SupervisionBuilder = apply { this.heapDumpDirectory = directory }
+
+    /** Dump and replace a worker with deadlocked threads; true by default. */
+    public fun replaceDeadlocked(replace: Boolean): SupervisionBuilder = apply { this.replaceDeadlocked = replace }
+
+    /** Dump and replace a worker whose collector took more than this share of [healthWindow] (0.9 by default); null: never. */
+    public fun maxGcShare(share: Double?): SupervisionBuilder = apply { this.maxGcShare = share }
+
+    /** Dump and replace a worker whose live heap stayed above this share of its maximum for [healthWindow]; null (the default): never. */
+    public fun maxLiveHeapShare(share: Double?): SupervisionBuilder = apply { this.maxLiveHeapShare = share }
+
+    /** The window of [maxGcShare] and [maxLiveHeapShare]; 60 seconds by default. */
+    public fun healthWindow(window: JavaDuration): SupervisionBuilder = apply { this.healthWindow = window.toKotlinDuration() }
+
     /** The supervision; throws `IllegalArgumentException` naming a setting out of range. */
     public fun build(): Supervision = Supervision(
         respawnDelay, backoffFactor, maxRespawnDelay, healthyUptime, maxRestarts, restartWindow, maxBootFailures, readyWhen, bootTimeout,
         heartbeatInterval, heartbeatTimeout, maxRequests, maxRequestsJitter, maxHeap, maxRss, reloadParallelism, cullOrder, standby,
+        exitOnOutOfMemory = exitOnOutOfMemory, heapDumpDirectory = heapDumpDirectory, replaceDeadlocked = replaceDeadlocked,
+        maxGcShare = maxGcShare, maxLiveHeapShare = maxLiveHeapShare, healthWindow = healthWindow,
     )
 }

@@ -290,6 +290,23 @@ class JavaClusterTest {
         assertThrows(IllegalArgumentException.class, () -> new SupervisionBuilder().respawnDelay(Duration.ofSeconds(20)).build());
     }
 
+    @Test
+    void jvmHealthSettingsAreJavaFriendly() {
+        var supervision = new SupervisionBuilder()
+                .heapDumpDirectory(Path.of("/tmp/dumps"))
+                .replaceDeadlocked(false)
+                .maxGcShare(null)
+                .maxLiveHeapShare(0.9)
+                .healthWindow(Duration.ofSeconds(30))
+                .build();
+        assertTrue(supervision.getExitOnOutOfMemory());
+        assertEquals(Path.of("/tmp/dumps"), supervision.getHeapDumpDirectory());
+        assertFalse(supervision.getReplaceDeadlocked());
+        assertNull(supervision.getMaxGcShare());
+        assertEquals(Double.valueOf(0.9), supervision.getMaxLiveHeapShare());
+        assertThrows(IllegalArgumentException.class, () -> new SupervisionBuilder().maxGcShare(1.5).build());
+    }
+
     private static boolean isPong(WorkerEvent.Message message, long n) {
         return message.getPayload() instanceof Map<?, ?> map && "pong".equals(map.get("type")) && Long.valueOf(n).equals(map.get("n"));
     }
