@@ -7,12 +7,14 @@ import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.collections.shouldContainExactlyInAnyOrder
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.withContext
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.net.InetSocketAddress
@@ -39,6 +41,21 @@ class SupervisionSpec : FunSpec({
             exits.map { it.worker.slot }.toSet() shouldBe setOf(0)
             primary.state.value.shouldBeInstanceOf<ClusterState.Failed>()
             primary.workers.value shouldBe emptyMap()
+        }
+    }
+
+    test("the last worker's death keeps its port open: a connection made before the replacement listens waits for it") {
+        withCluster(supervised()) { primary, log ->
+            primary.spawn(1)
+            val listening = log.await { it.event as? WorkerEvent.Listening }
+            val port = (listening.address as InetSocketAddress).port
+            listening.worker.send(Crash(3))
+            log.await<WorkerEvent.Exited>(listening.worker)
+            // No worker serves now, and none has a lease: the port must still take the connection.
+            val answer = withContext(Dispatchers.IO) {
+                java.net.Socket("127.0.0.1", port).use { it.soTimeout = 60_000; it.getInputStream().bufferedReader().readLine() }
+            }
+            answer.toInt() shouldNotBe listening.worker.id
         }
     }
 

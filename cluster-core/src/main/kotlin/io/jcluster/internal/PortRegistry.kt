@@ -4,11 +4,13 @@ import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import java.net.BindException
 import java.net.InetSocketAddress
 import java.net.SocketAddress
 import java.nio.channels.SocketChannel
+import kotlin.time.Duration
 
 private val log = KotlinLogging.logger {}
 
@@ -93,10 +95,14 @@ internal class PortRegistry(private val scope: CoroutineScope) {
         releaseWaiting()
     }
 
-    /** [workerId] is gone: its leases end. */
+    /**
+     * [workerId] is gone: its leases end. A port it leaves with no worker on it stays open for
+     * [keepFor] (a supervised worker's replacement is coming): connections queue in its backlog for
+     * the replacement instead of being reset, and the port is not refused meanwhile.
+     */
     @Synchronized
-    fun removeWorker(workerId: Int) {
-        leasesOf(workerId).forEach { end(it) }
+    fun removeWorker(workerId: Int, keepFor: Duration = Duration.ZERO) {
+        leasesOf(workerId).forEach { end(it, keepFor) }
         releaseWaiting()
     }
 
@@ -146,13 +152,23 @@ internal class PortRegistry(private val scope: CoroutineScope) {
 
     private fun leasesOf(workerId: Int) = leases.values.filter { it.workerId == workerId }
 
-    private fun end(lease: Lease) {
+    private fun end(lease: Lease, keepFor: Duration = Duration.ZERO) {
         leases.remove(lease.id)
         val handle = lease.handle
         handle.remove(lease)
-        if (handle.leases.isEmpty() && !holding) close(handle)
+        if (handle.leases.isEmpty() && !holding) if (keepFor.isPositive()) closeLater(handle, keepFor) else close(handle)
         // Answered last: the worker's close() returns on it, and may listen on the port at once.
         waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
+    }
+
+    /** Closes [handle] after [delay] if no worker took it meanwhile. */
+    private fun closeLater(handle: PortHandle, delay: Duration) {
+        scope.launch {
+            delay(delay)
+            synchronized(this@PortRegistry) {
+                if (handles[handle.key] === handle && handle.leases.isEmpty() && !holding) close(handle)
+            }
+        }
     }
 
     private fun close(handle: PortHandle) {

@@ -315,13 +315,17 @@ internal class PrimaryLoop(
     }
 
     private suspend fun linkDown(record: WorkerRecord) {
-        ports.removeWorker(record.worker.id)
+        ports.removeWorker(record.worker.id, portsKeptFor(record))
         record.channelClosed = true
         record.apply(WorkerInput.ChannelClosed)
         emitFor(record, WorkerEvent.Disconnected(record.worker))
         removeIfGone(record)
         record.exitSeen?.takeIf { record.exit == null }?.let { exited(record, it.exit, it.stderr) }
     }
+
+    /** How long the ports [record] leaves empty stay open: while its slot waits for a replacement to boot. */
+    private fun portsKeptFor(record: WorkerRecord): Duration =
+        if (record.worker.slot != null && supervisor.desired.value > 0) settings.supervision.bootTimeout else Duration.ZERO
 
     /**
      * Handles a process's exit once everything it sent was read: a worker that sent many messages and
@@ -341,7 +345,7 @@ internal class PrimaryLoop(
         record.timer?.cancel()
         record.bootTimer?.cancel()
         processes.remove(record.worker.id)
-        ports.removeWorker(record.worker.id)
+        ports.removeWorker(record.worker.id, portsKeptFor(record))
         record.apply(WorkerInput.ProcessExited(exit))
         record.worker.gone.complete(Unit)
         if (record.link == null && !record.channelClosed) {
