@@ -58,6 +58,7 @@ class FdExhaustionSpec : FunSpec({
                 body shouldContain "Too many open files"
             }
             delay(3.seconds) // the pressure lasts: each loop's pause grows to 1 s, and it logs no more
+            println("FdExhaustionSpec: after ~4 s out of descriptors, ${primary.stderr.lines().count { "Too many open files" in it }} log lines name EMFILE; the log has ${primary.stderr.length} chars")
             withClue("the primary's log under fd pressure:\n${primary.stderr.takeLast(4000)}") {
                 primary.stderr.lines().count { "Too many open files" in it } shouldBeLessThan 10
             }
