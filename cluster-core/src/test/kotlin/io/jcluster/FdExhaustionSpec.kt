@@ -84,6 +84,27 @@ class FdExhaustionSpec : FunSpec({
         }
         control.parent.parent.toFile().deleteRecursively()
     }
+
+    test("TERM stops a primary that is out of descriptors, and its workers with it") {
+        val control = Files.createTempDirectory("jcluster-fd").resolve("ctl/control.sock")
+        val environment = mapOf(SharingStrategy.ENVIRONMENT_VARIABLE to "round-robin", "FD_CONTROL" to control.toString())
+        val scratch = Files.createTempDirectory("jcluster-ops")
+        OpsProcess.start(environment, scratch = scratch, main = FdTestPrimary::class.java.name, classpath = packagedClasspath(scratch)).use { primary ->
+            primary.awaitListening()
+            val port = primary.await { it.startsWith("LISTENING ") }.first().split(' ')[2].toInt()
+            val workers = primary.liveWorkers().values
+            FdTools.exhaust(primary.pid)
+            val waiting = SocketChannel.open(InetSocketAddress("127.0.0.1", port))
+            val request = FdTools.controlConnect(control, """{"command":"status"}""")
+            primary.awaitLog("accept failed on round-robin listener 127.0.0.1:$port: Too many open files")
+            primary.awaitLog("accept failed on control socket $control: Too many open files")
+            primary.signal(Signal.TERM)
+            withClue({ "the primary's log:\n${primary.stderr.takeLast(3000)}" }) { primary.awaitExit() }
+            workers.filter { pid -> ProcessHandle.of(pid).map { it.isAlive }.orElse(false) } shouldBe emptyList()
+            listOf(waiting, request).forEach { it.close() }
+        }
+        control.parent.parent.toFile().deleteRecursively()
+    }
 })
 
 /**

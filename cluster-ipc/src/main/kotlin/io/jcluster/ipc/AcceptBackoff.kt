@@ -33,6 +33,7 @@ public class AcceptBackoff @JvmOverloads constructor(
     @Volatile private var reason: String? = null
 
     init {
+        IoWarmUp.ensure()
         // Loads now what a failure needs, while there are descriptors to load it with (from a class
         // directory, each class is a file to open): the logger, the message, the time stamp.
         log.isWarnEnabled()
