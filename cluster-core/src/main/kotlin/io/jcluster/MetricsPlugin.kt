@@ -12,7 +12,8 @@ private val log = KotlinLogging.logger {}
  * `Plugins.metrics(port)`: the JDK's HTTP server in the primary, on [host]:[port] (127.0.0.1 by
  * default), with `/metrics` (Prometheus text format 0.0.4: workers by state, restarts by reason,
  * messages, requests, open connections, per-worker heap/RSS), `/healthz` (200 while the primary
- * runs and has not failed) and `/readyz` (200 while every slot has a ready worker and the cluster
+ * runs, has not failed and can admit workers: 503 while its workers' control socket fails to
+ * accept) and `/readyz` (200 while every slot has a ready worker and the cluster
  * is neither closing nor failed; 503 otherwise, from the first moment of a graceful close, so that
  * Kubernetes takes the pod out of its Service before the workers drain).
  */
@@ -40,11 +41,15 @@ public class MetricsPlugin internal constructor(private val host: String, privat
         val snapshot = cluster.stats.snapshot()
         when (exchange.requestURI.path) {
             "/metrics" -> send(exchange, 200, PrometheusText.render(snapshot), PrometheusText.CONTENT_TYPE)
-            "/healthz" -> if (snapshot.state != PrimaryState.FAILED) send(exchange, 200, "ok\n") else send(exchange, 503, "failed\n")
+            "/healthz" -> health(cluster, snapshot)?.let { send(exchange, 503, "$it\n") } ?: send(exchange, 200, "ok\n")
             "/readyz" -> if (snapshot.isReady) send(exchange, 200, "ready\n") else send(exchange, 503, "not ready: ${readiness(snapshot)}\n")
             else -> send(exchange, 404, "not found; try /metrics, /healthz, /readyz\n")
         }
     }
+
+    /** Why the primary is not healthy, or null: it failed, or it cannot admit workers (a replacement would never join). */
+    private fun health(cluster: ManagedCluster, stats: ClusterStats): String? =
+        if (stats.state == PrimaryState.FAILED) "failed" else cluster.primary.admissionProblem?.let { "worker admission failing: $it" }
 
     private fun readiness(stats: ClusterStats) =
         "${stats.state.name.lowercase()}, ${stats.workers.count { it.active }} of ${stats.wanted} slots ready"

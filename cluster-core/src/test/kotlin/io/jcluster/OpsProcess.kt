@@ -107,7 +107,7 @@ class OpsProcess private constructor(private val process: Process, val scratch: 
 
     companion object {
         /**
-         * Starts [OpsTestPrimary] with [environment] (see [opsTestConfig]) and [jvmFlags], through
+         * Starts [main] ([OpsTestPrimary] by default) on [classpath] with [environment] (see [opsTestConfig]) and [jvmFlags], through
          * [wrapper] (by default `env --default-signal=INT`: a JVM inherits an ignored `INT` from a
          * shell's background job, and the specs need it handled).
          */
@@ -116,11 +116,13 @@ class OpsProcess private constructor(private val process: Process, val scratch: 
             jvmFlags: List<String> = emptyList(),
             wrapper: List<String> = listOf("env", "--default-signal=INT"),
             scratch: Path = Files.createTempDirectory("jcluster-ops"),
+            main: String = OpsTestPrimary::class.java.name,
+            classpath: String = System.getProperty("java.class.path"),
         ): OpsProcess {
             val command = wrapper + listOf(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + Ipc.jvmFlags + jvmFlags + listOf(
                 "-Djava.io.tmpdir=$scratch",
-                "-cp", System.getProperty("java.class.path"),
-                OpsTestPrimary::class.java.name,
+                "-cp", classpath,
+                main,
             )
             val builder = ProcessBuilder(command).redirectError(scratch.resolve("primary.stderr").toFile())
             builder.environment().putAll(environment + mapOf(ClusterConfig.ENVIRONMENT to "test"))

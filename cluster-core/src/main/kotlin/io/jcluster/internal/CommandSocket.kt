@@ -4,6 +4,7 @@ import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.AdminProtocol
 import io.jcluster.AdminReply
 import io.jcluster.AdminRequest
+import io.jcluster.ipc.AcceptBackoff
 import io.jcluster.ipc.IpcServer
 import jdk.net.ExtendedSocketOptions
 import java.io.ByteArrayOutputStream
@@ -21,6 +22,9 @@ import java.nio.file.attribute.PosixFilePermission
 import java.nio.file.attribute.PosixFilePermissions
 import java.nio.file.attribute.UserPrincipal
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.RejectedExecutionException
+import java.util.concurrent.SynchronousQueue
+import java.util.concurrent.ThreadPoolExecutor
 import java.util.concurrent.TimeUnit
 import kotlin.concurrent.thread
 
@@ -30,14 +34,22 @@ private val log = KotlinLogging.logger {}
  * The server of `Plugins.control()`: a JDK Unix socket (no native library) in a directory only its
  * owner can enter, mode 0600, that also checks each peer's uid (`SO_PEERCRED`) in case the file
  * system is opened up. One thread per connection reads one request line and writes one reply line,
- * so a long `reload` holds up no `status`.
+ * so a long `reload` holds up no `status`; at most [MAX_PEERS] at once (more are answered "busy"), and
+ * a peer has [READ_TIMEOUT_SECONDS] to send its line. A failed accept (out of descriptors, say) pauses
+ * and accepting goes on ([AcceptBackoff]).
  */
 internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> AdminReply) : AutoCloseable {
     val path: Path = path.toAbsolutePath()
     private val owner: UserPrincipal
     private val server: ServerSocketChannel
+    private val backoff = AcceptBackoff("control socket ${this.path}")
+    private val refusals = LogThrottle(log)
+    private val peers = ThreadPoolExecutor(0, MAX_PEERS, 30, TimeUnit.SECONDS, SynchronousQueue()) { task ->
+        Thread(task, "jcluster-control").apply { isDaemon = true }
+    }
 
     init {
+        warmUp()
         owner = secureDirectory(this.path.parent)
         refuseIfLive(this.path)
         Files.deleteIfExists(this.path) // left by a primary that was killed
@@ -49,21 +61,36 @@ internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> A
 
     override fun close() {
         runCatching { server.close() }
+        peers.shutdown()
         runCatching { Files.deleteIfExists(path) }
     }
 
     private fun acceptAll() {
         while (true) {
             val connection = try {
-                server.accept()
-            } catch (e: ClosedChannelException) {
-                return
+                server.accept().also { backoff.succeeded() }
             } catch (e: IOException) {
-                if (!server.isOpen) return
-                log.warn(e) { "control socket $path: accept failed; going on" }
+                if (e is ClosedChannelException || !server.isOpen) return
+                backoff.pause(e)
                 continue
             }
-            thread(isDaemon = true, name = "jcluster-control") { serve(connection) }
+            try {
+                peers.execute { serve(connection) }
+            } catch (e: RejectedExecutionException) {
+                busy(connection)
+            } catch (e: OutOfMemoryError) { // "unable to create native thread": it passes as threads end
+                connection.close()
+                backoff.pause(e)
+            }
+        }
+    }
+
+    /** Answers a peer over [MAX_PEERS] at once, without a thread: the reply fits the socket's buffer. */
+    private fun busy(connection: SocketChannel) = connection.use {
+        refusals.warn { "control socket $path: $MAX_PEERS connections are open, the most it serves at once; answered another one \"busy\"" }
+        runCatching {
+            connection.configureBlocking(false)
+            connection.write(ByteBuffer.wrap(replyLine(AdminReply(false, "busy: $MAX_PEERS control connections are open; try again in a moment"))))
         }
     }
 
@@ -79,6 +106,9 @@ internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> A
         CompletableFuture.runAsync({ if (!done.isDone) runCatching { connection.close() } }, timeout)
         val line = try {
             readLine(connection)
+        } catch (e: TooLong) {
+            log.warn { "control socket $path: refused a request longer than ${AdminProtocol.MAX_LINE} bytes from ${owner.name}" }
+            return reply(connection, AdminReply(false, "request longer than ${AdminProtocol.MAX_LINE} bytes; send one JSON line such as {\"command\":\"status\"}"))
         } catch (e: IOException) {
             return log.debug { "control connection closed before its request: $e" }
         } finally {
@@ -86,8 +116,11 @@ internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> A
         }
         val reply = runCatching { AdminProtocol.json.decodeFromString(AdminRequest.serializer(), line) }
             .fold(handle) { AdminReply(false, "not a request (${it.message?.lineSequence()?.first()}); send one JSON line such as {\"command\":\"status\"}") }
-        val bytes = (AdminProtocol.json.encodeToString(AdminReply.serializer(), reply) + "\n").toByteArray()
-        val buffer = ByteBuffer.wrap(bytes)
+        reply(connection, reply)
+    }
+
+    private fun reply(connection: SocketChannel, reply: AdminReply) {
+        val buffer = ByteBuffer.wrap(replyLine(reply))
         try {
             while (buffer.hasRemaining()) connection.write(buffer)
         } catch (e: IOException) {
@@ -107,15 +140,36 @@ internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> A
             val newline = (0 until buffer.position()).firstOrNull { buffer.get(it) == '\n'.code.toByte() }
             line.write(buffer.array(), 0, newline ?: buffer.position())
             if (newline != null) break
-            if (line.size() > AdminProtocol.MAX_LINE) throw IOException("request longer than ${AdminProtocol.MAX_LINE} bytes")
+            if (line.size() > AdminProtocol.MAX_LINE) throw TooLong()
         }
         return line.toString(Charsets.UTF_8)
     }
 
+    /** A request line over [AdminProtocol.MAX_LINE]: answered with an error, not a reset. */
+    private class TooLong : Exception()
+
     private companion object {
-        const val READ_TIMEOUT_SECONDS = 10L
+        /** How long a peer may take to send its request line; `bin/jcluster` sends it at once. */
+        const val READ_TIMEOUT_SECONDS = 5L
+
+        /** Connections served at once (a `reload` holds one for its length); more are answered "busy". */
+        const val MAX_PEERS = 64
         const val BUFFER = 4096
         val OWNER_ONLY = setOf(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)
+
+        fun replyLine(reply: AdminReply): ByteArray = (AdminProtocol.json.encodeToString(AdminReply.serializer(), reply) + "\n").toByteArray()
+
+        /**
+         * Loads now what serving a peer needs, while descriptors are there to load it: a class whose
+         * initialisation fails for want of one (`ExtendedSocketOptions` opens a native library) stays
+         * broken for the life of the JVM.
+         */
+        fun warmUp() {
+            ExtendedSocketOptions.SO_PEERCRED.name()
+            replyLine(AdminReply(false, "warm-up"))
+            AdminProtocol.json.decodeFromString(AdminRequest.serializer(), """{"command":"status"}""")
+            CompletableFuture.delayedExecutor(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        }
 
         /** Creates [dir] with mode 0700, or checks that it is ours and closed to others; returns its owner (us). */
         fun secureDirectory(dir: Path): UserPrincipal {

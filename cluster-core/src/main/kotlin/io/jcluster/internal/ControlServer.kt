@@ -9,12 +9,14 @@ import io.jcluster.ipc.IpcOptions
 import io.jcluster.ipc.IpcServer
 import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 import java.nio.file.Path
+import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -32,8 +34,15 @@ internal class ControlServer(
     workerUid: Long = IpcServer.currentUid,
     private val helloTimeout: Duration = HELLO_TIMEOUT,
 ) : AutoCloseable {
-    private val server = IpcServer.bind(path, IpcOptions(name = "worker"), setOf(IpcServer.currentUid, workerUid))
+    private val server = IpcServer.bind(path, IpcOptions(name = "worker control"), setOf(IpcServer.currentUid, workerUid))
+    private val handshakes = AtomicInteger() // connections waiting for their hello
+    private val refusals = LogThrottle(log)
+    private val silences = LogThrottle(log)
+    @Volatile private var lost: String? = null
     val path: Path get() = server.path
+
+    /** Why new workers cannot be admitted now (accepting fails, or stopped for good), or null while they can. */
+    val admissionProblem: String? get() = lost ?: server.acceptProblem
 
     init {
         scope.launch { acceptConnections() }
@@ -41,23 +50,52 @@ internal class ControlServer(
 
     override fun close() = server.close()
 
+    /** Accepts until the server closes; failed accepts pause inside [IpcServer.accept]. */
     private suspend fun acceptConnections() {
-        while (true) {
-            val connection = try {
-                server.accept()
-            } catch (e: IpcClosedException) {
-                return
+        try {
+            while (true) {
+                val connection = try {
+                    server.accept()
+                } catch (e: IpcClosedException) {
+                    return
+                }
+                admit(connection)
             }
-            scope.launch { serve(connection) }
+        } catch (e: Throwable) {
+            if (e !is CancellationException) lost = "the worker control socket stopped accepting: $e"
+            throw e
         }
     }
 
-    private suspend fun serve(connection: IpcConnection) {
+    /** Serves [connection], or closes it if [MAX_HANDSHAKES] others are still to say hello. */
+    private fun admit(connection: IpcConnection) {
+        if (handshakes.incrementAndGet() > MAX_HANDSHAKES) {
+            handshakes.decrementAndGet()
+            refusals.warn { "closed a connection to the worker control socket from pid ${connection.peer.pid}: $MAX_HANDSHAKES connections are still to say hello" }
+            return connection.close()
+        }
+        scope.launch {
+            var waiting = true
+            val greeted = { if (waiting) handshakes.decrementAndGet().also { waiting = false } }
+            try {
+                serve(connection, greeted)
+            } finally {
+                greeted() // if serve failed before the hello
+            }
+        }
+    }
+
+    /** Serves [connection]: its hello (calling [greeted] once it came or will not), then all it sends. */
+    private suspend fun serve(connection: IpcConnection, greeted: () -> Unit) {
         val control = connection.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
         val user = connection.open(Lane.USER, PayloadCodec)
-        val hello = withTimeoutOrNull(helloTimeout) { runCatching { control.receive().message }.getOrNull() }
+        val hello = try {
+            withTimeoutOrNull(helloTimeout) { runCatching { control.receive().message }.getOrNull() }
+        } finally {
+            greeted()
+        }
         if (hello !is ControlMessage.Hello) {
-            log.warn { "pid ${connection.peer.pid} connected to the control socket without saying hello; closed" }
+            silences.warn { "pid ${connection.peer.pid} connected to the control socket without saying hello; closed" }
             return connection.close()
         }
         val id = hello.workerId
@@ -99,6 +137,9 @@ internal class ControlServer(
         fun fromWorker(message: ControlMessage): ControlMessage.ToPrimary? = message as? ControlMessage.ToPrimary
 
         /** How long a connection may stay silent before its hello; a worker connects only once its codec is loaded. */
-        val HELLO_TIMEOUT = 10.seconds
+        val HELLO_TIMEOUT = 5.seconds
+
+        /** Connections that may wait for their hello at once; more are closed, so that a flood costs no more threads. */
+        const val MAX_HANDSHAKES = 64
     }
 }

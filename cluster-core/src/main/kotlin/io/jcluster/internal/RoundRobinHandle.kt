@@ -2,6 +2,7 @@ package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
+import io.jcluster.ipc.AcceptBackoff
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -11,6 +12,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import java.io.IOException
 import java.net.UnixDomainSocketAddress
 import java.nio.channels.ClosedChannelException
 import java.nio.channels.ServerSocketChannel
@@ -112,14 +114,20 @@ internal class RoundRobinHandle(
         SocketBinding.removeSocketFile(address)
     }
 
+    /** Accepts until the handle closes; a failed accept (out of descriptors, say) pauses, and accepting goes on. */
     private fun acceptConnections() {
+        val backoff = AcceptBackoff("round-robin listener ${SocketBinding.describe(address)}")
         try {
             while (true) {
-                val connection = channel.accept()
+                val connection = try {
+                    channel.accept().also { backoff.succeeded() }
+                } catch (e: IOException) {
+                    if (e is ClosedChannelException || !channel.isOpen) return // the handle closed
+                    backoff.pause(e)
+                    continue
+                }
                 if (accepted.trySendBlocking(connection).isFailure) return connection.close()
             }
-        } catch (e: ClosedChannelException) {
-            // the handle closed
         } catch (e: Exception) {
             if (channel.isOpen) log.error(e) { "round-robin listener ${SocketBinding.describe(address)} stopped accepting" }
         }

@@ -4,6 +4,7 @@ import com.sun.security.auth.module.UnixSystem
 import io.github.oshai.kotlinlogging.KotlinLogging
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runInterruptible
 import org.newsclub.net.unix.AFUNIXServerSocketChannel
@@ -31,15 +32,27 @@ public class IpcServer private constructor(
     private val options: IpcOptions,
     private val allowedUids: Set<Long>,
 ) : Closeable {
+    private val backoff = AcceptBackoff("${options.name} socket $path")
+
+    /** Why this server cannot accept now (say, out of descriptors), or null: see [AcceptBackoff.problem]. */
+    public val acceptProblem: String? get() = backoff.problem
+
     /**
      * Waits for the next allowed peer. Peers from other uids are logged and closed, and waiting goes on.
-     * Throws [IpcClosedException] once the server is closed.
+     * A failed accept (out of descriptors, say) is logged at a bounded rate and retried after a pause
+     * that grows from 5 ms to 1 s ([AcceptBackoff]). Throws [IpcClosedException] once the server is closed.
      */
     public suspend fun accept(connectionOptions: IpcOptions = options): IpcConnection {
         while (true) {
-            val peer = runInterruptible(Dispatchers.IO) { acceptOne() }
-            val credentials = peer.peerCredentials
-            if (credentials.uid in allowedUids) return IpcConnection(peer, connectionOptions).start()
+            val peer = acceptOrPause() ?: continue
+            val credentials = try {
+                peer.peerCredentials
+            } catch (e: IOException) {
+                log.debug { "a peer of $path left before its credentials were read: $e" }
+                peer.close()
+                continue
+            }
+            if (credentials.uid in allowedUids) return start(peer, connectionOptions) ?: continue
             log.warn { "refused a connection on $path from pid ${credentials.pid}, uid ${credentials.uid}: only uids $allowedUids may connect" }
             peer.close()
         }
@@ -50,12 +63,32 @@ public class IpcServer private constructor(
     public fun acceptAsync(connectionOptions: IpcOptions = options): CompletableFuture<IpcConnection> =
         CoroutineScope(Dispatchers.IO).future { accept(connectionOptions) }
 
-    private fun acceptOne(): AFUNIXSocketChannel =
+    /** The next peer, or null after a failed accept and its pause. */
+    private suspend fun acceptOrPause(): AFUNIXSocketChannel? =
         try {
-            socket.accept()
+            runInterruptible(Dispatchers.IO) { socket.accept() }.also { backoff.succeeded() }
         } catch (e: IOException) {
-            throw IpcClosedException("the IPC server at $path is closed", e)
+            if (!socket.isOpen) throw IpcClosedException("the IPC server at $path is closed", e)
+            delay(backoff.failed(e))
+            null
         }
+
+    /**
+     * The started connection to [peer]; null, [peer] closed and a pause taken, if it could not start:
+     * a connection needs descriptors of its own (a selector) and a thread, which run out like accepts.
+     */
+    private suspend fun start(peer: AFUNIXSocketChannel, connectionOptions: IpcOptions): IpcConnection? {
+        val failure = try {
+            return IpcConnection(peer, connectionOptions).start()
+        } catch (e: IOException) {
+            e
+        } catch (e: OutOfMemoryError) { // "unable to create native thread": it passes as threads end
+            e
+        }
+        peer.close()
+        delay(backoff.failed(failure))
+        return null
+    }
 
     /** Stops accepting and removes the socket file; connections already made stay open. */
     override fun close() {

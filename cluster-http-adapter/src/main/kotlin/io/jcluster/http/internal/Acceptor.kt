@@ -1,14 +1,12 @@
 package io.jcluster.http.internal
 
-import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.AcceptBackoff
 import io.jcluster.ipc.Ipc
 import java.io.IOException
 import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
-
-private val log = KotlinLogging.logger {}
 
 /**
  * Accepts on a listening socket for a server built on JDK channels (the JDK's `HttpServer`, Jetty)
@@ -25,11 +23,18 @@ private val log = KotlinLogging.logger {}
  * - [close] takes what is already queued and then really closes the descriptor. A channel registered
  *   with a server's selector is closed only at that selector's next select; until then, under
  *   reuse-port, the kernel keeps queueing connections on it, and resets them when it finally closes.
+ *
+ * A failed accept (out of descriptors, say) leaves the connection queued, so the next select would
+ * return at once: the acceptor stops selecting for a pause that grows from 5 ms to 1 s
+ * ([AcceptBackoff]), which [close] cuts short.
  */
 internal class Acceptor(listening: ServerSocketChannel, private val take: (SocketChannel) -> Unit) {
     private val channel = Ipc.duplicate(listening)
     private val selector = Selector.open()
     private val lock = Any()
+
+    private val backoff = AcceptBackoff("HTTP listener ${runCatching { channel.localAddress }.getOrNull()}")
+    private var pauseMillis = 0L // after a failed accept; guarded by lock
 
     @Volatile private var closing = false
 
@@ -46,6 +51,8 @@ internal class Acceptor(listening: ServerSocketChannel, private val take: (Socke
 
     /** Waits for connections and hands over every one queued; returns false once [close] was called. */
     fun acceptSome(): Boolean = synchronized(lock) {
+        if (closing) return false
+        if (pauseMillis > 0) pause()
         if (closing) return false
         selector.select()
         selector.selectedKeys().clear()
@@ -66,12 +73,22 @@ internal class Acceptor(listening: ServerSocketChannel, private val take: (Socke
         }
     }
 
+    /** Waits out [pauseMillis] with nothing selected; [close]'s wakeup ends the wait. */
+    private fun pause() {
+        val key = channel.keyFor(selector)
+        key.interestOps(0)
+        selector.select(pauseMillis)
+        selector.selectedKeys().clear()
+        key.interestOps(SelectionKey.OP_ACCEPT)
+        pauseMillis = 0
+    }
+
     private fun acceptQueued() {
         while (true) {
             val connection = try {
-                channel.accept() ?: return
+                channel.accept()?.also { backoff.succeeded() } ?: return
             } catch (e: IOException) {
-                log.warn(e) { "accept failed on ${runCatching { channel.localAddress }.getOrNull()}" }
+                pauseMillis = backoff.failed(e)
                 return
             }
             take(connection)
