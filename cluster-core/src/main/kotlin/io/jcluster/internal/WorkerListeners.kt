@@ -122,10 +122,7 @@ internal class WorkerListeners(
             }
             SharingStrategy.ROUND_ROBIN -> {
                 handle?.close()
-                ClusterListener.Connections(address, listening) {
-                    handed.remove(lease)
-                    send(ControlMessage.Unlisten(lease))
-                }.also { handed[lease] = it }
+                ClusterListener.Connections(address, listening) { closeRoundRobin(lease) }.also { handed[lease] = it }
             }
         }
     }
@@ -145,6 +142,19 @@ internal class WorkerListeners(
         }
         runBlocking { withTimeoutOrNull(closeWait) { mayClose.await() } }
         channel.close()
+    }
+
+    /**
+     * Under round-robin, hand-offs may be on their way as the listener closes: from now on each is
+     * refused and goes back to the primary, which gives it to another worker. The primary answers the
+     * `Unlisten` once every hand-off of the lease is answered, taken or refused; until then (at most
+     * [closeWait]) the worker must not exit, or what is still in its socket is lost with it.
+     */
+    private fun closeRoundRobin(lease: Int) {
+        handed.remove(lease)
+        runBlocking {
+            withTimeoutOrNull(closeWait) { runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = closeWait.inWholeMilliseconds) } }
+        }
     }
 
     private fun send(message: ControlMessage.ToPrimary) {
