@@ -9,21 +9,21 @@ import java.time.Instant
 
 /**
  * One log file of the logger plugin: whole lines, each written at once. [write] never throws: the
- * workers' pump threads call it, and a pump that died would leave a worker blocked on a full pipe. A
- * line that cannot be written (a full disk) is dropped and counted; the file is tried again once the
- * disk has room for it (checked at most every [RETRY_MILLIS]) or at once after [reopen] (`USR1`), and
- * the first line written then says how many were dropped. [warn] hears of the first drop of a run.
+ * workers' pump threads call it, and a pump that died would lose its worker's output for good. A
+ * line that cannot be written (a full disk) is dropped and counted; the file is tried again with the
+ * first line the disk has room for (a `statfs` per line meanwhile, far cheaper than a failing write,
+ * and no time-based retry: a burst of lines may come and go between two ticks), and the first line
+ * written then says how many were dropped. [warn] hears of the first drop of a run.
  */
 internal class LogFile(private val path: Path, private val warn: (String) -> Unit) {
     private var out: FileOutputStream? = null
     private var dropped = 0L
     private var failure: String? = null
-    private var lastTry = 0L
 
     @Synchronized
     fun write(line: String) {
         val bytes = "${Instant.now()} $line\n".toByteArray()
-        if (failure != null && !mayRetry(bytes.size)) return drop()
+        if (failure != null && !hasRoomFor(bytes.size)) return drop()
         try {
             val stream = out ?: open()
             if (dropped > 0) stream.write(droppedLine())
@@ -36,12 +36,9 @@ internal class LogFile(private val path: Path, private val warn: (String) -> Uni
         }
     }
 
-    /** Lets the file go; the next line opens it at its path anew (and tries at once after a failure). */
+    /** Lets the file go; the next line opens it at its path anew. */
     @Synchronized
-    fun reopen() {
-        close()
-        lastTry = 0
-    }
+    fun reopen() = close()
 
     @Synchronized
     fun close() {
@@ -64,11 +61,8 @@ internal class LogFile(private val path: Path, private val warn: (String) -> Uni
         if (last != '\n'.code) stream.write('\n'.code)
     }
 
-    /** After a failure: a try now, if the last was a while ago and the disk has room for [bytes] (and a page to spare). */
-    private fun mayRetry(bytes: Int): Boolean {
-        val now = System.nanoTime() / 1_000_000
-        if (lastTry != 0L && now - lastTry < RETRY_MILLIS) return false
-        lastTry = now
+    /** After a failure: whether the disk has room for [bytes] and a page to spare (else a try would write half a line). */
+    private fun hasRoomFor(bytes: Int): Boolean {
         val room = runCatching { Files.getFileStore(path.parent).usableSpace }.getOrDefault(Long.MAX_VALUE)
         return room >= bytes + PAGE
     }
@@ -77,7 +71,6 @@ internal class LogFile(private val path: Path, private val warn: (String) -> Uni
         close() // what a half-written buffer holds is not written later, out of order
         if (failure == null) warn("cannot write $path (${e.message}): dropping its lines until there is room again")
         failure = e.message ?: e.javaClass.simpleName
-        lastTry = System.nanoTime() / 1_000_000
     }
 
     private fun drop() {
@@ -88,7 +81,6 @@ internal class LogFile(private val path: Path, private val warn: (String) -> Uni
         "${Instant.now()} primary WARNING | dropped $dropped lines of this file ($failure)\n".toByteArray()
 
     private companion object {
-        const val RETRY_MILLIS = 200L
         const val PAGE = 4096
     }
 }
