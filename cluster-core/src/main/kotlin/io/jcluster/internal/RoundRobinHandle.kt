@@ -5,12 +5,14 @@ import io.jcluster.SharingStrategy
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.runInterruptible
 import kotlinx.coroutines.withTimeoutOrNull
 import java.net.UnixDomainSocketAddress
 import java.nio.channels.ClosedChannelException
@@ -86,13 +88,15 @@ internal class RoundRobinHandle(
     override fun mayClose(lease: Lease): Boolean = (targets[lease.id]?.pending?.get() ?: 0) == 0
 
     /** Stops accepting (the cluster is closing); what was accepted still goes to the workers: see [awaitRouted]. */
-    fun stopAccepting() {
-        channel.close()
-        accepted.close()
-    }
+    fun stopAccepting() = channel.close()
 
     /** Returns once every connection accepted before [stopAccepting] went to a worker (or was closed). */
-    suspend fun awaitRouted() = router.join()
+    suspend fun awaitRouted() {
+        // The queue closes after the accepting thread ends: a connection it had just accepted would be closed unanswered.
+        runInterruptible(Dispatchers.IO) { acceptor.join() }
+        accepted.close()
+        router.join()
+    }
 
     /** [lease]'s worker took [count] more of the connections sent to it. */
     fun taken(lease: Lease, count: Int) {
