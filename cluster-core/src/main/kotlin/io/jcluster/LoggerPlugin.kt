@@ -1,16 +1,13 @@
 package io.jcluster
 
+import io.jcluster.internal.LogFile
 import io.jcluster.internal.WorkerOutput
 import java.io.ByteArrayOutputStream
 import java.io.OutputStream
 import java.io.PrintStream
-import java.io.Writer
 import java.lang.System.Logger.Level
 import java.nio.file.Files
 import java.nio.file.Path
-import java.nio.file.StandardOpenOption.APPEND
-import java.nio.file.StandardOpenOption.CREATE
-import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 
 /**
@@ -19,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap
  * for a worker of `fork()`), with the output of every worker that held the slot. Each line reads
  * `<UTC timestamp> <who> <stream> | <text>`, `who` being `primary` or `worker <id>`; lines are written
  * whole, one at a time per file. [onReopenLogs] (`USR1`) closes and reopens every file at its path,
- * so that logrotate's moved files are let go and new ones begin.
+ * so that logrotate's moved files are let go and new ones begin. A full disk drops lines, counted,
+ * and never stops the workers' pumps: see [LogFile].
  */
 internal class LoggerPlugin(private val dir: Path, private val level: Level) : ClusterPlugin {
     override val name: String = "logger"
@@ -63,31 +61,15 @@ internal class LoggerPlugin(private val dir: Path, private val level: Level) : C
         if (at.severity >= level.severity) master.write("primary $at | $text")
     }
 
-    private fun file(name: String): LogFile = files.computeIfAbsent(name) { LogFile(dir.resolve(it)) }
+    private fun file(name: String): LogFile = files.computeIfAbsent(name) { LogFile(dir.resolve(it), ::warnConsole) }
+
+    /** To the console the primary had before this plugin took its stderr: master.log may be the file that fails. */
+    private fun warnConsole(text: String) {
+        (console?.second ?: System.err).println("jcluster logger: $text")
+    }
 
     private companion object {
         const val MASTER = "master.log"
-    }
-}
-
-/** One log file: whole lines, written and flushed one at a time; [reopen] starts over at the same path. */
-private class LogFile(private val path: Path) {
-    private var writer: Writer? = null
-
-    @Synchronized
-    fun write(line: String) {
-        val out = writer ?: Files.newBufferedWriter(path, CREATE, APPEND).also { writer = it }
-        out.write("${Instant.now()} $line\n")
-        out.flush()
-    }
-
-    @Synchronized
-    fun reopen() = close()
-
-    @Synchronized
-    fun close() {
-        runCatching { writer?.close() }
-        writer = null // the next line opens the file at the path anew
     }
 }
 

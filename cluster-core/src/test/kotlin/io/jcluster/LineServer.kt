@@ -28,6 +28,10 @@ data class ListenCommand(
     val answerDelayMillis: Long = 0,
 )
 
+/** Primary → `serve` or `supervised` worker: disconnect yourself ([CurrentWorker.disconnect]), as an app may. */
+@Serializable
+data object Leave
+
 /** Primary → `supervised` worker: exit with [code] now. */
 @Serializable
 data class Crash(val code: Int)
@@ -70,12 +74,16 @@ class LineServer(private val worker: CurrentWorker) {
     }
 
     suspend fun run() {
-        worker.onDisconnect { listeners.values.forEach { it.close() } }
+        worker.onDisconnect {
+            listeners.values.forEach { it.close() }
+            answering.forEach { it.join(5_000) } // a connection taken is answered before the worker exits
+        }
         worker.messages.collect { (payload, _) ->
             when (payload) {
                 is Crash -> exitProcess(payload.code)
                 Hang -> hang()
                 is FallIll -> Ailments.start(payload.kind)
+                Leave -> worker.disconnect()
                 is ListenCommand -> worker.send(listen(payload))
                 is CloseCommand -> {
                     listeners.remove(payload.command)?.close()
@@ -100,7 +108,7 @@ class LineServer(private val worker: CurrentWorker) {
         when (listener) {
             is ClusterListener.Socket -> Thread { acceptLoop(listener.channel, command.answerDelayMillis) }.apply { isDaemon = true }.start()
             is ClusterListener.Connections -> listener.onConnection { connection ->
-                if (!command.refuse) Thread { answer(connection, command.answerDelayMillis) }.start()
+                if (!command.refuse) answerInThread(connection, command.answerDelayMillis)
                 !command.refuse
             }
         }
@@ -110,6 +118,13 @@ class LineServer(private val worker: CurrentWorker) {
     }
 
     @Volatile private var sink = 0L
+    private val answering: MutableSet<Thread> = java.util.concurrent.ConcurrentHashMap.newKeySet()
+
+    private fun answerInThread(connection: SocketChannel, delayMillis: Long) {
+        val thread = Thread { try { answer(connection, delayMillis) } finally { answering -= Thread.currentThread() } }
+        answering += thread
+        thread.start()
+    }
 
     @OptIn(DelicateCoroutinesApi::class) // the point is to wedge the whole pool, for good
     private fun hang() = repeat(Runtime.getRuntime().availableProcessors() * 4) {

@@ -42,9 +42,12 @@ fun ClusterConfig.opsTestConfig() {
 
 /**
  * The app of the operations specs: for each connection it prints `served N` on stdout and `oops N`
- * on stderr (flushed), then answers with its worker id.
+ * on stderr (flushed), and `OPS_CHATTER` lines of 100 bytes or so on stdout, then answers with its worker id.
  */
 object OpsTestApp : WorkerApp {
+    private val chatter = System.getenv("OPS_CHATTER")?.toInt() ?: 0
+    private val padding = "x".repeat(80)
+
     override suspend fun serve(context: WorkerContext) {
         val served = AtomicInteger()
         for (address in context.addresses) {
@@ -57,6 +60,8 @@ object OpsTestApp : WorkerApp {
                         System.out.flush()
                         System.err.println("oops $n")
                         System.err.flush()
+                        repeat(chatter) { println("chatter $n $it $padding") }
+                        System.out.flush()
                         connection.write(ByteBuffer.wrap("${context.worker.id}\n".toByteArray()))
                     }
                 }

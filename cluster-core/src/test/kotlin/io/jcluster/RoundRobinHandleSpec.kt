@@ -48,6 +48,21 @@ class RoundRobinHandleSpec : FunSpec({
         }
     }
 
+    test("a worker whose heartbeat is late is skipped until it answers again") {
+        withHandle(maxPending = 8) { handle, connect ->
+            val late = java.util.concurrent.atomic.AtomicBoolean(true)
+            val a = Lease(1, 1, FakeLink(), handle) { late.get() }.also { handle.add(it); handle.listening(it) }
+            val b = Lease(2, 2, FakeLink(), handle).also { handle.add(it); handle.listening(it) }
+            connect(3)
+            awaitHandOffs(a, b, total = 3)
+            a.link().handedOff shouldBe emptyList()
+            late.set(false)
+            connect(2)
+            awaitHandOffs(a, b, total = 5)
+            a.link().handedOff.size shouldBe 1
+        }
+    }
+
     test("a worker with too many hand-offs unacknowledged is skipped, and gets connections again once it acknowledges a batch") {
         withHandle(maxPending = 2) { handle, connect ->
             val (a, b) = handle.leases(2)

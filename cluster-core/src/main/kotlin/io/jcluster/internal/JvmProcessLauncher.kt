@@ -1,11 +1,14 @@
 package io.jcluster.internal
 
+import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ExitStatus
 import io.jcluster.Signal
 import io.jcluster.Stdio
 import java.io.IOException
 import java.io.InputStream
 import java.util.concurrent.TimeUnit
+
+private val log = KotlinLogging.logger {}
 
 /**
  * Starts real processes with [ProcessBuilder] and relays their output as [Stdio] says.
@@ -79,11 +82,17 @@ internal object JvmProcessLauncher : ProcessLauncher {
          */
         private fun pump(input: InputStream, out: WorkerOutput?, stream: WorkerOutput.Stream, workerId: Int, keepHead: Boolean): Thread =
             Thread({
+                var failures = 0
                 try {
                     input.bufferedReader().useLines { lines ->
                         lines.forEach { line ->
-                            // Whole lines only: lines of different workers never interleave mid-line.
-                            out?.line(workerId, stream, line)
+                            // Whole lines only: lines of different workers never interleave mid-line. An
+                            // output that fails loses its line, never the pump: the worker must not block on a full pipe.
+                            try {
+                                out?.line(workerId, stream, line)
+                            } catch (e: Exception) {
+                                if (failures++ == 0) log.error(e) { "worker $workerId's output failed; its lines are dropped while it does" }
+                            }
                             synchronized(stderrHead) {
                                 if (keepHead && stderrHead.size < STDERR_HEAD_LINES || line.startsWith(OutOfMemory.LAST_WORDS)) stderrHead += line
                             }

@@ -4,8 +4,11 @@ import io.jcluster.SharingStrategy
 import io.jcluster.ipc.Handle
 import java.net.SocketAddress
 
-/** One worker's use of a [PortHandle], from its `listen` until it gives the listener back or goes. */
-internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val handle: PortHandle) {
+/**
+ * One worker's use of a [PortHandle], from its `listen` until it gives the listener back or goes.
+ * [late]: whether the worker's heartbeat is late now (see [Lateness]); round-robin skips it meanwhile.
+ */
+internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val handle: PortHandle, val late: () -> Boolean = { false }) {
     /** The worker's server accepts on it (it said so with `listening()`). */
     var listening = false
 

@@ -6,6 +6,7 @@ import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
 import java.net.BindException
 import java.net.InetSocketAddress
 import java.net.SocketAddress
@@ -30,7 +31,15 @@ internal class PortRegistry(private val scope: CoroutineScope) {
 
     /** The handle for [request] (binding it if it is new) and what [workerId] gets; a failure as [ControlMessage.ListenFailed]. */
     @Synchronized
-    fun listen(workerId: Int, link: WorkerLink, request: ControlMessage.Listen, default: SharingStrategy, maxPending: Int, draining: Boolean): Grant {
+    fun listen(
+        workerId: Int,
+        link: WorkerLink,
+        request: ControlMessage.Listen,
+        default: SharingStrategy,
+        maxPending: Int,
+        draining: Boolean,
+        late: () -> Boolean = { false },
+    ): Grant {
         val key = PortKey(request.address, request.backlog, request.index)
         val wanted = strategyFor(request, default)
         val handle = handles[key] ?: try {
@@ -43,7 +52,7 @@ internal class PortRegistry(private val scope: CoroutineScope) {
             return Grant(ControlMessage.ListenFailed(
                 "${request.address} is already shared by other workers under ${handle.strategy}, not $wanted: one port has one strategy"))
         }
-        val lease = Lease(++nextLease, workerId, link, handle).also { it.draining = draining }
+        val lease = Lease(++nextLease, workerId, link, handle, late).also { it.draining = draining }
         leases[lease.id] = lease
         return handle.add(lease)
     }
@@ -121,6 +130,16 @@ internal class PortRegistry(private val scope: CoroutineScope) {
     fun release() {
         holding = false
         handles.values.filter { it.leases.isEmpty() }.forEach(::close)
+    }
+
+    /**
+     * The cluster is closing: the round-robin listeners stop accepting, and the connections they
+     * accepted already still go to the workers, before those are told to disconnect (at most [wait]).
+     * A connection made later is refused by the kernel rather than accepted and then closed unserved.
+     */
+    suspend fun stopAccepting(wait: Duration) {
+        val roundRobin = synchronized(this) { handles.values.filterIsInstance<RoundRobinHandle>().onEach { it.stopAccepting() } }
+        withTimeoutOrNull(wait) { roundRobin.forEach { it.awaitRouted() } }
     }
 
     /** Closes every handle (the primary is closing). */

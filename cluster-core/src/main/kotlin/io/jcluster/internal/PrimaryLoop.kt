@@ -123,7 +123,11 @@ internal class PrimaryLoop(
     suspend fun setup(change: (ClusterSettings) -> ClusterSettings): ClusterSettings =
         CompletableDeferred<ClusterSettings>().also { enqueue(PrimaryInput.Setup(change, it)) }.await()
 
-    suspend fun disconnectAll() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
+    /** Disconnects every worker once the round-robin listeners handed over what they accepted ([PortRegistry.stopAccepting]). */
+    suspend fun disconnectAll() {
+        ports.stopAccepting(ROUTE_WAIT)
+        CompletableDeferred<Unit>().also { enqueue(PrimaryInput.DisconnectAll(it)) }.await()
+    }
 
     /** Returns once the loop has taken an input enqueued now: it is not wedged. */
     suspend fun probe() = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.Probe(it)) }.await()
@@ -265,7 +269,8 @@ internal class PrimaryLoop(
                 if (record.apply(WorkerInput.DisconnectRequested)) stopper.startDisconnectTimer(record)
             }
             is ControlMessage.Listen -> {
-                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, draining = record.disconnectRequested)
+                val late = { Lateness.isLate(record.lastPong?.elapsedNow(), settings.supervision) }
+                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late)
                 answer(reply, grant.message, grant.handle)
             }
             is ControlMessage.Listening -> listening(record, message)
@@ -493,6 +498,7 @@ internal class PrimaryLoop(
         const val LAUNCH_FAILED = 127
         const val COMMAND_LOG_CHARS = 300
         val EXIT_DRAIN_WAIT = 5.seconds
+        val ROUTE_WAIT = 2.seconds
         val random = SecureRandom()
     }
 }

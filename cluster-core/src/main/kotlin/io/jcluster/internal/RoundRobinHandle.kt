@@ -6,6 +6,7 @@ import io.jcluster.ipc.AcceptBackoff
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -13,6 +14,8 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import java.io.IOException
+import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.withTimeoutOrNull
 import java.net.UnixDomainSocketAddress
 import java.nio.channels.ClosedChannelException
 import java.nio.channels.ServerSocketChannel
@@ -27,7 +30,8 @@ private val log = KotlinLogging.logger {}
  * turn (Node's `SCHED_RR`). A hand-off is one message, not a call: the worker acknowledges taken
  * connections in batches ([taken]) and sends a refused one back ([refused]), which then goes to a
  * worker that has not refused it yet, or is closed once every worker has. A worker that is draining,
- * or has [maxPending] hand-offs not yet acknowledged, is skipped. Connections wait in the primary
+ * or has [maxPending] hand-offs not yet acknowledged, or whose heartbeat is late ([Lease.late]: a
+ * stopped JVM would only hoard them until it is killed), is skipped. Connections wait in the primary
  * (and then in the kernel's backlog) while no worker can take them.
  *
  * One thread accepts; one coroutine routes. The loop changes the rotation and reports the workers'
@@ -84,6 +88,17 @@ internal class RoundRobinHandle(
 
     /** A worker giving its lease back may go once its hand-offs are answered: a refused one must still find this lease. */
     override fun mayClose(lease: Lease): Boolean = (targets[lease.id]?.pending?.get() ?: 0) == 0
+
+    /** Stops accepting (the cluster is closing); what was accepted still goes to the workers: see [awaitRouted]. */
+    fun stopAccepting() = channel.close()
+
+    /** Returns once every connection accepted before [stopAccepting] went to a worker (or was closed). */
+    suspend fun awaitRouted() {
+        // The queue closes after the accepting thread ends: a connection it had just accepted would be closed unanswered.
+        runInterruptible(Dispatchers.IO) { acceptor.join() }
+        accepted.close()
+        router.join()
+    }
 
     /** [lease]'s worker took [count] more of the connections sent to it. */
     fun taken(lease: Lease, count: Int) {
@@ -162,7 +177,8 @@ internal class RoundRobinHandle(
             val current = rotation
             if (current.isNotEmpty() && current.all { it.lease.id in refusedBy }) return null
             pick(current, refusedBy)?.let { return it }
-            changes.first { it != seen }
+            // A late worker answering again does not tick: look again after a while in any case.
+            withTimeoutOrNull(LATE_RECHECK_MILLIS) { changes.first { it != seen } }
         }
     }
 
@@ -170,7 +186,7 @@ internal class RoundRobinHandle(
     private fun pick(current: List<Target>, refusedBy: Set<Int>): Target? {
         for (i in current.indices) {
             val candidate = current[(next + i) % current.size]
-            if (candidate.lease.id !in refusedBy && candidate.pending.get() < maxPending) {
+            if (candidate.lease.id !in refusedBy && candidate.pending.get() < maxPending && !candidate.lease.late()) {
                 next = (next + i + 1) % current.size
                 return candidate
             }
@@ -190,5 +206,6 @@ internal class RoundRobinHandle(
     private companion object {
         const val ACCEPTED_QUEUE = 1024
         const val ACCEPTOR_EXIT_MILLIS = 1_000L
+        const val LATE_RECHECK_MILLIS = 100L
     }
 }

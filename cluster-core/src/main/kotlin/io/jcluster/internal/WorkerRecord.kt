@@ -33,7 +33,7 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     /** When it became ready; null while it boots. */
     var readyAt: ComparableTimeMark? = null
     var bootTimer: Job? = null
-    var lastPong: ComparableTimeMark? = null
+    @Volatile var lastPong: ComparableTimeMark? = null // read by the round-robin router: see Lateness
     var liveHeap = 0L
 
     /** Its recent heartbeats' vitals, for the JVM-aware checks. */
