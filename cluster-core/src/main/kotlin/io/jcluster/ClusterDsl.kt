@@ -1,5 +1,6 @@
 package io.jcluster
 
+import io.jcluster.ipc.Ipc
 import kotlinx.coroutines.awaitCancellation
 import kotlin.reflect.KClass
 import kotlin.system.exitProcess
@@ -29,6 +30,10 @@ public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) 
     val config = ClusterConfig(ClusterConfig.currentEnvironment(), Cluster.isPrimary).apply(configure)
     if (Cluster.isWorker) serve(app, config)
     if (System.getenv(SdNotify.VARIABLE) != null && config.plugins.none { it is SystemdPlugin }) config.use(Plugins.systemd())
+    Ipc.missingJvmFlag()?.let { missing ->
+        System.err.println("jcluster: $missing")
+        exitProcess(Supervision.CANNOT_BOOT)
+    }
     val cluster = startCluster(config)
     PrimarySignals.install(cluster, config.signals.toMap())
     if (cluster.awaitClosed() == PrimaryState.FAILED) exitProcess(Supervision.PRIMARY_FAILED)

@@ -9,6 +9,7 @@ import io.jcluster.internal.SharedArchiveFastStart
 import io.jcluster.internal.SocketDirectories
 import io.jcluster.internal.UserSwitch
 import io.jcluster.internal.WorkerCommands
+import io.jcluster.ipc.Ipc
 import io.jcluster.ipc.IpcServer
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -37,6 +38,11 @@ public class Primary internal constructor(
     @JvmOverloads
     public constructor(settings: ClusterSettings = ClusterSettings()) :
         this(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), SharedArchiveFastStart(SharedArchiveFastStart.defaultCacheRoot()))
+
+    init {
+        // Here, in one line, not at the first worker's listen as a reply that never comes.
+        Ipc.missingJvmFlag()?.let { throw IllegalStateException(it) }
+    }
 
     @Volatile private var controlServer: ControlServer? = null
     internal val loop = PrimaryLoop(settings, launcher, scope, WorkerCommands({ controlServer().path }, fastStart))

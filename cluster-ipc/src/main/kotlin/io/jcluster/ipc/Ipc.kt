@@ -24,6 +24,13 @@ public object Ipc {
     )
 
     /**
+     * Null when this JVM may pass sockets (as [jvmFlags] open `sun.nio.ch`); otherwise what is missing,
+     * in one line a user can act on. A primary checks it before it starts any worker.
+     */
+    @JvmStatic
+    public fun missingJvmFlag(): String? = JdkChannels.missingFlag()
+
+    /**
      * Connects to the [IpcServer] at [path]. Throws `java.net.SocketException` (with the path) if no
      * server listens there.
      */

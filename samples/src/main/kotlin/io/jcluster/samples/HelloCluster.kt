@@ -14,6 +14,7 @@ import io.jcluster.SharingStrategy
 import io.jcluster.Supervision
 import io.jcluster.WorkerEvent
 import io.jcluster.http.JdkHttp
+import io.jcluster.ipc.Ipc
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
@@ -50,7 +51,13 @@ data class NotifyRequest(val path: String)
 object HelloCluster {
     @JvmStatic
     fun main(args: Array<String>) {
-        if (Cluster.isPrimary) primary(HelloOptions.parse(args)) else worker(HelloOptions.fromWorkerEnvironment())
+        if (Cluster.isWorker) {
+            worker(HelloOptions.fromWorkerEnvironment())
+            return
+        }
+        val options = HelloOptions.parse(args)
+        Ipc.missingJvmFlag()?.let { HelloOptions.fail(it, usage = false) } // bin/hello-cluster passes it; a hand-made command line may not
+        primary(options)
     }
 
     private fun primary(options: HelloOptions) = runBlocking {
@@ -202,8 +209,8 @@ data class HelloOptions(
 
         private fun defaultStrategy() = ClusterSettings().strategy
 
-        private fun fail(message: String): Nothing {
-            System.err.println("hello-cluster: $message\n$USAGE")
+        fun fail(message: String, usage: Boolean = true): Nothing {
+            System.err.println("hello-cluster: $message" + if (usage) "\n$USAGE" else "")
             exitProcess(2)
         }
     }

@@ -107,14 +107,27 @@ class HelloClusterSpec : FunSpec({
             }
         }
     }
+
+    test("a primary started without --add-opens java.base/sun.nio.ch exits at once with one line naming the flag") {
+        val (primary, lines) = helloCluster("--workers", "1", "--port", "0", jvmFlags = emptyList())
+        try {
+            withContext(Dispatchers.IO) { primary.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+            primary.exitValue() shouldBe 2
+            val output = generateSequence { lines.poll() }.toList()
+            output.joinToString("\n") shouldContain "hello-cluster: passing sockets between JVMs needs the JVM flag `--add-opens=java.base/sun.nio.ch=ALL-UNNAMED`"
+            output.filter { it.trimStart().startsWith("at ") }.shouldBeEmpty() // no stack trace
+        } finally {
+            primary.destroyAll()
+        }
+    }
 })
 
 private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
 
-/** Starts `bin/hello-cluster`'s primary with [args]; its output (stdout and stderr) arrives line by line. */
-private fun helloCluster(vararg args: String): Pair<Process, LinkedBlockingQueue<String>> {
+/** Starts `bin/hello-cluster`'s primary with [args] (and [jvmFlags]); its output (stdout and stderr) arrives line by line. */
+private fun helloCluster(vararg args: String, jvmFlags: List<String> = Ipc.jvmFlags): Pair<Process, LinkedBlockingQueue<String>> {
     val java = ProcessHandle.current().info().command().orElseThrow()
-    val primary = ProcessBuilder(listOf(java) + Ipc.jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
+    val primary = ProcessBuilder(listOf(java) + jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
         .redirectErrorStream(true).start()
     val lines = LinkedBlockingQueue<String>()
     thread(isDaemon = true) { primary.inputStream.bufferedReader().forEachLine { lines.put(it) } }

@@ -91,6 +91,14 @@ internal object JdkChannels {
     private const val AF_INET = 2
     private const val AF_INET6 = 10
 
+    /** Null if the JDK's socket internals are open to this code; otherwise the message that says which flag to add. */
+    fun missingFlag(): String? = try {
+        getFd
+        null
+    } catch (e: IllegalStateException) {
+        e.message
+    }
+
     private fun jdkChannel(channel: Channel): Channel {
         require(serverImpl.isInstance(channel) || socketImpl.isInstance(channel)) {
             "only the JDK's own socket channels can be sent as handles, not ${channel.javaClass.name}"
