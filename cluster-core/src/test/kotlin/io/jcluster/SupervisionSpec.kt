@@ -59,6 +59,20 @@ class SupervisionSpec : FunSpec({
         }
     }
 
+    test("a worker disconnected while it is its port's only one leaves the port open for its replacement") {
+        withCluster(supervised()) { primary, log ->
+            primary.spawn(1)
+            val listening = log.await { it.event as? WorkerEvent.Listening }
+            val port = (listening.address as InetSocketAddress).port
+            listening.worker.disconnect() // its servers close: it gives the port back first, then exits
+            log.await<WorkerEvent.Exited>(listening.worker)
+            val answer = withContext(Dispatchers.IO) {
+                java.net.Socket("127.0.0.1", port).use { it.soTimeout = 60_000; it.getInputStream().bufferedReader().readLine() }
+            }
+            answer.toInt() shouldNotBe listening.worker.id
+        }
+    }
+
     test("workers that cannot boot stop the cluster with their stderr in the reason") {
         withCluster(supervised("crash-in-main", Supervision(heartbeatTimeout = null, maxBootFailures = 2))) { primary, log ->
             primary.spawn(1)

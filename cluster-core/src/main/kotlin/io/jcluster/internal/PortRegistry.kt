@@ -22,7 +22,11 @@ private val log = KotlinLogging.logger {}
  * primary's loop calls it, and a forced restart ([hold], [release]) and the primary's close
  * ([closeAll]) from outside the loop: every method is synchronized.
  */
-internal class PortRegistry(private val scope: CoroutineScope) {
+internal class PortRegistry(
+    private val scope: CoroutineScope,
+    /** How long a port stays open once [workerId]'s lease, the last on it, ends: while a supervised worker's slot waits for its next worker. */
+    private val keepFor: (workerId: Int) -> Duration = { Duration.ZERO },
+) {
     private val handles = HashMap<PortKey, PortHandle>()
     private val leases = HashMap<Int, Lease>()
     private val waitingToClose = LinkedHashMap<Lease, suspend () -> Unit>()
@@ -104,14 +108,10 @@ internal class PortRegistry(private val scope: CoroutineScope) {
         releaseWaiting()
     }
 
-    /**
-     * [workerId] is gone: its leases end. A port it leaves with no worker on it stays open for
-     * [keepFor] (a supervised worker's replacement is coming): connections queue in its backlog for
-     * the replacement instead of being reset, and the port is not refused meanwhile.
-     */
+    /** [workerId] is gone: its leases end. */
     @Synchronized
-    fun removeWorker(workerId: Int, keepFor: Duration = Duration.ZERO) {
-        leasesOf(workerId).forEach { end(it, keepFor) }
+    fun removeWorker(workerId: Int) {
+        leasesOf(workerId).forEach { end(it) }
         releaseWaiting()
     }
 
@@ -171,11 +171,17 @@ internal class PortRegistry(private val scope: CoroutineScope) {
 
     private fun leasesOf(workerId: Int) = leases.values.filter { it.workerId == workerId }
 
-    private fun end(lease: Lease, keepFor: Duration = Duration.ZERO) {
+    /**
+     * Ends [lease]. A port left with no worker on it closes, unless [keepFor] keeps it open (a
+     * supervised worker's next one is coming: connections wait in the backlog for it instead of
+     * being reset, and new ones are not refused meanwhile).
+     */
+    private fun end(lease: Lease) {
         leases.remove(lease.id)
         val handle = lease.handle
         handle.remove(lease)
-        if (handle.leases.isEmpty() && !holding) if (keepFor.isPositive()) closeLater(handle, keepFor) else close(handle)
+        val keep = keepFor(lease.workerId)
+        if (handle.leases.isEmpty() && !holding) if (keep.isPositive()) closeLater(handle, keep) else close(handle)
         // Answered last: the worker's close() returns on it, and may listen on the port at once.
         waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
     }

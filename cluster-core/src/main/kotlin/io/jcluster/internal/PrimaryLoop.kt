@@ -58,7 +58,7 @@ internal class PrimaryLoop(
     private val nextId = AtomicInteger()
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
-    private val ports = PortRegistry(scope)
+    private val ports = PortRegistry(scope) { workerId -> records[workerId]?.let(::portsKeptFor) ?: Duration.ZERO }
     private val supervisor = Supervisor(SupervisedWork(), clock, memory)
     private val stopper = Stopper(scope, { settings }, ::enqueue, ports)
 
@@ -320,17 +320,20 @@ internal class PrimaryLoop(
     }
 
     private suspend fun linkDown(record: WorkerRecord) {
-        ports.removeWorker(record.worker.id, portsKeptFor(record))
         record.channelClosed = true
+        ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ChannelClosed)
         emitFor(record, WorkerEvent.Disconnected(record.worker))
         removeIfGone(record)
         record.exitSeen?.takeIf { record.exit == null }?.let { exited(record, it.exit, it.stderr) }
     }
 
-    /** How long the ports [record] leaves empty stay open: while its slot waits for a replacement to boot. */
-    private fun portsKeptFor(record: WorkerRecord): Duration =
-        if (record.worker.slot != null && supervisor.desired.value > 0) settings.supervision.bootTimeout else Duration.ZERO
+    /** How long a port [record] leaves with no worker stays open: while its slot, still wanted, waits for its next worker to boot. */
+    private fun portsKeptFor(record: WorkerRecord): Duration {
+        // A serving worker that closes a listener of its own accord may listen again at once: not kept.
+        val leaving = record.disconnectRequested || record.exit != null || record.channelClosed
+        return if (leaving && record.worker.slot != null && supervisor.desired.value > 0) settings.supervision.bootTimeout else Duration.ZERO
+    }
 
     /**
      * Handles a process's exit once everything it sent was read: a worker that sent many messages and
@@ -350,7 +353,7 @@ internal class PrimaryLoop(
         record.timer?.cancel()
         record.bootTimer?.cancel()
         processes.remove(record.worker.id)
-        ports.removeWorker(record.worker.id, portsKeptFor(record))
+        ports.removeWorker(record.worker.id)
         record.apply(WorkerInput.ProcessExited(exit))
         record.worker.gone.complete(Unit)
         if (record.link == null && !record.channelClosed) {
