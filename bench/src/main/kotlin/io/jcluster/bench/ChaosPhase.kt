@@ -55,7 +55,8 @@ class PhaseCluster(
     } } ?: runningChildren().size
 
     /** The bytes the primary wrote to its stderr and its log directory so far. */
-    fun logBytes(): Long = stderr.toFile().length() + (logDir?.toFile()?.walk()?.filter { it.isFile && it.name.endsWith(".log") }?.sumOf { it.length() } ?: 0L)
+    fun logBytes(): Long = stderr.toFile().length() +
+        (logDir?.toFile()?.walk()?.filter { it.isFile && (it.name.endsWith(".log") || it.name.endsWith(".log.1")) }?.sumOf { it.length() } ?: 0L)
 
     fun signal(pid: Long, signal: String) {
         val kill = ProcessBuilder("kill", "-$signal", "$pid").inheritIO().start()

@@ -25,9 +25,10 @@ object FdExhaustion : ChaosPhase {
             Thread.sleep(1_000)
             victim?.let { ProcessHandle.of(it).ifPresent(ProcessHandle::destroyForcibly) }
             Thread.sleep((SECONDS - 1) * 1_000L)
+            check(cluster.server.isAlive) { "the primary exited while out of descriptors" }
             return "limit $open (was $soft) for $SECONDS s; killed ${victim ?: "no worker"}"
         } finally {
-            prlimit(pid, "$soft:$hard")
+            if (cluster.server.isAlive) prlimit(pid, "$soft:$hard")
         }
     }
 

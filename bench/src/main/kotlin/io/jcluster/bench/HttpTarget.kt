@@ -84,6 +84,8 @@ class ServerProcess private constructor(private val process: Process, private va
     /** The server's pid: the primary's, for a cluster. */
     val pid: Long get() = process.pid()
 
+    val isAlive: Boolean get() = process.isAlive
+
     /** Waits for a line starting with [prefix], printing the lines before it; returns the rest of it. */
     fun await(prefix: String, timeoutSeconds: Long = 60): String {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)

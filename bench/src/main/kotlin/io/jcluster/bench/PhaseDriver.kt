@@ -12,6 +12,10 @@ object PhaseDriver {
             println("   phase ${phase.key}: skipped, $why")
             return PhaseRun(phase, target, null, why)
         }
+        if (!cluster.server.isAlive) {
+            println("   phase ${phase.key}: skipped, the primary exited in an earlier phase")
+            return PhaseRun(phase, target, null, "the primary exited in an earlier phase")
+        }
         println("   phase ${phase.key}: ${phase.title}")
         val outcome = runCatching { measure(phase, cluster, wrk) }
             .onSuccess { println("   phase ${phase.key}: ${it.did}; ${it.load}; ${it.workersAtEnd} workers at the end") }
