@@ -127,10 +127,7 @@ internal class WorkerListeners(
             }
             SharingStrategy.ROUND_ROBIN -> {
                 handle?.close()
-                ClusterListener.Connections(address, listening) {
-                    handed.remove(lease)
-                    release(lease)
-                }.also { handed[lease] = it }
+                ClusterListener.Connections(address, listening) { closeRoundRobin(lease) }.also { handed[lease] = it }
             }
         }
     }
@@ -154,6 +151,19 @@ internal class WorkerListeners(
             }
         }
         runBlocking { withTimeoutOrNull(releaseWait) { answered.await() } }
+    }
+
+    /**
+     * Under round-robin, hand-offs may be on their way as the listener closes: from now on each is
+     * refused and goes back to the primary, which gives it to another worker. The primary answers the
+     * `Unlisten` once every hand-off of the lease is answered, taken or refused; until then (at most
+     * [releaseWait]) the worker must not exit, or what is still in its socket is lost with it.
+     */
+    private fun closeRoundRobin(lease: Int) {
+        handed.remove(lease)
+        runBlocking {
+            withTimeoutOrNull(releaseWait) { runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = releaseWait.inWholeMilliseconds) } }
+        }
     }
 
     private fun send(message: ControlMessage.ToPrimary) {
