@@ -143,8 +143,7 @@ internal class WorkerListeners(
     private fun release(lease: Int) {
         val answered = CompletableDeferred<Unit>()
         outbox.trySend {
-            // Sent in the outbox's order, but awaited outside it: the hand-offs this worker refuses
-            // meanwhile must still reach the primary, which waits for them before it answers.
+            // Sent in the outbox's order (after this listener's `Listening`), awaited outside it.
             scope.launch(start = CoroutineStart.UNDISPATCHED) {
                 runCatching { control.call(ControlMessage.Unlisten(lease), timeoutMillis = releaseWait.inWholeMilliseconds) }
                 answered.complete(Unit)

@@ -65,6 +65,7 @@ private val KNOWN_AGENT_DEFECTS = mapOf(
     "javalin" to "issue 21: a worker keeps accepting from the shared socket while it stops: Jetty answers 503 in a HUP under load",
     "ktor" to "issue 21: a worker keeps accepting from the shared socket while it stops: empty answers in a HUP under load",
     "helidon" to "issue 21: a worker keeps accepting from the shared socket while it stops: now and then an empty answer in a HUP under load",
+    "netty-epoll" to "issue 21: a worker keeps accepting from the shared socket while it stops: now and then a reset in a HUP under load",
 )
 
 /** Steps 1 to 5 of the spec on one app's cluster. */
