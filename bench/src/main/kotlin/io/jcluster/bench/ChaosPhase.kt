@@ -57,11 +57,6 @@ class PhaseCluster(
     /** The bytes the primary wrote to its stderr and its log directory so far. */
     fun logBytes(): Long = stderr.toFile().length() +
         (logDir?.toFile()?.walk()?.filter { it.isFile && (it.name.endsWith(".log") || it.name.endsWith(".log.1")) }?.sumOf { it.length() } ?: 0L)
-
-    fun signal(pid: Long, signal: String) {
-        val kill = ProcessBuilder("kill", "-$signal", "$pid").inheritIO().start()
-        check(kill.waitFor() == 0) { "kill -$signal $pid failed" }
-    }
 }
 
 /** One phase on one target: wrk's figures, the workers at the end, and the primary before and after. */

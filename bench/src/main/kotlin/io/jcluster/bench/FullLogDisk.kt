@@ -24,7 +24,7 @@ object FullLogDisk : ChaosPhase {
         val dir = checkNotNull(cluster.logDir)
         // Rotated first: a log file's last page has room left, and tmpfs would take lines into it.
         Files.list(dir).use { it.toList() }.filter { it.fileName.toString().endsWith(".log") }.forEach { Files.move(it, it.resolveSibling("${it.fileName}.1")) }
-        cluster.signal(cluster.server.pid, "USR1")
+        sendSignal(cluster.server.pid, "USR1")
         Thread.sleep(500)
         val filler = dir.resolve("filler.bin")
         fill(filler)
@@ -35,7 +35,7 @@ object FullLogDisk : ChaosPhase {
         }
         val whileFull = cluster.logBytes() - full
         Files.delete(filler)
-        cluster.signal(cluster.server.pid, "USR1")
+        sendSignal(cluster.server.pid, "USR1")
         Thread.sleep(500)
         val freed = cluster.logBytes()
         cluster.killServing(random)

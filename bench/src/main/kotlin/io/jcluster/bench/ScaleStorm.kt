@@ -26,8 +26,8 @@ object ScaleStorm : ChaosPhase {
         repeat(COMMANDS) { i ->
             when (i % 3) {
                 0 -> if (!admin.request(AdminRequest("scale", workers = random.nextInt(1, 2 * cluster.workers + 1))).ok) refused++
-                1 -> cluster.signal(cluster.server.pid, "TTIN")
-                else -> cluster.signal(cluster.server.pid, "TTOU")
+                1 -> sendSignal(cluster.server.pid, "TTIN")
+                else -> sendSignal(cluster.server.pid, "TTOU")
             }
             if (i % KILL_EVERY == KILL_EVERY - 1) {
                 cluster.killServing(random)?.let { kills++ }

@@ -16,12 +16,12 @@ object StoppedWorker : ChaosPhase {
         Thread.sleep(1_000)
         val victim = cluster.servingPids().randomOrNull(random) ?: error("no serving worker to stop")
         val held = TcpConnections.established(victim, cluster.port)
-        cluster.signal(victim, "STOP")
+        sendSignal(victim, "STOP")
         try {
             Thread.sleep(SECONDS * 1_000L)
             return "pid $victim stopped, holding $held connections then and ${TcpConnections.established(victim, cluster.port)} at the end"
         } finally {
-            cluster.signal(victim, "CONT")
+            sendSignal(victim, "CONT")
         }
     }
 }

@@ -57,10 +57,7 @@ class SupervisedCluster(private val server: ServerProcess, private val workers: 
             .orElse(emptyList())
     }
 
-    private fun signalPrimary(signal: String) {
-        val kill = ProcessBuilder("kill", "-$signal", "${server.pid}").inheritIO().start()
-        check(kill.waitFor() == 0) { "kill -$signal ${server.pid} failed" }
-    }
+    private fun signalPrimary(signal: String) = sendSignal(server.pid, signal)
 
     /** Reads lines until [done] returns a value, echoing them (less the primary's `numReqs` ticks). */
     private fun <T : Any> read(timeoutSeconds: Long, awaited: String, done: (ClusterLine, ServerProcess.Line) -> T?): T {

@@ -139,7 +139,8 @@ private fun Process.destroyAll() {
     destroyForcibly()
 }
 
-private fun signal(name: String, pid: Long) {
+/** Sends SIG[name] to [pid] with kill(1). */
+internal fun signal(name: String, pid: Long) {
     ProcessBuilder("kill", "-$name", "$pid").start().waitFor(5, TimeUnit.SECONDS) shouldBe true
 }
 

@@ -107,15 +107,15 @@ class OperationsSpec : FunSpec({
         val hello = Hello.start(home, "--workers", "1", "--standby", "0", "--port", "0", "--log-dir", "$logs")
         try {
             val port = withTimeout(60_000) { hello.next(listening) }.groupValues[2].toInt()
-            sendSignal("TTIN", hello.process.pid())
+            signal("TTIN", hello.process.pid())
             withTimeout(60_000) { hello.next(listening) }
             awaitWorkerRows(home, 2)
-            sendSignal("TTOU", hello.process.pid())
+            signal("TTOU", hello.process.pid())
             awaitWorkerRows(home, 1)
 
             Files.list(logs).use { it.toList() }.forEach { Files.move(it, it.resolveSibling("${it.fileName}.1")) } // logrotate
-            sendSignal("USR1", hello.process.pid())
-            sendSignal("TTIN", hello.process.pid())
+            signal("USR1", hello.process.pid())
+            signal("TTIN", hello.process.pid())
             withTimeout(60_000) { hello.next(listening) }
             awaitWorkerRows(home, 2)
             withClue("the files in $logs after rotation") {
@@ -286,10 +286,6 @@ private class Hello(val process: Process, private val lines: LinkedBlockingQueue
             return Hello(process, lines, all)
         }
     }
-}
-
-private fun sendSignal(name: String, pid: Long) {
-    ProcessBuilder("kill", "-$name", "$pid").start().waitFor(5, TimeUnit.SECONDS) shouldBe true
 }
 
 /** Waits (20 s at most) until `bin/jcluster status` lists [count] workers. */
