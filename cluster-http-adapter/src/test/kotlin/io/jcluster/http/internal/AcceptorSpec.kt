@@ -26,8 +26,6 @@ class AcceptorSpec : FunSpec({
         ServerSocketChannel.open().use { listening ->
             listening.bind(InetSocketAddress("127.0.0.1", 0))
             val taken = CompletableFuture<SocketChannel>()
-            // Loaded as from a jar, which needs no new descriptor: from target/classes, loading it under the shortage would fail.
-            Class.forName("io.jcluster.http.internal.AcceptorKt")
             val acceptor = Acceptor(listening) { taken.complete(it) }
             val rounds = AtomicInteger()
             Thread({ while (acceptor.acceptSome()) rounds.incrementAndGet() }, "acceptor-under-test").apply { isDaemon = true }.start()
