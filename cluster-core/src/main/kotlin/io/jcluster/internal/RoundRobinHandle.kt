@@ -2,8 +2,8 @@ package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
-import io.jcluster.ipc.AcceptBackoff
 import io.jcluster.ipc.Handle
+import io.jcluster.ipc.ListenerAcceptor
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -13,11 +13,9 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
-import java.io.IOException
 import kotlinx.coroutines.runInterruptible
 import kotlinx.coroutines.withTimeoutOrNull
 import java.net.UnixDomainSocketAddress
-import java.nio.channels.ClosedChannelException
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.util.concurrent.ConcurrentHashMap
@@ -56,11 +54,14 @@ internal class RoundRobinHandle(
     private var next = 0
     private val changes = MutableStateFlow(0L) // ticks whenever a worker might have become able to take a connection
     private val accepted = Channel<SocketChannel>(ACCEPTED_QUEUE)
-    private val acceptor = Thread(::acceptConnections, "jcluster-accept-${SocketBinding.describe(address)}").apply { isDaemon = true }
+    private val acceptor = ListenerAcceptor(channel, "round-robin listener ${SocketBinding.describe(address)}") { connection ->
+        if (accepted.trySendBlocking(connection).isFailure) connection.close()
+    }
+    private val acceptorThread = Thread(::acceptConnections, "jcluster-accept-${SocketBinding.describe(address)}").apply { isDaemon = true }
     private val router = scope.launch { for (connection in accepted) route(connection, emptySet()) }
 
     init {
-        acceptor.start()
+        acceptorThread.start()
     }
 
     override fun add(lease: Lease): Grant {
@@ -89,13 +90,16 @@ internal class RoundRobinHandle(
     /** A worker giving its lease back may go once its hand-offs are answered: a refused one must still find this lease. */
     override fun mayClose(lease: Lease): Boolean = (targets[lease.id]?.pending?.get() ?: 0) == 0
 
-    /** Stops accepting (the cluster is closing); what was accepted still goes to the workers: see [awaitRouted]. */
-    fun stopAccepting() = channel.close()
+    /**
+     * Stops accepting (the cluster is closing): takes what the kernel has queued, then closes the
+     * socket, so that its backlog is not reset; what was accepted still goes to the workers: see [awaitRouted].
+     */
+    fun stopAccepting() = acceptor.requestClose()
 
     /** Returns once every connection accepted before [stopAccepting] went to a worker (or was closed). */
     suspend fun awaitRouted() {
         // The queue closes after the accepting thread ends: a connection it had just accepted would be closed unanswered.
-        runInterruptible(Dispatchers.IO) { acceptor.join() }
+        runInterruptible(Dispatchers.IO) { acceptorThread.join() }
         accepted.close()
         router.join()
     }
@@ -119,11 +123,8 @@ internal class RoundRobinHandle(
     }
 
     override fun close() {
-        channel.close()
-        // The accept in progress holds the socket until it returns: the port is free for a new
-        // bind (the next listen, often at once) only once the acceptor has gone.
-        if (Thread.currentThread() !== acceptor) acceptor.join(ACCEPTOR_EXIT_MILLIS)
-        accepted.close()
+        accepted.close() // first: an acceptor waiting for room in the queue closes its connection and goes on
+        acceptor.close() // the port is free for a new bind (the next listen, often at once) when it returns
         router.cancel()
         while (true) accepted.tryReceive().getOrNull()?.close() ?: break
         SocketBinding.removeSocketFile(address)
@@ -131,18 +132,8 @@ internal class RoundRobinHandle(
 
     /** Accepts until the handle closes; a failed accept (out of descriptors, say) pauses, and accepting goes on. */
     private fun acceptConnections() {
-        val backoff = AcceptBackoff("round-robin listener ${SocketBinding.describe(address)}")
         try {
-            while (true) {
-                val connection = try {
-                    channel.accept().also { backoff.succeeded() }
-                } catch (e: IOException) {
-                    if (e is ClosedChannelException || !channel.isOpen) return // the handle closed
-                    backoff.pause(e)
-                    continue
-                }
-                if (accepted.trySendBlocking(connection).isFailure) return connection.close()
-            }
+            while (acceptor.acceptSome()) continue
         } catch (e: Exception) {
             if (channel.isOpen) log.error(e) { "round-robin listener ${SocketBinding.describe(address)} stopped accepting" }
         }
@@ -205,7 +196,6 @@ internal class RoundRobinHandle(
 
     private companion object {
         const val ACCEPTED_QUEUE = 1024
-        const val ACCEPTOR_EXIT_MILLIS = 1_000L
         const val LATE_RECHECK_MILLIS = 100L
     }
 }

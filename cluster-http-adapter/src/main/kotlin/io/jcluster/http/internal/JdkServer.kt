@@ -24,7 +24,7 @@ internal class JdkServer(
     private val http = HttpServer.create()
     private val internals = JdkServerInternals(http)
     private val ownExecutor: ExecutorService? = if (executor == null) handlerThreads() else null
-    private val acceptor = listening?.let { Acceptor(it, ::take) }
+    private val acceptor = listening?.let { httpAcceptor(it, ::take) }
 
     init {
         try {

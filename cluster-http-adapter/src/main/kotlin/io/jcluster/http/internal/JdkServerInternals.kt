@@ -14,7 +14,7 @@ import java.nio.channels.SocketChannel
  * a connection accepted elsewhere, nor to close idle connections now.
  *
  * - [dropListener] closes the server's own (unbound) listening socket before it starts: it takes
- *   every connection through [inject], from the [Acceptor] or from the primary.
+ *   every connection through [inject], from the [io.jcluster.ipc.ListenerAcceptor] or from the primary.
  * - [inject] does with a handed connection what the server's dispatcher does with one it accepts
  *   (`ServerImpl.Dispatcher.run`): a `HttpConnection` marked newly accepted, in the connection sets,
  *   registered for reading on the dispatcher's selector, which it then wakes; with `TCP_NODELAY` on,

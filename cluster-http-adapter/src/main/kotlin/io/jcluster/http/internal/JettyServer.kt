@@ -1,5 +1,6 @@
 package io.jcluster.http.internal
 
+import io.jcluster.ipc.ListenerAcceptor
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.http.RunningHttpServer
 import org.eclipse.jetty.http.HttpFields
@@ -22,7 +23,7 @@ private val log = KotlinLogging.logger {}
 
 /** Jetty as an [AdoptingServer]; see [io.jcluster.http.Jetty]. */
 internal class JettyServer(address: SocketAddress, listening: ServerSocketChannel?, handler: Handler) : AdoptingServer(address) {
-    private val acceptor = listening?.let { Acceptor(it, ::take) }
+    private val acceptor = listening?.let { httpAcceptor(it, ::take) }
     private val server = Server(QueuedThreadPool().apply { name = "jcluster-jetty" })
     private val connector = HandedConnector(server, acceptor)
 
@@ -112,14 +113,14 @@ internal class JettyServer(address: SocketAddress, listening: ServerSocketChanne
 /**
  * A [ServerConnector] without a listening socket of its own: every connection comes in through
  * [take], which does what the connector does with one it accepts (configure it, hand it to the
- * selector manager). Its one acceptor thread runs the [Acceptor] when there is a listening socket
+ * selector manager). Its one acceptor thread runs the [ListenerAcceptor] when there is a listening socket
  * (as a `ServerConnector` with acceptor threads accepts: one blocking step at a time), and waits
  * until the connector stops when there is none (round-robin).
  */
-internal class HandedConnector(server: Server, private val acceptor: Acceptor?) :
+internal class HandedConnector(server: Server, private val acceptor: ListenerAcceptor?) :
     ServerConnector(server, 1, -1, HttpConnectionFactory()) {
 
-    /** Nothing to bind or open: the listening socket, if any, is the [Acceptor]'s. */
+    /** Nothing to bind or open: the listening socket, if any, is the [ListenerAcceptor]'s. */
     override fun open() = Unit
 
     override fun accept(acceptorID: Int) {

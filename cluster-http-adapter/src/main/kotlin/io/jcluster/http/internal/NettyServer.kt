@@ -1,5 +1,6 @@
 package io.jcluster.http.internal
 
+import io.jcluster.ipc.ListenerAcceptor
 import io.jcluster.ipc.Ipc
 import io.netty.bootstrap.ServerBootstrap
 import io.netty.channel.Channel
@@ -45,12 +46,12 @@ internal class NettyServer(address: SocketAddress, listening: ServerSocketChanne
 
     // Netty accepts on its own descriptor; this second one only keeps the socket open at the stop
     // while it takes what the kernel queued on it (see stopAccepting).
-    private val lastAccepts: Acceptor?
+    private val lastAccepts: ListenerAcceptor?
 
     init {
-        var acceptor: Acceptor? = null
+        var acceptor: ListenerAcceptor? = null
         serverChannel = try {
-            acceptor = listening?.let { Acceptor(it, ::take) }
+            acceptor = listening?.let { httpAcceptor(it, ::take) }
             listening?.let(::register)
         } catch (e: Exception) {
             acceptor?.close()

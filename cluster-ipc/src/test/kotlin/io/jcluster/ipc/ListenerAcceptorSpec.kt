@@ -1,7 +1,8 @@
-package io.jcluster.http.internal
+package io.jcluster.ipc
 
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeLessThan
+import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import java.io.Closeable
 import java.io.FileInputStream
@@ -16,17 +17,17 @@ import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 
 /**
- * The worker side's [Acceptor] out of descriptors: this JVM's own `RLIMIT_NOFILE` is lowered (util-linux
+ * [ListenerAcceptor] out of descriptors: this JVM's own `RLIMIT_NOFILE` is lowered (util-linux
  * `prlimit --pid`) and the table filled, so that `accept` fails with EMFILE while a client waits.
  */
-class AcceptorSpec : FunSpec({
+class ListenerAcceptorSpec : FunSpec({
     timeout = 60_000
 
     test("out of descriptors, the acceptor pauses instead of spinning, and takes the waiting connection once they are back") {
         ServerSocketChannel.open().use { listening ->
             listening.bind(InetSocketAddress("127.0.0.1", 0))
             val taken = CompletableFuture<SocketChannel>()
-            val acceptor = Acceptor(listening) { taken.complete(it) }
+            val acceptor = ListenerAcceptor(listening, "test listener") { taken.complete(it) }
             val rounds = AtomicInteger()
             Thread({ while (acceptor.acceptSome()) rounds.incrementAndGet() }, "acceptor-under-test").apply { isDaemon = true }.start()
             val client = SocketChannel.open() // its descriptor now: connecting later needs none
@@ -46,6 +47,37 @@ class AcceptorSpec : FunSpec({
             taken.get().close()
             client.close()
             acceptor.close()
+        }
+    }
+
+    test("close takes every connection queued in the backlog, so that none is reset") {
+        ServerSocketChannel.open().bind(InetSocketAddress("127.0.0.1", 0), 64).let { listening ->
+            val taken = ArrayList<SocketChannel>()
+            val acceptor = ListenerAcceptor(listening, "test listener") { taken += it }
+            val clients = List(20) { SocketChannel.open(listening.localAddress) } // queued: nobody called acceptSome
+            acceptor.close()
+            taken.size shouldBe 20
+            taken.forEach { it.close() } // FIN to each client: an orderly end, not a reset
+            clients.forEach { client -> client.use { it.read(java.nio.ByteBuffer.allocate(1)) shouldBe -1 } }
+            listening.isOpen shouldBe false
+        }
+    }
+
+    test("after requestClose, the thread in acceptSome takes what is queued, closes, and returns false") {
+        ServerSocketChannel.open().bind(InetSocketAddress("127.0.0.1", 0), 64).let { listening ->
+            val taken = java.util.concurrent.LinkedBlockingQueue<SocketChannel>()
+            val acceptor = ListenerAcceptor(listening, "test listener") { taken += it }
+            val result = CompletableFuture<Boolean>()
+            val loop = Thread({ result.complete(generateSequence { acceptor.acceptSome() }.first { !it }) }, "acceptor-under-test")
+            loop.isDaemon = true
+            loop.start()
+            val first = SocketChannel.open(listening.localAddress)
+            taken.poll(10, TimeUnit.SECONDS) shouldNotBe null
+            acceptor.requestClose()
+            result.get(10, TimeUnit.SECONDS) shouldBe false
+            listening.isOpen shouldBe false
+            first.close()
+            taken.forEach { it.close() }
         }
     }
 })
