@@ -8,7 +8,6 @@ import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.mapNotNull
-import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 
 /** Settings for a primary whose workers run [TestWorker] as [behaviour] says, started the plain way (no AppCDS). */
@@ -51,10 +50,13 @@ data class Seen(
  * A `react` that suspends (to send, say) lets later events queue, and their snapshots then lag.
  */
 class EventLog internal constructor(private val primary: Primary) {
-    private val seen = MutableStateFlow<List<Seen>>(emptyList())
+    // Appended in place, with a count to wait on: a flood of messages must not cost a copy of the
+    // whole log per event (that made the primary's loop, which records inline, quadratic).
+    private val entries = ArrayList<Seen>()
+    private val size = MutableStateFlow(0)
 
     /** Every event so far, in order. */
-    val all: List<Seen> get() = seen.value
+    val all: List<Seen> get() = synchronized(entries) { entries.toList() }
 
     /** [worker]'s events so far, in order. */
     fun of(worker: Worker): List<Seen> = all.filter { (it.event as? WorkerEvent)?.worker === worker }
@@ -63,7 +65,14 @@ class EventLog internal constructor(private val primary: Primary) {
     fun messagesOf(worker: Worker): List<Any> = of(worker).mapNotNull { (it.event as? WorkerEvent.Message)?.payload }
 
     /** Waits for the first recorded event for which [pick] is not null, and returns that. */
-    suspend fun <T : Any> await(pick: (Seen) -> T?): T = seen.mapNotNull { list -> list.firstNotNullOfOrNull(pick) }.first()
+    suspend fun <T : Any> await(pick: (Seen) -> T?): T {
+        var scanned = 0 // each event is looked at once
+        return size.mapNotNull { count ->
+            val fresh = synchronized(entries) { entries.subList(scanned, count).toList() }
+            scanned = count
+            fresh.firstNotNullOfOrNull(pick)
+        }.first()
+    }
 
     /** Waits for [worker]'s first event of type [E] that passes [test]. */
     suspend inline fun <reified E : WorkerEvent> await(worker: Worker, crossinline test: (E) -> Boolean = { true }): E =
@@ -81,7 +90,10 @@ class EventLog internal constructor(private val primary: Primary) {
         val worker = (event as? WorkerEvent)?.worker
         val snapshot = Seen(event, worker?.state?.value, worker?.isConnected() == true, worker?.isDead() == true,
             worker != null && primary.workers.value[worker.id] === worker)
-        seen.update { it + snapshot }
+        synchronized(entries) {
+            entries += snapshot
+            size.value = entries.size
+        }
     }
 }
 
