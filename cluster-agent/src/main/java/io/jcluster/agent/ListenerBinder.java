@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,7 +22,8 @@ public final class ListenerBinder {
     /** Node's default backlog, which the Kotlin workers send too: it is part of a shared listener's key. */
     private static final int BACKLOG = 511;
     private static final long LISTEN_TIMEOUT_MILLIS = 60_000;
-    private static final ThreadLocal<Boolean> OWN_BIND = new ThreadLocal<>();
+    /** Set on a thread while the agent binds a socket of its own, which the hook must leave alone. */
+    static final ThreadLocal<Boolean> OWN_BIND = new ThreadLocal<>();
     private static final Map<String, Integer> PORT_ZERO_CALLS = new ConcurrentHashMap<>();
 
     private ListenerBinder() {
@@ -43,7 +45,12 @@ public final class ListenerBinder {
      */
     public static Object bindNetty(Object[] args) {
         if (!(args[1] instanceof InetSocketAddress inet) || inet.isUnresolved() || !mayTake() || !Callers.nettyListener()) return null;
-        return outcome(() -> take((Integer) args[0].getClass().getMethod("intValue").invoke(args[0]), inet.getAddress(), inet.getPort()));
+        return outcome(() -> {
+            int fd = (Integer) args[0].getClass().getMethod("intValue").invoke(args[0]);
+            List<EpollRegistrations.Registration> registrations = EpollRegistrations.of(fd); // Netty 4.1 registers before it binds
+            take(fd, inet.getAddress(), inet.getPort());
+            EpollRegistrations.restore(fd, registrations);
+        });
     }
 
     private interface Take {
@@ -95,6 +102,7 @@ public final class ListenerBinder {
                 if (reply.fds().isEmpty()) throw new BindException("the jcluster primary granted a shared listener without its socket");
                 try {
                     Descriptors.replace(fd, reply.fds().get(0));
+                    ListenerParking.shared(fd);
                 } finally {
                     Descriptors.closeAll(reply.fds());
                 }
@@ -124,7 +132,7 @@ public final class ListenerBinder {
         }
     }
 
-    private static FileDescriptor fdOf(java.nio.channels.ServerSocketChannel channel) {
+    static FileDescriptor fdOf(java.nio.channels.ServerSocketChannel channel) {
         try {
             java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
             field.setAccessible(true);

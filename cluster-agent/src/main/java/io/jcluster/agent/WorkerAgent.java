@@ -137,9 +137,13 @@ final class WorkerAgent {
         }
     }
 
-    /** As {@code TERM} would: {@code System.exit(0)} from a thread of its own runs the app's shutdown hooks. */
+    /**
+     * As {@code TERM} would: {@code System.exit(0)} from a thread of its own runs the app's shutdown
+     * hooks. The app stops taking connections from the shared sockets first ({@link ListenerParking}).
+     */
     private void disconnect() {
         disconnecting = true;
+        ListenerParking.parkAll();
         Thread exit = new Thread(() -> System.exit(0), "jcluster-agent-disconnect");
         exit.start();
     }
