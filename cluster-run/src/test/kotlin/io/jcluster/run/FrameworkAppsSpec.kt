@@ -59,14 +59,7 @@ class FrameworkAppsSpec : FunSpec({
  * Apps whose cluster fails a step today because of an agent defect of issue 21, each said in one line;
  * the test stays written and runs again once its line is gone (the failures are in the issue's note).
  */
-private val KNOWN_AGENT_DEFECTS = mapOf(
-    "spring-webflux" to "issue 21: Netty 4.1's epoll server channel closes right after the agent's dup2 (workers exit ~100 ms after ready)",
-    "spring-mvc" to "issue 21: a worker keeps accepting from the shared socket while it stops: 2-5 resets in a HUP under load",
-    "javalin" to "issue 21: a worker keeps accepting from the shared socket while it stops: Jetty answers 503 in a HUP under load",
-    "ktor" to "issue 21: a worker keeps accepting from the shared socket while it stops: empty answers in a HUP under load",
-    "helidon" to "issue 21: a worker keeps accepting from the shared socket while it stops: now and then an empty answer in a HUP under load",
-    "netty-epoll" to "issue 21: a worker keeps accepting from the shared socket while it stops: now and then a reset in a HUP under load",
-)
+private val KNOWN_AGENT_DEFECTS = mapOf<String, String>()
 
 /** Steps 1 to 5 of the spec on one app's cluster. */
 private suspend fun clusterLife(app: FixtureApp, run: RunProcess) {
