@@ -29,19 +29,23 @@ class AppRun private constructor(
     private var process = start()
     private var serving: Set<Long> = awaitServing(emptySet())
 
-    /** TERM to the one JVM, then the same command again: a deploy without a cluster. */
-    fun restart() {
+    /** TERM to the one JVM, then the same command again (a deploy without a cluster); ms until it serves again. */
+    fun restart(): Long {
+        val start = System.nanoTime()
         stop()
         process = start()
         serving = awaitServing(emptySet())
+        return (System.nanoTime() - start) / 1_000_000
     }
 
-    /** HUP to the primary; returns once new workers serve and the old ones have gone. */
-    fun reload() {
+    /** HUP to the primary; returns once new workers serve and the old ones have gone, with the ms that took. */
+    fun reload(): Long {
+        val start = System.nanoTime()
         sendSignal(process.pid(), "HUP")
         val old = serving
         serving = awaitServing(old)
         old.forEach { pid -> ProcessHandle.of(pid).ifPresent { it.onExit().get(DEADLINE_SECONDS, TimeUnit.SECONDS) } }
+        return (System.nanoTime() - start) / 1_000_000
     }
 
     /** What the agent printed about its start in each worker, averaged. */

@@ -10,7 +10,10 @@ import kotlin.system.exitProcess
  * side by side in the same run:
  * - requests/s with keep-alive (wrk, after a warm-up); the target is the cluster ≥ 1.0× the one JVM;
  * - failed requests under load while the cluster reloads (HUP), against the one JVM restarted
- *   (TERM, then started again) under the same load: what a deploy costs either way;
+ *   (TERM, then started again) under the same load: what a deploy costs either way, and how long it
+ *   takes (HUP until the old workers have gone; TERM until the new JVM serves). The load sends
+ *   `Connection: close`: on a keep-alive connection, a request that crosses the server's close of that
+ *   idle connection fails in wrk, which does not retry it as an HTTP client would;
  * - the agent's start-up cost in each worker, as the agent reports it (`-Djcluster.agent.timing`):
  *   the instrumentation, which `premain` does before the app's `main` (the target is ≤ 50 ms), and
  *   the join with the primary, which runs beside the app's own start.
@@ -45,32 +48,32 @@ object AppsBench {
     }
 
     private fun measure(app: FixtureApp, java: Path): List<BenchResult> {
-        val single = AppRun.single(app, java).use { run -> figures(app, run) { run.restart() } }
-        val cluster = AppRun.cluster(app, java, WORKERS).use { run -> figures(app, run) { run.reload() } to run.agentTimings() }
+        val single = AppRun.single(app, java).use { run -> figures(app, run, run::restart) }
+        val cluster = AppRun.cluster(app, java, WORKERS).use { run -> figures(app, run, run::reload) to run.agentTimings() }
         val (load, timings) = cluster
         println("   agent: $timings")
         return listOfNotNull(
             BenchResult("${app.name}_rps", load.rps, "req/s", "one JVM", single.rps),
             BenchResult("${app.name}_deploy_failed", load.deployFailed.toDouble(), "requests", "one JVM restart", single.deployFailed.toDouble()),
+            BenchResult("${app.name}_deploy_time", load.deployMillis.toDouble(), "ms", "one JVM restart", single.deployMillis.toDouble()),
             timings.premainMillis?.let { BenchResult("${app.name}_agent_premain", it, "ms") },
             timings.joinMillis?.let { BenchResult("${app.name}_agent_join", it, "ms") },
         )
     }
 
-    private class Load(val rps: Double, val deployFailed: Long)
+    private class Load(val rps: Double, val deployFailed: Long, val deployMillis: Long)
 
-    /** Warm-up, a measured run, then [deploy] under load; prints every round. */
-    private fun figures(app: FixtureApp, run: AppRun, deploy: () -> Unit): Load {
+    /** Warm-up, a measured run, then [deploy] (which returns how long it took, ms) under load; prints every round. */
+    private fun figures(app: FixtureApp, run: AppRun, deploy: () -> Long): Load {
         val wrk = Wrk("http://127.0.0.1:${run.port}/")
         println("== ${app.name} ${run.label}, port ${run.port}: ready in ${run.readyMillis} ms")
         println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
         val measured = wrk.run(RUN_SECONDS, close = false).also { println("   load: $it") }
-        val (deployed, _) = wrk.around(MAX_DEPLOY_SECONDS, close = false) {
+        val (deployed, millis) = wrk.around(MAX_DEPLOY_SECONDS, close = true) {
             Thread.sleep(LEAD_MILLIS)
-            deploy()
-            Thread.sleep(TAIL_MILLIS)
+            deploy().also { Thread.sleep(TAIL_MILLIS) }
         }
-        println("   ${if (run.isCluster) "reload (HUP)" else "restart (TERM, start)"}: $deployed")
-        return Load(measured.requestsPerSecond, deployed.failed)
+        println("   ${if (run.isCluster) "reload (HUP)" else "restart (TERM, start)"} in $millis ms, under load with Connection: close: $deployed")
+        return Load(measured.requestsPerSecond, deployed.failed, millis)
     }
 }
