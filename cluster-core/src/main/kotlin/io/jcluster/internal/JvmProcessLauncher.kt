@@ -55,11 +55,15 @@ internal object JvmProcessLauncher : ProcessLauncher {
             if (spec.stdio != Stdio.INHERIT) add(pump(process.errorStream, output, WorkerOutput.Stream.STDERR, spec.workerId, keepHead = true))
         }
 
+        private val workerId = spec.workerId
+        private val token = spec.environment[WorkerEnvironment.TOKEN].orEmpty()
+
         override val pid: Long = process.pid()
         override val handle: ProcessHandle = process.toHandle()
 
         override fun onExit(listener: (ExitStatus, List<String>) -> Unit) {
             process.onExit().thenRun {
+                runCatching { LeftoverProcesses.stop(workerId, token, pid) }.onFailure { log.warn { "could not look for what worker $workerId left running: $it" } }
                 // Let the pumps read what the process wrote last (a crash's stack trace) before reporting.
                 pumps.forEach { it.join(STDERR_DRAIN_MILLIS) }
                 listener(ExitStatus.fromExitValue(process.exitValue()), synchronized(stderrHead) { stderrHead.toList() })

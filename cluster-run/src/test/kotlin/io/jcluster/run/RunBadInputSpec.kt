@@ -1,5 +1,6 @@
 package io.jcluster.run
 
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
@@ -67,4 +68,28 @@ class RunBadInputSpec : FunSpec({
             run.awaitExit(2.minutes) shouldBe 69
         }
     }
+
+    test("an app that forks processes of its own: they go when its worker does, killed or stopped") {
+        val children = ArrayList<Long>() // killed in any case: a failed run must leave no orphan either
+        try {
+            RunProcess.start(listOf("--workers", "1"), RunProcess.app("fork", "0")).use { run ->
+                val first = run.await { it.contains("child ") }.single().substringAfter("child ").trim().toLong().also { children += it }
+                val worker = ProcessHandle.of(first).flatMap { it.parent() }.orElseThrow()
+                worker.destroyForcibly()
+                awaitGone(first)
+                val second = run.await(2) { it.contains("child ") }.last().substringAfter("child ").trim().toLong().also { children += it }
+                run.signal("TERM")
+                run.awaitExit(2.minutes) shouldBe 0
+                awaitGone(second)
+            }
+        } finally {
+            children.forEach { pid -> ProcessHandle.of(pid).ifPresent { it.destroyForcibly() } }
+        }
+    }
 })
+
+/** Waits until the process [pid] has gone; fails after 30 s. */
+private fun awaitGone(pid: Long) {
+    val gone = ProcessHandle.of(pid).map { runCatching { it.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS) }.isSuccess }.orElse(true)
+    withClue("process $pid still runs 30 s after its worker went") { gone shouldBe true }
+}

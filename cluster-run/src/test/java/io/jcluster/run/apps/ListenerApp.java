@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  * answering every request with its pid. A port of 0 takes any free port. It prints
  * {@code listening KIND PORT} for each, and {@code stopping} from its shutdown hook. Extra modes:
  * {@code exit} (System.exit(3) in main), {@code never} (never listens), {@code inet} (a channel of the
- * explicit INET family).
+ * explicit INET family), {@code fork} (starts {@code sleep 600} of its own, prints {@code child PID}, then
+ * serves as {@code channel}).
  */
 public final class ListenerApp {
     private static final String PID = Long.toString(ProcessHandle.current().pid());
@@ -29,6 +30,10 @@ public final class ListenerApp {
     public static void main(String[] args) throws Exception {
         String kind = args[0];
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("stopping " + PID)));
+        if (kind.equals("fork")) {
+            System.out.println("child " + new ProcessBuilder("sleep", "600").start().pid());
+            kind = "channel";
+        }
         if (kind.equals("exit")) System.exit(3);
         if (kind.equals("never")) { Thread.sleep(Long.MAX_VALUE); }
         for (int i = 1; i < args.length; i++) {
