@@ -24,9 +24,16 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
             settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
             settings.javaArgs?.let(::addAll) ?: addAll(listOf("-cp", settings.classpath, settings.mainClass) + settings.args)
         }
-        val variables = settings.environment + environment + WorkerEnvironment.variables(workerId, controlSocket(), token)
+        val variables = quietLogging() + settings.environment + environment + WorkerEnvironment.variables(workerId, controlSocket(), token)
         return LaunchSpec(workerId, command, variables, settings.workingDirectory, settings.stdio)
     }
+
+    /**
+     * kotlin-logging prints a banner on stdout as each JVM starts ("kotlin-logging: initializing..."),
+     * which in a worker lands among the app's own output: off, unless the primary's environment says.
+     */
+    private fun quietLogging(): Map<String, String> =
+        if (System.getenv(LOGGING_BANNER) != null) emptyMap() else mapOf(LOGGING_BANNER to "false")
 
     /** [ports]' agents for worker [workerId], and a line saying where they listen (JMX prints none of its own). */
     private fun debugFlags(workerId: Int, ports: DebugPorts): List<String> {
@@ -43,5 +50,8 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
     companion object {
         /** What the IPC needs in every worker. */
         val IPC_FLAGS = Ipc.jvmFlags
+
+        /** kotlin-logging's switch for its start-up banner, read from the environment. */
+        private const val LOGGING_BANNER = "KOTLIN_LOGGING_STARTUP_MESSAGE"
     }
 }

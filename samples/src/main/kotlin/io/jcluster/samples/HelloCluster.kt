@@ -49,8 +49,12 @@ data class NotifyRequest(val path: String)
  * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]`
  */
 object HelloCluster {
+    private const val LOGGING_BANNER = "kotlin-logging.logStartupMessage"
+
     @JvmStatic
     fun main(args: Array<String>) {
+        // Before any logger exists: kotlin-logging's banner on stdout is not the main job's output.
+        if (System.getProperty(LOGGING_BANNER) == null) System.setProperty(LOGGING_BANNER, "false")
         if (Cluster.isWorker) {
             worker(HelloOptions.fromWorkerEnvironment())
             return

@@ -34,8 +34,10 @@ class HelloClusterSpec : FunSpec({
     test("two workers serve Hello World on one port, the primary counts every request, TERM stops all") {
         val (primary, lines) = helloCluster("--workers", "2", "--port", "0")
         try {
-            val listening = withTimeout(40_000) { List(2) { lines.next { Regex("listening on /127.0.0.1:(\\d+)").find(it)?.groupValues?.get(1) } } }
+            val seen = ArrayList<String>()
+            val listening = withTimeout(40_000) { List(2) { lines.next { seen += it; Regex("listening on /127.0.0.1:(\\d+)").find(it)?.groupValues?.get(1) } } }
             val port = listening.toSet().single().toInt()
+            seen.filter { "kotlin-logging: initializing" in it }.shouldBeEmpty() // the primary's and the workers' output
 
             val client = HttpClient.newHttpClient()
             repeat(10) {
