@@ -227,7 +227,9 @@ public class ManagedCluster internal constructor(
             try {
                 hook(plugin)
             } catch (e: Exception) {
-                log.error(e) { "plugin ${plugin.name} failed in $name; the cluster goes on" }
+                // A plugin's refusal of its setting (a path it may not use, a port in use) is one line to act on; anything else is a bug, with its trace.
+                if (e is java.io.IOException || e is IllegalArgumentException) log.error { "plugin ${plugin.name} failed in $name: ${e.message}; the cluster goes on without it" }
+                else log.error(e) { "plugin ${plugin.name} failed in $name; the cluster goes on" }
                 emit(PrimaryEvent.PluginFailed(plugin.name, name, e))
             }
         }

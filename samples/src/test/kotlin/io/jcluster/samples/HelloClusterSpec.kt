@@ -122,6 +122,21 @@ class HelloClusterSpec : FunSpec({
             primary.destroyAll()
         }
     }
+
+    test("a control socket in a directory others may read: one line saying why, no stack trace, and the cluster serves") {
+        val open = java.nio.file.Files.createTempDirectory("jcluster-open")
+        java.nio.file.Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"))
+        val (primary, lines) = helloCluster("--workers", "1", "--port", "0", "--control-socket", "${open.resolve("control.sock")}")
+        try {
+            val seen = ArrayList<String>()
+            withTimeout(40_000) { lines.next { line -> seen += line; line.takeIf { listening.containsMatchIn(it) } } }
+            seen.filter { "refusing to put the control socket in $open" in it }.shouldHaveSize(1)
+            seen.filter { it.trimStart().startsWith("at ") }.shouldBeEmpty() // no stack trace
+        } finally {
+            primary.destroyAll()
+            open.toFile().deleteRecursively()
+        }
+    }
 })
 
 private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
