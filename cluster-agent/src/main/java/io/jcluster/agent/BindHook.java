@@ -32,6 +32,25 @@ final class BindHook {
      * method, boxed, up to four.
      */
     static byte[] hook(byte[] bytes, String method, String descriptor, String binder) {
+        return rewrite(bytes, method, descriptor, (mv, isStatic, arguments) -> emit(mv, isStatic, arguments, binder));
+    }
+
+    /**
+     * {@code bytes} with a call to the binder's {@code counter} method (no arguments, its result
+     * dropped) at the entry of {@code method}: a count of the calls, for a method of any return type.
+     */
+    static byte[] count(byte[] bytes, String method, String descriptor, String counter) {
+        return rewrite(bytes, method, descriptor, (mv, isStatic, arguments) -> {
+            call(mv, true, new Type[0], counter);
+            mv.visitInsn(Opcodes.POP);
+        });
+    }
+
+    private interface Entry {
+        void emit(MethodVisitor mv, boolean isStatic, Type[] arguments);
+    }
+
+    private static byte[] rewrite(byte[] bytes, String method, String descriptor, Entry entry) {
         ClassReader reader = new ClassReader(bytes);
         ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
@@ -43,7 +62,7 @@ final class BindHook {
                     @Override
                     public void visitCode() {
                         super.visitCode();
-                        emit(mv, (access & Opcodes.ACC_STATIC) != 0, Type.getArgumentTypes(desc), binder);
+                        entry.emit(mv, (access & Opcodes.ACC_STATIC) != 0, Type.getArgumentTypes(desc));
                     }
                 };
             }
@@ -52,6 +71,28 @@ final class BindHook {
     }
 
     private static void emit(MethodVisitor mv, boolean isStatic, Type[] arguments, String binder) {
+        call(mv, isStatic, arguments, binder);
+        Label leave = new Label();
+        Label taken = new Label();
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitJumpInsn(Opcodes.IFNULL, leave);
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitTypeInsn(Opcodes.INSTANCEOF, "java/lang/Throwable");
+        mv.visitJumpInsn(Opcodes.IFEQ, taken);
+        mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/Throwable");
+        mv.visitInsn(Opcodes.ATHROW);
+        // The method's locals are its arguments alone here: the frames are the entry's, plus the result.
+        mv.visitLabel(taken);
+        mv.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {OBJECT});
+        mv.visitInsn(Opcodes.POP);
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitLabel(leave);
+        mv.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {OBJECT});
+        mv.visitInsn(Opcodes.POP);
+    }
+
+    /** The binder's {@code binder} method called with the boxed arguments: its result is left on the stack. */
+    private static void call(MethodVisitor mv, boolean isStatic, Type[] arguments, String binder) {
         mv.visitLdcInsn("io.jcluster.agent.ListenerBinder");
         mv.visitInsn(Opcodes.ICONST_1);
         mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/ClassLoader", "getSystemClassLoader", "()Ljava/lang/ClassLoader;", false);
@@ -73,23 +114,6 @@ final class BindHook {
         boxedArguments(mv, isStatic, arguments);
         mv.visitInsn(Opcodes.AASTORE);
         mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/reflect/Method", "invoke", "(Ljava/lang/Object;[Ljava/lang/Object;)Ljava/lang/Object;", false);
-        Label leave = new Label();
-        Label taken = new Label();
-        mv.visitInsn(Opcodes.DUP);
-        mv.visitJumpInsn(Opcodes.IFNULL, leave);
-        mv.visitInsn(Opcodes.DUP);
-        mv.visitTypeInsn(Opcodes.INSTANCEOF, "java/lang/Throwable");
-        mv.visitJumpInsn(Opcodes.IFEQ, taken);
-        mv.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/Throwable");
-        mv.visitInsn(Opcodes.ATHROW);
-        // The method's locals are its arguments alone here: the frames are the entry's, plus the result.
-        mv.visitLabel(taken);
-        mv.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {OBJECT});
-        mv.visitInsn(Opcodes.POP);
-        mv.visitInsn(Opcodes.RETURN);
-        mv.visitLabel(leave);
-        mv.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {OBJECT});
-        mv.visitInsn(Opcodes.POP);
     }
 
     /** {@code new Object[] { this?, arg0, arg1, ... }}, primitives boxed (only {@code int} occurs). */

@@ -10,12 +10,15 @@ import java.util.Set;
 /**
  * Puts {@link BindHook} on the two bind seams: the JDK's {@code sun.nio.ch.Net} (retransformed at
  * once: it may be loaded already) and Netty's {@code io.netty.channel.unix.Socket} (as the app loads
- * it, from whatever loader). A plain transformer that looks at two class names and rewrites the one
- * method with ASM: the agent's start-up is every worker's, and this loads the least.
+ * it, from whatever loader); and a counter on the JDK's accepted connections
+ * ({@code ServerSocketChannelImpl.finishAccept}, reached only by an accept that took one), which the
+ * heartbeat reports. A plain transformer that looks at three class names and rewrites one method
+ * each with ASM: the agent's start-up is every worker's, and this loads the least.
  */
 final class Instrumenter implements ClassFileTransformer {
     private static final String NET = "sun/nio/ch/Net";
     private static final String NETTY_SOCKET = "io/netty/channel/unix/Socket";
+    private static final String SERVER_CHANNEL = "sun/nio/ch/ServerSocketChannelImpl";
 
     private Instrumenter() {
     }
@@ -26,13 +29,16 @@ final class Instrumenter implements ClassFileTransformer {
         Module agent = Instrumenter.class.getModule();
         inst.redefineModule(java, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
         inst.addTransformer(new Instrumenter(), true);
-        inst.retransformClasses(Class.forName("sun.nio.ch.Net"));
+        inst.retransformClasses(Class.forName("sun.nio.ch.Net"), Class.forName("sun.nio.ch.ServerSocketChannelImpl"));
     }
 
     @Override
     public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
-        if (!NET.equals(name) && !NETTY_SOCKET.equals(name)) return null;
+        if (!NET.equals(name) && !NETTY_SOCKET.equals(name) && !SERVER_CHANNEL.equals(name)) return null;
         try {
+            if (SERVER_CHANNEL.equals(name)) {
+                return BindHook.count(bytes, "finishAccept", "(Ljava/io/FileDescriptor;Ljava/net/SocketAddress;)Ljava/nio/channels/SocketChannel;", "accepted");
+            }
             return NET.equals(name)
                 ? BindHook.hook(bytes, "bind", "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)V", "bindJdk")
                 : BindHook.hook(bytes, "bind", "(Ljava/net/SocketAddress;)V", "bindNetty");

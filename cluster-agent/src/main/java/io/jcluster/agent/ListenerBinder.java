@@ -9,6 +9,7 @@ import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Where the app's bind calls land in a worker ({@link BindHook}'s code calls these by reflection,
@@ -25,6 +26,7 @@ public final class ListenerBinder {
     /** Set on a thread while the agent binds a socket of its own, which the hook must leave alone. */
     static final ThreadLocal<Boolean> OWN_BIND = new ThreadLocal<>();
     private static final Map<String, Integer> PORT_ZERO_CALLS = new ConcurrentHashMap<>();
+    private static final LongAdder ACCEPTED = new LongAdder();
 
     private ListenerBinder() {
     }
@@ -51,6 +53,17 @@ public final class ListenerBinder {
             take(fd, inet.getAddress(), inet.getPort());
             EpollRegistrations.restore(fd, registrations);
         });
+    }
+
+    /** Counts a connection the app accepted on a JDK channel ({@code ServerSocketChannelImpl.finishAccept}); returns null. */
+    public static Object accepted(Object[] args) {
+        ACCEPTED.increment();
+        return null;
+    }
+
+    /** The connections the app accepted on JDK channels so far (Netty's epoll accepts natively, uncounted). */
+    static long acceptedCount() {
+        return ACCEPTED.sum();
     }
 
     private interface Take {

@@ -128,10 +128,14 @@ final class WorkerAgent {
         }
     }
 
-    /** The heartbeat's answer, from this thread: the agent's liveness is the JVM's, not the app's. */
+    /**
+     * The heartbeat's answer, from this thread: the agent's liveness is the JVM's, not the app's. The
+     * agent cannot see HTTP, so its "requests" are the connections the app accepted (one per request
+     * under {@code Connection: close}, fewer with keep-alive).
+     */
     private void pong(long seq) {
         try {
-            channel.send(Json.object("type", "pong", "seq", seq, "liveHeap", liveHeap(), "requests", 0, "openConnections", 0));
+            channel.send(Json.object("type", "pong", "seq", seq, "liveHeap", liveHeap(), "requests", ListenerBinder.acceptedCount(), "openConnections", 0));
         } catch (IOException ignored) {
             // The channel is going down: the reader sees it next.
         }

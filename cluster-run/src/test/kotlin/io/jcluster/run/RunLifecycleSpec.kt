@@ -46,6 +46,19 @@ class RunLifecycleSpec : FunSpec({
             children.filter { it.isAlive } shouldHaveSize 0
         }
     }
+
+    test("stats count the connections each worker's app accepted, as its requests") {
+        RunProcess.start(listOf("--workers", "2"), RunProcess.app("channel", "0")).use { run ->
+            val port = run.listeningPorts(workers = 2).toSet().single()
+            repeat(20) { RunProcess.get(port) } // a connection each
+            // The heartbeat carries the count: the cluster's total reaches 20.
+            io.kotest.assertions.withClue({ "stats: ${runCatching { run.control("stats") }.getOrDefault("")}" }) {
+                withTimeout(30.seconds) {
+                    while (Regex("\"requests\":(\\d+)").findAll(run.control("stats")).maxOfOrNull { it.groupValues[1].toLong() }.let { it == null || it < 20 }) delay(200.milliseconds)
+                }
+            }
+        }
+    }
 })
 
 private fun withClue(clue: String, block: () -> Unit) = io.kotest.assertions.withClue(clue, block)
