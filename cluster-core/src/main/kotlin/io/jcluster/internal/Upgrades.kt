@@ -61,7 +61,10 @@ internal class Upgrades(
                 log.warn { "upgrade: the old primary (pid ${succession.predecessor}) gave up on this upgrade; stopping" }
                 return@launch cluster.destroy()
             }
-            cluster.primary.loop.ports.ownInherited()
+            cluster.primary.loop.ports.run {
+                ownInherited()
+                inherited.closeAll() // what no worker of this primary asked for: the old one closes its copies too
+            }
             log.info { "upgrade: took over from the primary with pid ${succession.predecessor}" }
             emit(PrimaryEvent.TookOver(succession.predecessor))
             hooks("onUpgraded") { it.onUpgraded(cluster, succession.predecessor) }
