@@ -50,7 +50,8 @@ class UpgradeSpec : FunSpec({
                 newPid shouldNotBe old.pid
                 old.output shouldContainLine "PRIMARY $newPid"
                 old.await("P TookOver ${old.pid}")
-                val newWorkers = old.liveWorkers()
+                // By pid: the old primary may exit before it printed its last worker's EXITED line.
+                val newWorkers = old.liveWorkers().filterValues { pid -> ProcessHandle.of(pid).map { it.isAlive }.orElse(false) }
                 newWorkers.keys shouldNotContainAnyOf oldWorkers.keys
                 oldWorkers.values.filter { pid -> ProcessHandle.of(pid).map { it.isAlive }.orElse(false) }.shouldBeEmpty()
                 withContext(Dispatchers.IO) { List(4) { readLineWithin(InetSocketAddress("127.0.0.1", port), 10_000) } }.toSet().forEach { id ->
