@@ -6,14 +6,18 @@ import java.nio.file.Path
 
 /**
  * One request on a cluster's admin socket (the control plugin's), a JSON object on one line:
- * [command] is `status`, `stats`, `reload`, `restart`, `scale` (with [workers]) or `kill` (with [id]).
+ * [command] is `status`, `stats`, `reload`, `restart`, `scale` (with [workers]), `kill` (with [id]) or
+ * `upgrade` (with [argv], the new primary's command line, or none: the old primary's own).
  */
 @Serializable
-public data class AdminRequest(val command: String, val workers: Int? = null, val id: Int? = null)
+public data class AdminRequest(val command: String, val workers: Int? = null, val id: Int? = null, val argv: List<String>? = null)
 
-/** The answer to an [AdminRequest], one JSON line: [ok], with a [message] or an error, and the [stats] when asked for. */
+/**
+ * The answer to an [AdminRequest], one JSON line: [ok], with a [message] or an error, the [stats] when
+ * asked for, and after an `upgrade` the new primary's pid ([upgradedTo]).
+ */
 @Serializable
-public data class AdminReply(val ok: Boolean, val message: String? = null, val stats: ClusterStats? = null)
+public data class AdminReply(val ok: Boolean, val message: String? = null, val stats: ClusterStats? = null, val upgradedTo: Long? = null)
 
 /** The admin socket's wire format and where admin sockets are found; shared by the control plugin and `bin/jcluster`. */
 public object AdminProtocol {

@@ -34,6 +34,19 @@ public interface ClusterPlugin {
     /** Reopen log files (`USR1`, after logrotate moved them; [ManagedCluster.reopenLogs]). */
     public fun onReopenLogs(cluster: ManagedCluster) {}
 
+    /**
+     * In the old primary of an upgrade ([ManagedCluster.upgrade]): the new primary, pid [successor],
+     * has a ready worker in every slot. Runs before the new one hears so, and before this one's workers drain.
+     */
+    public fun onHandedOver(cluster: ManagedCluster, successor: Long) {}
+
+    /**
+     * In the new primary of an upgrade: the old one, pid [predecessor], let go, and this one is the
+     * cluster's primary now (what `onStarting` does for a primary that was not started by an upgrade:
+     * write the pidfile, tell systemd; [ManagedCluster.predecessor] tells the two apart there).
+     */
+    public fun onUpgraded(cluster: ManagedCluster, predecessor: Long) {}
+
     /** Every worker is gone; the primary is about to exit (gunicorn `on_exit`). */
     public fun onExit(cluster: ManagedCluster) {}
 }

@@ -13,8 +13,13 @@ private val log = KotlinLogging.logger {}
  * `Plugins.control(path)`: a Unix socket (mode 0600, in a directory only the owner can enter; peers
  * of another uid are refused) that answers one JSON [AdminRequest] line per connection with one
  * [AdminReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
- * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`. `bin/jcluster`
- * is its client. Not to be confused with the workers' private channel to the primary.
+ * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`, `upgrade`
+ * (a new primary, [ManagedCluster.upgrade], with [AdminRequest.argv] as its command line if given;
+ * answered once it is ready). `bin/jcluster` is its client. Not to be confused with the workers'
+ * private channel to the primary.
+ *
+ * A new primary that an upgrade started binds a socket at a path of its own (the default path has the
+ * pid in it) at once; at a path given here, it takes the path over only once it took over the cluster.
  */
 public class ControlPlugin internal constructor(private val requestedPath: Path?) : ClusterPlugin {
     override val name: String = "control"
@@ -24,7 +29,15 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     public val path: Path? get() = socket?.path
 
     override fun onStarting(cluster: ManagedCluster) {
-        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath()) { answer(cluster, it) }
+        if (cluster.predecessor == null || requestedPath == null) bind(cluster, replace = false)
+    }
+
+    override fun onUpgraded(cluster: ManagedCluster, predecessor: Long) {
+        if (socket == null) bind(cluster, replace = true) // the old primary still has the path: it drains now
+    }
+
+    private fun bind(cluster: ManagedCluster, replace: Boolean) {
+        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath(), replace) { answer(cluster, it) }
         log.info { "control socket: ${socket?.path}" }
     }
 
@@ -39,6 +52,7 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
             "reload" -> timed { "reloaded: ${runBlocking { cluster.replaceAll(null) }} workers replaced" }
             "restart" -> timed { "restarted: every worker was sent TERM and replaced (${runBlocking { cluster.replaceAll(Signal.TERM) }} workers)" }
             "scale" -> scale(cluster, request.workers ?: throw IllegalArgumentException("scale needs a number of workers: scale N"))
+            "upgrade" -> upgrade(cluster, request.argv)
             "kill" -> kill(cluster, request.id ?: throw IllegalArgumentException("kill needs a worker id: kill ID (see status)"))
             else -> throw IllegalArgumentException("unknown command \"${request.command}\"; the commands are $COMMANDS")
         }
@@ -61,6 +75,12 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
         return AdminReply(true, if (outcome.from == outcome.to) "already $workers workers" else "scaled from ${outcome.from} to ${outcome.to} workers")
     }
 
+    private fun upgrade(cluster: ManagedCluster, command: List<String>?): AdminReply {
+        val result = runBlocking { cluster.upgrade(command?.ifEmpty { null }) }
+        return AdminReply(true, "upgraded: primary ${result.from} handed over to ${result.to}, ready in ${result.took.inWholeMilliseconds} ms; " +
+            "${result.from} exits once its workers finished their requests", upgradedTo = result.to)
+    }
+
     private fun kill(cluster: ManagedCluster, id: Int): AdminReply {
         val worker = cluster.primary.workers.value[id]
             ?: throw IllegalArgumentException("no worker $id; the workers are ${cluster.primary.workers.value.keys.sorted()}")
@@ -69,6 +89,6 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     }
 
     private companion object {
-        const val COMMANDS = "status, stats, reload, restart, scale N, kill ID"
+        const val COMMANDS = "status, stats, reload, restart, scale N, kill ID, upgrade"
     }
 }

@@ -4,6 +4,7 @@ import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.Resize
 import io.jcluster.internal.ScaleOutcome
 import io.jcluster.internal.StatsCollector
+import io.jcluster.internal.Upgrades
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -23,6 +24,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 
 private val log = KotlinLogging.logger {}
 
@@ -55,6 +57,14 @@ public class ManagedCluster internal constructor(
     /** How many workers the cluster keeps: the supervisor's slots, as of the last change the primary's loop took. */
     public val workers: Int get() = primary.loop.desired.value
 
+    private val upgrades = Upgrades(this, scope, { name, hook -> hooks(name, hook) }, ::emit)
+
+    /** The pid of the primary this one takes over from, in a primary that an [upgrade] started; otherwise null. */
+    public val predecessor: Long? get() = upgrades.predecessor
+
+    /** The pid of the primary this one handed the cluster over to ([upgrade]), once that one was ready; otherwise null. */
+    public val successor: Long? get() = upgrades.successor
+
     /** The one count of what this cluster does, which the stats, control and metrics plugins read. */
     internal val stats = StatsCollector(this)
 
@@ -68,6 +78,7 @@ public class ManagedCluster internal constructor(
     }
 
     internal fun start(workers: Int) {
+        upgrades.inherit() // first: plugins starting see the predecessor, and workers the listeners
         hooks("onStarting") { it.onStarting(this) }
         emit(PrimaryEvent.Started)
         spawn(workers)
@@ -142,6 +153,20 @@ public class ManagedCluster internal constructor(
     }
 
     /**
+     * Replaces this primary without dropping a connection (unicorn's and nginx's binary upgrade):
+     * starts a new primary with [command] (by default this JVM's own command line), hands it every
+     * listening socket, waits until it has a ready worker in every slot, then closes this one
+     * gracefully (its workers finish their requests; no drain delay: the sockets stay open) and
+     * returns. Its plugins hear [ClusterPlugin.onHandedOver], the new one's [ClusterPlugin.onUpgraded].
+     *
+     * @throws UpgradeFailedException if the new primary exits or is not ready within [timeout]: it is
+     *   stopped, and this primary serves on as if nothing happened.
+     */
+    @JvmSynthetic // Java: JavaCluster.upgrade()
+    public suspend fun upgrade(command: List<String>? = null, timeout: Duration = UPGRADE_TIMEOUT): UpgradeResult =
+        upgrades.upgrade(command, timeout)
+
+    /**
      * Closes gracefully: the state turns [PrimaryState.CLOSING] (readiness probes fail from now on),
      * the workers keep serving for the drain delay ([ClusterConfig.drainDelay], so that a load
      * balancer stops sending first), then every worker disconnects (finishing its requests), and
@@ -152,7 +177,7 @@ public class ManagedCluster internal constructor(
         if (!closing.compareAndSet(false, true)) return closed.await()
         _state.value = PrimaryState.CLOSING
         emit(PrimaryEvent.Closing)
-        if (drainDelay.isPositive()) delay(drainDelay)
+        if (drainDelay.isPositive() && successor == null) delay(drainDelay)
         primary.disconnect()
         finish()
     }
@@ -206,6 +231,7 @@ public class ManagedCluster internal constructor(
                 listening = true
                 hooks("whenReady") { it.whenReady(this) } // first: whoever hears Listening sees what the hooks did
                 emit(PrimaryEvent.Listening)
+                upgrades.whenReady()
             }
             is WorkerEvent.Message -> stats.messageReceived()
             is WorkerEvent.Exited -> {
@@ -242,6 +268,9 @@ public class ManagedCluster internal constructor(
     public companion object {
         /** How many past events a new collector of [events] gets. */
         public const val EVENT_REPLAY: Int = 64
+
+        /** How long [upgrade] waits by default for the new primary to have a ready worker in every slot. */
+        public val UPGRADE_TIMEOUT: Duration = 60.seconds
         private const val EVENT_BUFFER = 4096
     }
 }

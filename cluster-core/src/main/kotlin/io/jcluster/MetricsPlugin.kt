@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.PrometheusText
+import java.net.BindException
 import java.net.InetSocketAddress
 
 private val log = KotlinLogging.logger {}
@@ -15,7 +16,8 @@ private val log = KotlinLogging.logger {}
  * runs, has not failed and can admit workers: 503 while its workers' control socket fails to
  * accept) and `/readyz` (200 while every slot has a ready worker and the cluster
  * is neither closing nor failed; 503 otherwise, from the first moment of a graceful close, so that
- * Kubernetes takes the pod out of its Service before the workers drain).
+ * Kubernetes takes the pod out of its Service before the workers drain). In the new primary of an
+ * upgrade, a port the old one still serves is bound once the old one has exited.
  */
 public class MetricsPlugin internal constructor(private val host: String, private val port: Int) : ClusterPlugin {
     override val name: String = "metrics"
@@ -25,6 +27,16 @@ public class MetricsPlugin internal constructor(private val host: String, privat
     public val address: InetSocketAddress? get() = server?.address
 
     override fun onStarting(cluster: ManagedCluster) {
+        try {
+            serve(cluster)
+        } catch (e: BindException) {
+            val old = cluster.predecessor?.let { ProcessHandle.of(it).orElse(null) } ?: throw e
+            log.info { "metrics: $host:$port is the old primary's (pid ${old.pid()}); bound once it exits" }
+            old.onExit().thenRun { runCatching { serve(cluster) }.onFailure { log.warn { "metrics: cannot bind $host:$port: ${it.message}" } } }
+        }
+    }
+
+    private fun serve(cluster: ManagedCluster) {
         val server = HttpServer.create(InetSocketAddress(host, port), 0)
         server.createContext("/") { exchange -> exchange.use { respond(cluster, it) } }
         server.start()

@@ -35,6 +35,15 @@ public sealed class PrimaryEvent {
     /** Every worker is gone and the primary has let go of its sockets (LearnBoost `close`). */
     public data object Closed : PrimaryEvent()
 
+    /** In the old primary of an upgrade ([ManagedCluster.upgrade]): the new one, pid [successor], is ready; this one's workers drain now. */
+    public data class HandedOver(val successor: Long) : PrimaryEvent()
+
+    /** In the new primary of an upgrade: the old one, pid [predecessor], let go; this one is the cluster's primary now. */
+    public data class TookOver(val predecessor: Long) : PrimaryEvent()
+
+    /** An upgrade failed ([UpgradeFailedException]); this primary serves on. */
+    public data class UpgradeFailed(val reason: String) : PrimaryEvent()
+
     /** A plugin's hook threw; the cluster went on. */
     public data class PluginFailed(val plugin: String, val hook: String, val error: Throwable) : PrimaryEvent()
 }

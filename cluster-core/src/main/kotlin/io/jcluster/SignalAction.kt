@@ -23,6 +23,14 @@ public fun interface SignalAction {
         @JvmField
         public val RESTART: SignalAction = named("restart") { it.restart() }
 
+        /**
+         * Starts a new primary the same way as this one and hands it the cluster ([ManagedCluster.upgrade]):
+         * new code, plugins and settings with no connection dropped. No signal does it by default (`USR2`
+         * restarts the workers): bind one with `signals { on(Signal.USR2, SignalAction.UPGRADE) }`.
+         */
+        @JvmField
+        public val UPGRADE: SignalAction = named("upgrade") { it.upgrade() }
+
         /** One worker more ([ManagedCluster.spawn]). The default of `TTIN`. */
         @JvmField
         public val SPAWN_ONE: SignalAction = named("spawn one") { it.spawn(1) }

@@ -25,23 +25,47 @@ private val log = KotlinLogging.logger {}
  * sets `WATCHDOG_USEC`) it sends `WATCHDOG=1` every half period, each time only after the primary's
  * loop has answered: a wedged primary stops feeding the watchdog and systemd restarts the service.
  * Does nothing without `NOTIFY_SOCKET`. [cluster] adds it by itself when `NOTIFY_SOCKET` is set.
+ *
+ * In an upgrade ([ManagedCluster.upgrade]) the old primary, still the service's main process, sends
+ * `MAINPID=` with the new one's pid once that one is ready, and never `STOPPING=1`; the new one stays
+ * silent until it took over, then sends `MAINPID=` (its own), `READY=1` and `WATCHDOG=1`, and feeds
+ * the watchdog from then on. A new primary is a child of the old one: systemd takes its own
+ * notifications only under `NotifyAccess=all` (the old one's `MAINPID=` is enough under `main`).
  */
 internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
     override val name: String = "systemd"
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
     @Volatile private var stopping = false
+    @Volatile private var tookOver = false
 
     override fun onStarting(cluster: ManagedCluster) {
         val notify = notify ?: return
+        if (cluster.predecessor != null) return watchStates(cluster, notify) // the old primary speaks for the service until this one took over
         notify.send("MAINPID=${ProcessHandle.current().pid()}", "STATUS=starting")
         watchdogPeriod()?.let { period -> feedWatchdog(cluster, notify, period / 2) }
+        watchStates(cluster, notify)
+    }
+
+    override fun onHandedOver(cluster: ManagedCluster, successor: Long) {
+        notify?.send("MAINPID=$successor", "STATUS=handed over to the new primary, pid $successor")
+    }
+
+    override fun onUpgraded(cluster: ManagedCluster, predecessor: Long) {
+        val notify = notify ?: return
+        tookOver = true
+        notify.send("MAINPID=${ProcessHandle.current().pid()}", "READY=1", "WATCHDOG=1", status(cluster))
+        // WATCHDOG_PID, if set, is the old primary's: this one is the main process now.
+        watchdogPeriod(anyPid = true)?.let { period -> feedWatchdog(cluster, notify, period / 2) }
+    }
+
+    private fun watchStates(cluster: ManagedCluster, notify: SdNotify) {
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             var last = cluster.state.value
             cluster.state.collect { state ->
                 when {
                     state == PrimaryState.RESTARTING -> notify.send("RELOADING=1", "MONOTONIC_USEC=${System.nanoTime() / 1000}", "STATUS=restarting the workers")
                     state == PrimaryState.ACTIVE && last == PrimaryState.RESTARTING -> notify.send("READY=1", status(cluster))
-                    state == PrimaryState.CLOSING -> stop(notify)
+                    state == PrimaryState.CLOSING -> stop(cluster, notify)
                     else -> Unit
                 }
                 last = state
@@ -50,7 +74,7 @@ internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
     }
 
     override fun whenReady(cluster: ManagedCluster) {
-        notify?.send("READY=1", status(cluster))
+        if (cluster.predecessor == null) notify?.send("READY=1", status(cluster))
     }
 
     override fun onWorkersChanged(cluster: ManagedCluster, from: Int, to: Int) {
@@ -59,14 +83,14 @@ internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
 
     override fun onExit(cluster: ManagedCluster) {
         scope.cancel()
-        notify?.let { stop(it); it.close() }
+        notify?.let { stop(cluster, it); it.close() }
     }
 
     /** `WATCHDOG_USEC`, when it is meant for this process (`WATCHDOG_PID` unset or this pid). */
-    private fun watchdogPeriod(): Duration? {
+    private fun watchdogPeriod(anyPid: Boolean = false): Duration? {
         val usec = System.getenv("WATCHDOG_USEC")?.toLongOrNull()?.takeIf { it > 0 } ?: return null
         val pid = System.getenv("WATCHDOG_PID")?.toLongOrNull()
-        return if (pid == null || pid == ProcessHandle.current().pid()) usec.microseconds else null
+        return if (anyPid || pid == null || pid == ProcessHandle.current().pid()) usec.microseconds else null
     }
 
     private fun feedWatchdog(cluster: ManagedCluster, notify: SdNotify, every: Duration) = scope.launch(Dispatchers.Default) {
@@ -77,8 +101,12 @@ internal class SystemdPlugin(private val notify: SdNotify?) : ClusterPlugin {
         }
     }
 
-    private fun stop(notify: SdNotify) {
-        if (stopping) return
+    /**
+     * `STOPPING=1`, once; not from an old primary that handed over, nor from a new one that never took
+     * over: either way the service goes on in the other one.
+     */
+    private fun stop(cluster: ManagedCluster, notify: SdNotify) {
+        if (stopping || cluster.successor != null || (cluster.predecessor != null && !tookOver)) return
         stopping = true
         notify.send("STOPPING=1", "STATUS=stopping")
     }

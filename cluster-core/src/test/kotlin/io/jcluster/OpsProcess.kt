@@ -23,12 +23,15 @@ import kotlin.time.Duration.Companion.seconds
 class OpsProcess private constructor(private val process: Process, val scratch: Path) : AutoCloseable {
     private val lines = MutableStateFlow<List<String>>(emptyList())
     private val workerPids = HashSet<Long>()
+    private val primaryPids = LinkedHashSet<Long>()
 
     init {
         Thread({
             process.inputStream.bufferedReader().forEachLine { line ->
                 lines.update { it + line }
                 if (line.startsWith("READY ")) synchronized(workerPids) { workerPids += line.split(' ')[2].toLong() }
+                // A primary an upgrade started outlives this one, no longer its descendant: kill it too.
+                if (line.startsWith("PRIMARY ")) synchronized(workerPids) { primaryPids += line.split(' ')[1].toLong() }
             }
         }, "ops-primary-stdout").apply { isDaemon = true; start() }
     }
@@ -97,7 +100,8 @@ class OpsProcess private constructor(private val process: Process, val scratch: 
     suspend fun awaitExit(timeout: Duration = 30.seconds): Int = withTimeout(timeout) { process.onExit().await().exitValue() }
 
     override fun close() {
-        val started = process.descendants().toList() + synchronized(workerPids) { workerPids.mapNotNull { ProcessHandle.of(it).orElse(null) } }
+        val started = process.descendants().toList() +
+            synchronized(workerPids) { (primaryPids + workerPids).mapNotNull { ProcessHandle.of(it).orElse(null) } }
         process.destroyForcibly()
         started.forEach { it.destroyForcibly() }
         process.waitFor(10, TimeUnit.SECONDS)

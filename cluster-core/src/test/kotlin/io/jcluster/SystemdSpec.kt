@@ -4,6 +4,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import org.newsclub.net.unix.AFUNIXDatagramSocket
@@ -52,6 +53,32 @@ class SystemdSpec : FunSpec({
         }
     }
 
+    test("an upgrade: the old primary names the new main pid, the new one says READY=1, and nobody says STOPPING=1") {
+        val dir = Files.createTempDirectory("jcluster-systemd")
+        val path = dir.resolve("notify.sock")
+        try {
+            AFUNIXDatagramSocket.newInstance().use { systemd ->
+                systemd.bind(AFUNIXSocketAddress.of(path))
+                OpsProcess.start(mapOf("NOTIFY_SOCKET" to path.toString(), "OPS_SIGNALS" to "usr2-upgrades")).use { primary ->
+                    systemd.nextWith("READY=1")
+                    primary.awaitListening()
+                    primary.signal(Signal.USR2)
+                    val handedOver = systemd.nextWith("STATUS=handed over to the new primary, pid ", prefix = true)
+                    val successor = handedOver.first { it.startsWith("MAINPID=") }.removePrefix("MAINPID=").toLong()
+                    successor shouldNotBe primary.pid
+                    val tookOver = systemd.nextWith("READY=1")
+                    tookOver shouldContain "MAINPID=$successor"
+                    primary.awaitExit() shouldBe 0
+                    systemd.drain().none { "STOPPING=1" in it } shouldBe true // the service goes on in the new primary
+                    ProcessHandle.of(successor).orElseThrow().destroy()
+                    systemd.nextWith("STOPPING=1")
+                }
+            }
+        } finally {
+            dir.toFile().deleteRecursively()
+        }
+    }
+
     test("NOTIFY_SOCKET=@name (the abstract namespace) hears READY=1, and WATCHDOG=1 every half WATCHDOG_USEC") {
         val name = "jcluster-systemd-spec-${ProcessHandle.current().pid()}"
         AFUNIXDatagramSocket.newInstance().use { systemd ->
@@ -66,15 +93,20 @@ class SystemdSpec : FunSpec({
     }
 })
 
-/** The next datagram's lines; fails if none comes within 60 s. */
-private suspend fun AFUNIXDatagramSocket.next(): List<String> = withContext(Dispatchers.IO) {
-    soTimeout = 60_000
+/** The next datagram's lines; fails if none comes within [millis] (60 s). */
+private suspend fun AFUNIXDatagramSocket.next(millis: Int = 60_000): List<String> = withContext(Dispatchers.IO) {
+    soTimeout = millis
     val packet = DatagramPacket(ByteArray(4096), 4096)
     receive(packet)
     String(packet.data, 0, packet.length).split('\n')
 }
 
-/** Skips datagrams until one has [line]; returns its lines. */
-private suspend fun AFUNIXDatagramSocket.nextWith(line: String): List<String> {
-    while (true) next().let { if (line in it) return it }
+/** Skips datagrams until one has [line] (with [prefix], a line starting with it); returns its lines. */
+private suspend fun AFUNIXDatagramSocket.nextWith(line: String, prefix: Boolean = false): List<String> {
+    while (true) next().let { lines -> if (lines.any { it == line || (prefix && it.startsWith(line)) }) return lines }
+}
+
+/** The datagrams that come until none has for a second. */
+private suspend fun AFUNIXDatagramSocket.drain(): List<String> = buildList {
+    while (true) addAll(runCatching { next(1_000) }.getOrElse { return@buildList })
 }

@@ -11,7 +11,10 @@ import kotlin.system.exitProcess
  * [RUN_SECONDS] s with the action [LEAD_MILLIS] into it, counting wrk's failed requests:
  * - reload: SIGHUP to the primary; the target is 0 failed requests;
  * - kill: SIGKILL to one worker; the targets are failures only among the requests in flight on the
- *   killed worker (at most one per connection it held), and the replacement listening within 1 s.
+ *   killed worker (at most one per connection it held), and the replacement listening within 1 s;
+ * - upgrade (bin/hello-cluster only: Node's cluster has no way to replace its primary): `upgrade` on
+ *   the control socket, a new primary takes over the port; the target is 0 failed requests, and the
+ *   time until the old primary has gone is reported.
  *
  *     ReloadBench [NODE_SCRIPT] [RESULTS_DIR] [TARGET_KEYS]   (keys: hello_cluster,node_rr,node_none)
  */
@@ -41,6 +44,7 @@ object ReloadBench {
                     .map { (load, millis) -> Rolling(load, millis) }.onSuccess { println("   reload: $it") },
                 kill = scenario(target, "kill") { cluster, port -> cluster.killOne(port) }
                     .map { (load, respawn) -> Killed(load, respawn) }.onSuccess { println("   kill: $it") },
+                upgrade = if (target.isNode) null else upgrade(target),
             )
         }
         val report = ReloadReport(outcomes)
@@ -50,19 +54,43 @@ object ReloadBench {
         exitProcess(0)
     }
 
-    /** A fresh cluster, warmed up, and [action] under load; the load's figures and what [action] returned. */
-    private fun <T> scenario(target: ReloadTarget, name: String, action: (SupervisedCluster, Int) -> T): Result<Pair<WrkResult, T>> = runCatching {
+    /** The primary upgraded under load, through a control socket of its own; the new primary is stopped afterwards. */
+    private fun upgrade(target: ReloadTarget): Result<Upgraded> {
+        val dir = java.nio.file.Files.createTempDirectory("jcluster-bench")
+        var upgrade: PrimaryUpgrade? = null
+        val socket = dir.resolve("control.sock")
+        return try {
+            scenario(target, "upgrade", listOf("--control-socket", "$socket"), after = { upgrade?.stopSuccessor() }) { cluster, _ ->
+                PrimaryUpgrade(cluster.server, socket).also { upgrade = it }.upgrade()
+            }.map { (load, times) -> Upgraded(load, times.first, times.second) }.onSuccess { println("   upgrade: $it") }
+        } finally {
+            dir.toFile().deleteRecursively()
+        }
+    }
+
+    /** A fresh cluster, warmed up, and [action] under load; the load's figures and what [action] returned. [after] runs once the load ended. */
+    private fun <T> scenario(
+        target: ReloadTarget,
+        name: String,
+        extraArgs: List<String> = emptyList(),
+        after: () -> Unit = {},
+        action: (SupervisedCluster, Int) -> T,
+    ): Result<Pair<WrkResult, T>> = runCatching {
         val waited = OtherLoad.awaitQuiet(QUIET_WAIT_SECONDS)
         val port = ServerProcess.freePort()
         println("== $target: $name, port $port" + if (waited > 1) " (waited $waited s for other processes to go quiet)" else "")
-        ServerProcess.start(target.command(port), Process::destroy).use { server ->
+        ServerProcess.start(target.command(port) + extraArgs, Process::destroy).use { server ->
             val cluster = SupervisedCluster(server, WORKERS).apply { awaitListening() }
             val wrk = Wrk("http://127.0.0.1:$port/")
             println("   warm-up: ${wrk.run(WARMUP_SECONDS, close = false)}")
             val others = OtherLoad.start()
-            wrk.around(MAX_RUN_SECONDS, close = false) { withLoadAround { action(cluster, port) } }.also {
-                val cores = others.coresUsed().also { println("   others: %.2f cores".format(it)) }
-                if (cores > DISTURBED_CORES) disturbed += "$target $name"
+            try {
+                wrk.around(MAX_RUN_SECONDS, close = false) { withLoadAround { action(cluster, port) } }.also {
+                    val cores = others.coresUsed().also { println("   others: %.2f cores".format(it)) }
+                    if (cores > DISTURBED_CORES) disturbed += "$target $name"
+                }
+            } finally {
+                after()
             }
         }
     }.onFailure { System.err.println("== $target: $name failed, left out of the results: ${it.message}") }
@@ -104,7 +132,7 @@ class ReloadTarget(val key: String, val label: String, val isNode: Boolean, priv
 }
 
 /** Each scenario's figures on one target, or why it has none. */
-class ReloadOutcome(val target: ReloadTarget, val reload: Result<Rolling>, val kill: Result<Killed>)
+class ReloadOutcome(val target: ReloadTarget, val reload: Result<Rolling>, val kill: Result<Killed>, val upgrade: Result<Upgraded>? = null)
 
 /** wrk's figures over a SIGKILL of one worker, and how the worker was replaced. */
 data class Killed(val load: WrkResult, val respawn: SupervisedCluster.Respawn) {

@@ -22,6 +22,10 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
             figure("kill_in_flight_max", "requests") { it.kill.getOrNull()?.respawn?.connections },
             figure("kill_to_listening_ms", "ms") { it.kill.getOrNull()?.respawn?.listeningMillis },
             figure("kill_requests", "requests") { it.kill.getOrNull()?.load?.requests },
+            figure("upgrade_failed", "requests") { it.upgrade?.getOrNull()?.load?.failed },
+            figure("upgrade_ready_ms", "ms") { it.upgrade?.getOrNull()?.readyMillis },
+            figure("upgrade_old_gone_ms", "ms") { it.upgrade?.getOrNull()?.goneMillis },
+            figure("upgrade_requests", "requests") { it.upgrade?.getOrNull()?.load?.requests },
         )
     }
 
@@ -33,6 +37,7 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
             o.reload.fold({ r -> println("%-18s %7d %10d %8s %10d  %s".format(o.target, r.load.failed, r.load.requests,
                 ratio(o, r.load.requests) { it.reload.getOrNull()?.load?.requests }, r.millis, r.load.errorDetail)) }, { noResult(o, it) })
         }
+        printUpgrades(load)
         println("\nkill: SIGKILL to one worker under $load; in flight: connections the killed worker held (one request each at most)")
         println("%-18s %7s %10s %10s %8s %13s  %s".format("target", "failed", "in flight", "requests", "vs peer", "listening ms", "errors"))
         outcomes.forEach { o ->
@@ -40,6 +45,20 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
                 ratio(o, k.load.requests) { it.kill.getOrNull()?.load?.requests }, k.respawn.listeningMillis, k.load.errorDetail)) }, { noResult(o, it) })
         }
         printTargets()
+    }
+
+    /** Beside the reload table: the same columns for an upgrade of the primary itself, and when the old one had gone. */
+    private fun printUpgrades(load: String) {
+        println("\nupgrade: `upgrade` on the control socket under $load (a new primary takes the port over, the old one drains and exits)")
+        println("%-18s %7s %10s %9s %10s %12s  %s".format("target", "failed", "requests", "vs reload", "ready ms", "old gone ms", "errors"))
+        outcomes.forEach { o ->
+            val upgrade = o.upgrade ?: return@forEach println("%-18s n/a: Node's cluster cannot replace its primary".format(o.target))
+            // vs reload: requests served against the same target's reload scenario, the same load around another replacement.
+            upgrade.fold({ u ->
+                val vsReload = o.reload.getOrNull()?.load?.requests?.takeIf { it > 0 }?.let { "%.2fx".format(u.load.requests.toDouble() / it) } ?: ""
+                println("%-18s %7d %10d %9s %10d %12d  %s".format(o.target, u.load.failed, u.load.requests, vsReload, u.readyMillis, u.goneMillis, u.load.errorDetail))
+            }, { noResult(o, it) })
+        }
     }
 
     private fun noResult(outcome: ReloadOutcome, failure: Throwable) = println("%-18s no result: %s".format(outcome.target, failure.message))
@@ -56,7 +75,8 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
                 "${k.load.failed} failed, at most ${k.respawn.connections} in flight (${verdict(k.load.failed <= k.respawn.connections)}), " +
                     "listening ${k.respawn.listeningMillis} ms after the kill (target ${MAX_LISTENING_MILLIS} ms: ${verdict(k.respawn.listeningMillis <= MAX_LISTENING_MILLIS)})"
             }, { "no result" })
-            println("  %-18s reload: %s; kill: %s".format(o.target, reload, kill))
+            val upgrade = o.upgrade?.fold({ "; upgrade: ${it.load.failed} failed (target 0: ${verdict(it.load.failed == 0L)}), old primary gone after ${it.goneMillis} ms" }, { "; upgrade: no result" }) ?: ""
+            println("  %-18s reload: %s; kill: %s%s".format(o.target, reload, kill, upgrade))
         }
     }
 

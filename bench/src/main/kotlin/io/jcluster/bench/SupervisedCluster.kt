@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit
  * drives it through its primary: signals in, [ClusterLine]s out. Its workers are known from their
  * `listening` lines; every wait is bounded and, when it runs out, says which line did not come.
  */
-class SupervisedCluster(private val server: ServerProcess, private val workers: Int) {
+class SupervisedCluster(val server: ServerProcess, private val workers: Int) {
     private val listened = mutableListOf<ClusterLine.Listening>()
 
     private val died = mutableListOf<ClusterLine.Died>()

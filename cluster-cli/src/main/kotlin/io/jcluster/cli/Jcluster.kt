@@ -14,7 +14,7 @@ import kotlin.system.exitProcess
  * Exit codes: 0 done, 1 the cluster refused (the reason is printed), 2 usage, 3 no cluster reached.
  */
 public object Jcluster {
-    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID"
+    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID | upgrade [-- COMMAND…]"
 
     @JvmStatic
     public fun main(args: Array<String>) {
@@ -59,18 +59,20 @@ public object Jcluster {
 
 /** A parsed command line: the [request], and the [socket] if `--socket` named one. */
 internal data class Command(val request: AdminRequest, val socket: Path?) {
-    /** How long to wait for the answer: a reload or restart waits for every worker to boot. */
-    val timeoutMillis: Long get() = if (request.command == "reload" || request.command == "restart") 10 * 60_000L else 15_000L
+    /** How long to wait for the answer: a reload, restart or upgrade waits for every worker to boot. */
+    val timeoutMillis: Long get() = if (request.command in setOf("reload", "restart", "upgrade")) 10 * 60_000L else 15_000L
 
     companion object {
         /** Null for `--help`; throws [IllegalArgumentException] with what is wrong. */
         fun parse(args: List<String>): Command? {
             var socket: Path? = null
             val words = ArrayList<String>()
+            var argv: List<String>? = null // after `--`: the new primary's command line, for upgrade
             val rest = args.iterator()
             while (rest.hasNext()) {
                 when (val arg = rest.next()) {
                     "-h", "--help" -> return null
+                    "--" -> argv = rest.asSequence().toList()
                     "--socket" -> socket = Path.of(if (rest.hasNext()) rest.next() else throw IllegalArgumentException("--socket needs a path"))
                     else -> if (arg.startsWith("--socket=")) socket = Path.of(arg.substringAfter('=')) else words += arg
                 }
@@ -80,10 +82,12 @@ internal data class Command(val request: AdminRequest, val socket: Path?) {
             fun number(what: String): Int = words.getOrNull(1)?.toIntOrNull() ?: throw IllegalArgumentException("$name needs $what: $name N")
             val request = when (name) {
                 "status", "stats", "reload", "restart" -> AdminRequest(name)
+                "upgrade" -> AdminRequest(name, argv = argv?.also { require(it.isNotEmpty()) { "upgrade -- needs the new primary's command line after --" } })
                 "scale" -> AdminRequest(name, workers = number("a number of workers"))
                 "kill" -> AdminRequest(name, id = number("a worker id (see status)"))
                 else -> throw IllegalArgumentException("unknown command \"$name\"")
             }
+            require(argv == null || name == "upgrade") { "only upgrade takes a command line after --" }
             val expected = if (request.workers != null || request.id != null) 2 else 1
             require(words.size == expected) { "too many arguments: ${words.drop(expected).joinToString(" ")}" }
             return Command(request, socket)

@@ -18,6 +18,7 @@ import java.nio.channels.SocketChannel
 import java.nio.file.Files
 import java.nio.file.LinkOption
 import java.nio.file.Path
+import java.nio.file.attribute.BasicFileAttributes
 import java.nio.file.attribute.PosixFilePermission
 import java.nio.file.attribute.PosixFilePermissions
 import java.nio.file.attribute.UserPrincipal
@@ -36,12 +37,15 @@ private val log = KotlinLogging.logger {}
  * system is opened up. One thread per connection reads one request line and writes one reply line,
  * so a long `reload` holds up no `status`; at most [MAX_PEERS] at once (more are answered "busy"), and
  * a peer has [READ_TIMEOUT_SECONDS] to send its line. A failed accept (out of descriptors, say) pauses
- * and accepting goes on ([AcceptBackoff]).
+ * and accepting goes on ([AcceptBackoff]). With [replace], a live socket at the path is replaced (the
+ * new primary of an upgrade takes the path from the old one); a socket closes by removing its file
+ * only if the file is still its own.
  */
-internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> AdminReply) : AutoCloseable {
+internal class CommandSocket(path: Path, replace: Boolean = false, private val handle: (AdminRequest) -> AdminReply) : AutoCloseable {
     val path: Path = path.toAbsolutePath()
     private val owner: UserPrincipal
     private val server: ServerSocketChannel
+    private val file: Any?
     private val backoff = AcceptBackoff("control socket ${this.path}")
     private val refusals = LogThrottle(log)
     private val peers = ThreadPoolExecutor(0, MAX_PEERS, 30, TimeUnit.SECONDS, SynchronousQueue()) { task ->
@@ -51,19 +55,24 @@ internal class CommandSocket(path: Path, private val handle: (AdminRequest) -> A
     init {
         warmUp()
         owner = secureDirectory(this.path.parent)
-        refuseIfLive(this.path)
-        Files.deleteIfExists(this.path) // left by a primary that was killed
+        if (!replace) refuseIfLive(this.path)
+        Files.deleteIfExists(this.path) // left by a primary that was killed, or (replace) held by the one upgraded
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)
         server.bind(UnixDomainSocketAddress.of(this.path))
         Files.setPosixFilePermissions(this.path, PosixFilePermissions.fromString("rw-------"))
+        file = fileKey(this.path)
         thread(isDaemon = true, name = "jcluster-control-accept") { acceptAll() }
     }
 
     override fun close() {
         runCatching { server.close() }
         peers.shutdown()
-        runCatching { Files.deleteIfExists(path) }
+        runCatching { if (file != null && fileKey(path) == file) Files.deleteIfExists(path) }
     }
+
+    /** The file's identity (device and inode), or null if it is gone. */
+    private fun fileKey(path: Path): Any? =
+        runCatching { Files.readAttributes(path, BasicFileAttributes::class.java, LinkOption.NOFOLLOW_LINKS).fileKey() }.getOrNull()
 
     private fun acceptAll() {
         while (true) {

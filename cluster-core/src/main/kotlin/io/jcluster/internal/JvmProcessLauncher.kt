@@ -112,9 +112,9 @@ internal object JvmProcessLauncher : ProcessLauncher {
     /**
      * What the service manager gave the primary alone: systemd's notify socket and watchdog (a worker
      * that notified would speak for the service under `NotifyAccess=all`) and socket activation (the
-     * primary adopted the sockets; a worker would think them its own).
+     * primary adopted the sockets; a worker would think them its own), and an upgrade's socket.
      */
-    private val PRIMARY_ONLY = setOf("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+    private val PRIMARY_ONLY = setOf("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", Succession.SOCKET, Succession.TOKEN)
 
     private const val STDERR_HEAD_LINES = 20
     private const val STDERR_DRAIN_MILLIS = 1_000L

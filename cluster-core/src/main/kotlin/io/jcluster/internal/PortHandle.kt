@@ -3,6 +3,7 @@ package io.jcluster.internal
 import io.jcluster.SharingStrategy
 import io.jcluster.ipc.Handle
 import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
 
 /**
  * One worker's use of a [PortHandle], from its `listen` until it gives the listener back or goes.
@@ -26,6 +27,12 @@ internal class Grant(val message: ControlMessage.ToWorker, val handle: Handle? =
  */
 internal abstract class PortHandle(val key: PortKey, val address: SocketAddress) {
     abstract val strategy: SharingStrategy
+
+    /** The listening socket the workers share (shared, round-robin); null under reuse-port, where each worker binds its own. */
+    open val listener: ServerSocketChannel? get() = null
+
+    /** Leave a Unix-domain socket's file when closing: another primary serves on the socket (an upgrade). */
+    @Volatile var keepSocketFile = false
 
     val leases = LinkedHashMap<Int, Lease>()
 

@@ -33,6 +33,9 @@ internal class PortRegistry(
     private var nextLease = 0
     private var holding = false
 
+    /** Listeners handed over by the primary this one upgrades, taken instead of binding. */
+    val inherited = InheritedPorts()
+
     /** The handle for [request] (binding it if it is new) and what [workerId] gets; a failure as [ControlMessage.ListenFailed]. */
     @Synchronized
     fun listen(
@@ -147,6 +150,7 @@ internal class PortRegistry(
     fun closeAll() {
         handles.values.forEach { runCatching { it.close() } }
         handles.clear()
+        inherited.closeAll()
         leases.clear()
         waitingToClose.clear()
     }
@@ -158,12 +162,31 @@ internal class PortRegistry(
     }
 
     private fun bind(key: PortKey, strategy: SharingStrategy, maxPending: Int): PortHandle {
-        val address = key.address.toSocketAddress()
+        val inherited = inherited.take(key)
+        val address = (inherited?.bound ?: key.address).toSocketAddress()
+        fun listener() = inherited?.listener ?: listen(address, key.backlog)
         return when (strategy) {
-            SharingStrategy.SHARED -> SharedHandle(key, listen(address, key.backlog))
-            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listen(address, key.backlog), scope, maxPending)
-            SharingStrategy.REUSE_PORT -> ReusePortHandle(key, SocketBinding.reservePort(address as InetSocketAddress))
-        }.also { log.debug { "bound ${it.address} for the workers ($strategy)" } }
+            SharingStrategy.SHARED -> SharedHandle(key, listener())
+            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listener(), scope, maxPending)
+            // The old primary's reservation stays in the SO_REUSEPORT group until it exits: join it.
+            SharingStrategy.REUSE_PORT -> ReusePortHandle(key, SocketBinding.reservePort(address as InetSocketAddress)).also { inherited?.listener?.close() }
+        }.also {
+            it.keepSocketFile = inherited != null // the socket file is the old primary's, which may still serve on it
+            log.debug { "${if (inherited != null) "took over" else "bound"} ${it.address} for the workers ($strategy)" }
+        }
+    }
+
+    /**
+     * Every listener, for a new primary that takes over ([PrimaryUpgrade]); from now on closing one
+     * leaves its socket file in place, as the new primary serves on it.
+     */
+    @Synchronized
+    fun handOver(): List<PortHandle> = handles.values.onEach { it.keepSocketFile = true }.toList()
+
+    /** The old primary let go of the listeners this one took over: their socket files are this one's now. */
+    @Synchronized
+    fun ownInherited() {
+        handles.values.forEach { it.keepSocketFile = false }
     }
 
     /** systemd's inherited listener for [address] if there is one (see [SocketActivation]), else a new one. */

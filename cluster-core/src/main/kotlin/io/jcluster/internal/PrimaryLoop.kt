@@ -55,10 +55,10 @@ internal class PrimaryLoop(
     private val records = HashMap<Int, WorkerRecord>()
     private val processes = ConcurrentHashMap<Int, ProcessHandle>() // every launched process, standbys too, for close()
     private val disconnectWaiters = ArrayList<CompletableDeferred<Unit>>()
-    private val nextId = AtomicInteger()
+    val nextId = AtomicInteger() // an upgrade's new primary goes on from the old one's ids
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
     private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
-    private val ports = PortRegistry(scope) { workerId -> records[workerId]?.let(::portsKeptFor) ?: Duration.ZERO }
+    val ports = PortRegistry(scope) { workerId -> records[workerId]?.let(::portsKeptFor) ?: Duration.ZERO }
     private val supervisor = Supervisor(SupervisedWork(), clock, memory)
     private val stopper = Stopper(scope, { settings }, ::enqueue, ports)
 

@@ -47,6 +47,7 @@ internal class RoundRobinHandle(
     }
 
     override val strategy: SharingStrategy get() = SharingStrategy.ROUND_ROBIN
+    override val listener: ServerSocketChannel get() = channel
 
     // Every lease's target, in the rotation or not: acknowledgements still come once a worker drains.
     private val targets = ConcurrentHashMap<Int, Target>()
@@ -127,7 +128,7 @@ internal class RoundRobinHandle(
         acceptor.close() // the port is free for a new bind (the next listen, often at once) when it returns
         router.cancel()
         while (true) accepted.tryReceive().getOrNull()?.close() ?: break
-        SocketBinding.removeSocketFile(address)
+        if (!keepSocketFile) SocketBinding.removeSocketFile(address)
     }
 
     /** Accepts until the handle closes; a failed accept (out of descriptors, say) pauses, and accepting goes on. */

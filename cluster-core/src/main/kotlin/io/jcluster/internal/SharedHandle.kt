@@ -11,6 +11,7 @@ import java.nio.channels.ServerSocketChannel
  */
 internal class SharedHandle(key: PortKey, private val channel: ServerSocketChannel) : PortHandle(key, channel.localAddress) {
     override val strategy: SharingStrategy get() = SharingStrategy.SHARED
+    override val listener: ServerSocketChannel get() = channel
 
     override fun add(lease: Lease): Grant {
         val granted = super.add(lease)
@@ -20,6 +21,6 @@ internal class SharedHandle(key: PortKey, private val channel: ServerSocketChann
 
     override fun close() {
         channel.close()
-        SocketBinding.removeSocketFile(address)
+        if (!keepSocketFile) SocketBinding.removeSocketFile(address)
     }
 }

@@ -4,6 +4,7 @@ import io.jcluster.ManagedCluster
 import io.jcluster.PrimaryEvent
 import io.jcluster.PrimaryState
 import io.jcluster.Signal
+import io.jcluster.UpgradeResult
 import io.jcluster.java.internal.async
 import io.jcluster.java.internal.done
 import io.jcluster.java.internal.listen
@@ -12,6 +13,8 @@ import kotlinx.coroutines.flow.first
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Flow
 import java.util.function.Consumer
+import kotlin.time.toJavaDuration
+import kotlin.time.toKotlinDuration
 
 /**
  * A running cluster's primary, for Java: [ManagedCluster] with futures for what takes time. What
@@ -35,6 +38,16 @@ public class JavaCluster private constructor(private val cluster: ManagedCluster
      */
     @JvmOverloads
     public fun restart(signal: Signal? = null): CompletableFuture<Void?> = done { cluster.restart(signal) }
+
+    /**
+     * Replaces this primary with a new one started by [command] (null: this JVM's own command line)
+     * without dropping a connection ([ManagedCluster.upgrade]); completes once the new one is ready,
+     * then this one closes. Fails with `UpgradeFailedException` if it exits or is not ready within
+     * [timeout]: this one serves on.
+     */
+    @JvmOverloads
+    public fun upgrade(command: List<String>? = null, timeout: java.time.Duration = ManagedCluster.UPGRADE_TIMEOUT.toJavaDuration()): CompletableFuture<UpgradeResult> =
+        async { cluster.upgrade(command, timeout.toKotlinDuration()) }
 
     /** Sends [signal] to every worker and closes once they are gone. */
     @JvmOverloads

@@ -44,6 +44,7 @@ data class NotifyRequest(val path: String)
  * workers gracefully, then the primary exits with 0; `TTIN` adds a worker and `TTOU` retires one
  * (gunicorn's). Operators steer it with `bin/jcluster` (its control socket), scrape `--metrics-port`,
  * and find the workers' output and the lifecycle in `--log-dir` (`USR1` reopens the files).
+ * `bin/jcluster upgrade` replaces the primary itself (same flags), without dropping a request.
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
  * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]`
@@ -100,6 +101,11 @@ object HelloCluster {
                     .onFailure { terminal.println("reload failed: ${it.message}") }
             }
         }
+        // After an upgrade (bin/jcluster upgrade) the cluster closes once its workers drained: then this primary exits.
+        launch {
+            cluster.awaitClosed()
+            if (cluster.successor != null) console.stop(0) // any other close has a stop of its own, with its exit code
+        }
         while (true) {
             delay(1_000)
             terminal.println("numReqs = ${console.numReqs.get()}")
@@ -134,6 +140,14 @@ private class HelloConsole(private val scope: CoroutineScope, private val drainD
         this.cluster = cluster
         // Unconfined: counting runs in the primary's own emit, with no thread hand-off per message.
         scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { cluster.primary.events.collect(::print) }
+    }
+
+    override fun onHandedOver(cluster: ManagedCluster, successor: Long) {
+        terminal.println("upgraded: primary $successor took over; this one exits once its workers drained")
+    }
+
+    override fun onUpgraded(cluster: ManagedCluster, predecessor: Long) {
+        terminal.println("took over from primary $predecessor")
     }
 
     private fun print(event: ClusterEvent) {

@@ -142,7 +142,7 @@ class HelloClusterSpec : FunSpec({
 private val listening = Regex("\\(pid (\\d+)\\) listening on /127.0.0.1:(\\d+)")
 
 /** Starts `bin/hello-cluster`'s primary with [args] (and [jvmFlags]); its output (stdout and stderr) arrives line by line. */
-private fun helloCluster(vararg args: String, jvmFlags: List<String> = Ipc.jvmFlags): Pair<Process, LinkedBlockingQueue<String>> {
+internal fun helloCluster(vararg args: String, jvmFlags: List<String> = Ipc.jvmFlags): Pair<Process, LinkedBlockingQueue<String>> {
     val java = ProcessHandle.current().info().command().orElseThrow()
     val primary = ProcessBuilder(listOf(java) + jvmFlags + listOf("-cp", System.getProperty("java.class.path"), HelloCluster::class.java.name) + args)
         .redirectErrorStream(true).start()
@@ -151,7 +151,7 @@ private fun helloCluster(vararg args: String, jvmFlags: List<String> = Ipc.jvmFl
     return primary to lines
 }
 
-private fun Process.destroyAll() {
+internal fun Process.destroyAll() {
     descendants().forEach { it.destroyForcibly() }
     destroyForcibly()
 }
@@ -162,7 +162,7 @@ internal fun signal(name: String, pid: Long) {
 }
 
 /** GET / over and over on two threads (new connections and kept-alive ones), recording failures. */
-private class HelloLoad(port: Int) {
+internal class HelloLoad(port: Int) {
     val served = AtomicLong()
     val failures: MutableList<String> = Collections.synchronizedList(mutableListOf())
     @Volatile private var running = true
@@ -190,7 +190,7 @@ private class HelloLoad(port: Int) {
 }
 
 /** Takes lines until [pick] returns non-null for one; returns that. */
-private suspend fun <T : Any> LinkedBlockingQueue<String>.next(pick: (String) -> T?): T = withContext(Dispatchers.IO) {
+internal suspend fun <T : Any> LinkedBlockingQueue<String>.next(pick: (String) -> T?): T = withContext(Dispatchers.IO) {
     while (true) {
         ensureActive() // the caller's timeout
         val line = poll(100, TimeUnit.MILLISECONDS) ?: continue

@@ -1,0 +1,32 @@
+package io.jcluster.internal
+
+import io.jcluster.SharingStrategy
+import java.nio.channels.ServerSocketChannel
+
+/**
+ * The listeners a new primary received from the one it upgrades ([Succession]), by the [PortKey] its
+ * workers will ask for: the [PortRegistry] takes one instead of binding, so that the port never closes
+ * and `listen(0)` keeps its real port. Each is taken once; a later bind of the key binds afresh.
+ */
+internal class InheritedPorts {
+    /** One listener: the socket ([listener]; none under reuse-port, where the port is joined again), on [bound]. */
+    class Inherited(val listener: ServerSocketChannel?, val bound: WireAddress, val strategy: SharingStrategy)
+
+    private val ports = HashMap<PortKey, Inherited>()
+
+    @Synchronized
+    fun add(key: PortKey, inherited: Inherited) {
+        ports.put(key, inherited)?.listener?.close()
+    }
+
+    /** The listener for [key], now the caller's, or null. */
+    @Synchronized
+    fun take(key: PortKey): Inherited? = ports.remove(key)
+
+    /** Closes what no worker asked for (the new primary's workers listen elsewhere now). */
+    @Synchronized
+    fun closeAll() {
+        ports.values.forEach { runCatching { it.listener?.close() } }
+        ports.clear()
+    }
+}
