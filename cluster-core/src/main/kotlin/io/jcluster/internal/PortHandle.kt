@@ -14,6 +14,9 @@ internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val h
 
     /** The worker is disconnecting: it gets no new work. */
     var draining = false
+
+    /** The worker's slot (null for a worker of `fork()`): sticky sessions rank workers by it. */
+    var slot: Int? = null
 }
 
 /** What the primary answers a worker's `listen` with: the reply and, under `shared`, the listening socket. */

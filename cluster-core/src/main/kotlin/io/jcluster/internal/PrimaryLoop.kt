@@ -270,7 +270,7 @@ internal class PrimaryLoop(
             }
             is ControlMessage.Listen -> {
                 val late = { Lateness.isLate(record.lastPong?.elapsedNow(), settings.supervision) }
-                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late)
+                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late, settings.sticky, record.worker.slot)
                 answer(reply, grant.message, grant.handle)
             }
             is ControlMessage.Listening -> listening(record, message)

@@ -48,7 +48,7 @@ internal class WorkerListeners(
         val wire = WireAddress.of(address)
         if (options.exclusive) return exclusive(address, options.backlog)
         val index = if (wire.path == null && wire.port == 0) portZeroCalls.merge(wire, 1, Int::plus)!! - 1 else 0
-        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index))
+        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index, options.sticky))
         return when (val answer = reply.message) {
             is ControlMessage.ListenGranted -> granted(answer, reply.handle, options.backlog)
             is ControlMessage.ListenFailed -> {
