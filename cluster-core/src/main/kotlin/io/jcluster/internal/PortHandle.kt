@@ -65,6 +65,6 @@ internal abstract class PortHandle(val key: PortKey, val address: SocketAddress)
 
 /**
  * What identifies a listener the workers share, as in Node: the address asked for (port 0 included),
- * the backlog, and for port 0 which of the worker's `listen(0)` calls it is.
+ * the backlog, for port 0 which of the worker's `listen(0)` calls it is, and whether it is UDP.
  */
-internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int)
+internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int, val datagram: Boolean = false)

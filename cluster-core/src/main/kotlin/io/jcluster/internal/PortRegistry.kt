@@ -47,7 +47,7 @@ internal class PortRegistry(
         sticky: StickySessions? = null,
         slot: Int? = null,
     ): Grant {
-        val key = PortKey(request.address, request.backlog, request.index)
+        val key = PortKey(request.address, request.backlog, request.index, request.datagram)
         val policy = ListenPolicy.of(request, default, sticky).getOrElse { return Grant(ControlMessage.ListenFailed(it.message!!)) }
         val handle = handles[key] ?: try {
             bind(key, policy, maxPending).also { handles[key] = it }
@@ -165,6 +165,7 @@ internal class PortRegistry(
 
     private fun bind(key: PortKey, policy: ListenPolicy, maxPending: Int): PortHandle {
         val address = key.address.toSocketAddress()
+        if (key.datagram) return DatagramHandle(key, DatagramHandle.bind(address as InetSocketAddress))
         return when (policy.strategy) {
             SharingStrategy.SHARED -> SharedHandle(key, listen(address, key.backlog))
             SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listen(address, key.backlog), scope, maxPending, policy.sticky)
