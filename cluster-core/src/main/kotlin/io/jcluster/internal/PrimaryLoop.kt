@@ -296,7 +296,7 @@ internal class PrimaryLoop(
         record.worker.readyFlag = true
         record.bootTimer?.cancel()
         record.readyAt = clock.markNow()
-        record.lastPong = record.readyAt
+        record.lastPong = record.readyAt.takeIf { record.worker.slot != null } // only slots get heartbeats: see Lateness
         execute(supervisor.ready(record)) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
     }
