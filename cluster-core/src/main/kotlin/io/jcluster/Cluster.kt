@@ -1,5 +1,6 @@
 package io.jcluster
 
+import io.jcluster.internal.DatagramHandle
 import io.jcluster.internal.WorkerEnvironment
 import io.jcluster.internal.WorkerRuntime
 import kotlinx.coroutines.flow.SharedFlow
@@ -92,6 +93,24 @@ public object Cluster {
     @JvmSynthetic
     public suspend fun listen(address: SocketAddress, options: ListenOptions = ListenOptions()): ClusterListener =
         if (isWorker) worker.runtime.listen(address, options) else ClusterListener.local(address, options.backlog) {}
+
+    /**
+     * Binds a UDP socket on [address] that every worker shares, as Node's `dgram` does in a cluster:
+     * in a worker the primary binds it once (`port 0`: every worker gets the same real port) and each
+     * datagram reaches one of the workers; in the primary, this process binds alone. See [ClusterDatagram].
+     *
+     * @throws java.net.BindException if the port is in use, or the address is not this machine's.
+     */
+    @JvmSynthetic
+    public suspend fun listenDatagram(address: InetSocketAddress): ClusterDatagram =
+        if (isWorker) worker.runtime.listenDatagram(address) else DatagramHandle.bind(address).let { channel ->
+            ClusterDatagram(channel.localAddress as InetSocketAddress, channel.configureBlocking(true) as java.nio.channels.DatagramChannel, channel::close)
+        }
+
+    /** [listenDatagram] on [port] of [host] (null: every local address). */
+    @JvmSynthetic
+    public suspend fun listenDatagram(port: Int, host: String? = null): ClusterDatagram =
+        listenDatagram(if (host == null) InetSocketAddress(port) else InetSocketAddress(host, port))
 
     /** [listen] on [port] of [host] (null: every local address). */
     @JvmSynthetic

@@ -73,8 +73,21 @@ public class ClusterConfig internal constructor(
     public var drainDelay: Duration = Duration.ZERO
         set(value) { require(!value.isNegative()) { "drainDelay cannot be negative, was $value" }; field = value }
 
-    /** How the workers share each port. */
+    private var strategyChosen = false
+
+    /** How the workers share each port; round-robin once [sticky] is set, unless set to another. */
     public var strategy: SharingStrategy = SharingStrategy.fromEnvironment() ?: SharingStrategy.SHARED
+        get() = if (sticky != null && !strategyChosen) SharingStrategy.ROUND_ROBIN else field
+        set(value) {
+            field = value
+            strategyChosen = true
+        }
+
+    /**
+     * Sticky sessions: each connection goes to the worker its key (the client's IP address, or what
+     * [StickySessions.key] finds in the first bytes) belongs to. Null (the default): in turn.
+     */
+    public var sticky: StickySessions? = null
 
     /**
      * A JDWP (and, if asked, JMX) port per worker, Node's `inspectPort`: `DebugPorts(jdwpBase = 5005)`
@@ -94,8 +107,8 @@ public class ClusterConfig internal constructor(
 
     /**
      * Sets [name] to [value] by LearnBoost's names: `workers`, `working directory`, `backlog`,
-     * `socket path`, `user`, `group`, `timeout` (a [Duration], or milliseconds as a number), and
-     * `strategy` (a [SharingStrategy] or its name).
+     * `socket path`, `user`, `group`, `timeout` (a [Duration], or milliseconds as a number),
+     * `strategy` (a [SharingStrategy] or its name), and `sticky` ([StickySessions], or true for by IP address).
      */
     public fun set(name: String, value: Any?): ClusterConfig = apply {
         fun wrong(expected: String): Nothing = throw IllegalArgumentException("set(\"$name\", $value): expected $expected")
@@ -112,6 +125,12 @@ public class ClusterConfig internal constructor(
                 else -> wrong("a Duration or milliseconds")
             }
             "strategy" -> strategy = value as? SharingStrategy ?: SharingStrategy.parse(value?.toString() ?: wrong("a strategy"))
+            "sticky" -> sticky = when (value) {
+                is StickySessions -> value
+                true -> StickySessions.CLIENT_IP
+                false, null -> null
+                else -> wrong("StickySessions, true or false")
+            }
             else -> throw IllegalArgumentException("set(\"$name\", …): no such setting; the settings are ${SETTINGS.joinToString()}")
         }
     }
@@ -172,6 +191,7 @@ public class ClusterConfig internal constructor(
             controlSocket = socketPath,
             environment = mapOf(ENVIRONMENT to environment),
             debugPorts = debugPorts,
+            sticky = sticky,
         ),
     )
 
@@ -187,7 +207,7 @@ public class ClusterConfig internal constructor(
         /** The name that [env] matches in every environment. */
         public const val ALL: String = "all"
 
-        private val SETTINGS = listOf("workers", "working directory", "backlog", "socket path", "user", "group", "timeout", "strategy")
+        private val SETTINGS = listOf("workers", "working directory", "backlog", "socket path", "user", "group", "timeout", "strategy", "sticky")
 
         internal fun currentEnvironment(): String = System.getenv(ENVIRONMENT)?.takeIf { it.isNotBlank() } ?: DEFAULT_ENVIRONMENT
     }

@@ -42,6 +42,9 @@ public enum class Stdio {
  * @property killTimeout after `TERM`, how long before `KILL`.
  * @property strategy how workers share a port, unless a listener says otherwise; the environment
  *   variable `JCLUSTER_SCHED_POLICY` sets the default (see [SharingStrategy]).
+ * @property sticky sticky sessions for every listener that does not say otherwise
+ *   ([ListenOptions.sticky]); such a listener is round-robin unless it names another strategy, and
+ *   then it is not sticky. Null, the default: connections go in turn.
  * @property maxPendingHandoffs under round-robin, how many connections a worker may have handed to it
  *   and not yet acknowledged (workers acknowledge in batches) before the primary skips it.
  * @property supervision how the workers of [Primary.spawn] are kept alive: respawn, budget, readiness,
@@ -81,6 +84,7 @@ public data class ClusterSettings(
     val classpath: String = PrimaryProcess.classpath,
     val debugPorts: DebugPorts? = null,
     val javaArgs: List<String>? = null,
+    val sticky: StickySessions? = null,
 ) {
     init {
         require(mainClass.isNotBlank() || javaArgs != null) { "mainClass is blank: set ClusterSettings.mainClass to the class workers should run" }

@@ -15,7 +15,8 @@ import kotlin.system.exitProcess
  * Primary → `serve` worker: listen on [port] (or the Unix socket [path]) this way; [refuse]: refuse
  * handed connections; [answerDelayMillis]: hold each connection that long before answering (a busy
  * server, so that under `shared` the kernel wakes the other worker's accept). [name] tells apart
- * commands that are otherwise the same.
+ * commands that are otherwise the same. [sticky]: `ListenOptions.sticky`; [readHead]: read each
+ * connection up to an empty line first, and answer `"<worker id> <bytes read>\n"`.
  */
 @Serializable
 data class ListenCommand(
@@ -26,6 +27,8 @@ data class ListenCommand(
     val exclusive: Boolean = false,
     val refuse: Boolean = false,
     val answerDelayMillis: Long = 0,
+    val sticky: Boolean? = null,
+    val readHead: Boolean = false,
 )
 
 /** Primary → `serve` or `supervised` worker: disconnect yourself ([CurrentWorker.disconnect]), as an app may. */
@@ -98,7 +101,7 @@ class LineServer(private val worker: CurrentWorker) {
     }
 
     private suspend fun listen(command: ListenCommand): ListenResult {
-        val options = ListenOptions(exclusive = command.exclusive, strategy = command.strategy?.let { SharingStrategy.parse(it) })
+        val options = ListenOptions(exclusive = command.exclusive, strategy = command.strategy?.let { SharingStrategy.parse(it) }, sticky = command.sticky)
         val listener = try {
             if (command.path != null) Cluster.listen(java.net.UnixDomainSocketAddress.of(Path.of(command.path)), options)
             else Cluster.listen(command.port, "127.0.0.1", options)
@@ -108,7 +111,7 @@ class LineServer(private val worker: CurrentWorker) {
         when (listener) {
             is ClusterListener.Socket -> Thread { acceptLoop(listener.channel, command.answerDelayMillis) }.apply { isDaemon = true }.start()
             is ClusterListener.Connections -> listener.onConnection { connection ->
-                if (!command.refuse) answerInThread(connection, command.answerDelayMillis)
+                if (!command.refuse) answerInThread(connection, command.answerDelayMillis, command.readHead)
                 !command.refuse
             }
         }
@@ -118,10 +121,11 @@ class LineServer(private val worker: CurrentWorker) {
     }
 
     @Volatile private var sink = 0L
+    private val HEAD_ROOM = 4096
     private val answering: MutableSet<Thread> = java.util.concurrent.ConcurrentHashMap.newKeySet()
 
-    private fun answerInThread(connection: SocketChannel, delayMillis: Long) {
-        val thread = Thread { try { answer(connection, delayMillis) } finally { answering -= Thread.currentThread() } }
+    private fun answerInThread(connection: SocketChannel, delayMillis: Long, readHead: Boolean = false) {
+        val thread = Thread { try { if (readHead) answerHead(connection) else answer(connection, delayMillis) } finally { answering -= Thread.currentThread() } }
         answering += thread
         thread.start()
     }
@@ -136,6 +140,13 @@ class LineServer(private val worker: CurrentWorker) {
             channel.configureBlocking(true)
             while (true) answer(channel.accept(), delayMillis)
         }
+    }
+
+    /** Reads up to an empty line (the bytes the primary peeked at must all be here), then answers with the count. */
+    private fun answerHead(connection: SocketChannel) = connection.use {
+        val head = ByteBuffer.allocate(HEAD_ROOM)
+        while (!String(head.array(), 0, head.position()).contains("\r\n\r\n") && head.hasRemaining() && it.read(head) >= 0) Unit
+        it.write(ByteBuffer.wrap("${worker.id} ${head.position()}\n".toByteArray()))
     }
 
     private fun answer(connection: SocketChannel, delayMillis: Long) {

@@ -41,7 +41,7 @@ data class Pong(val n: Int, val workerId: Int)
  * its channel closes; `drop-handles` closes each handle it gets and
  * answers each [Ping] with a [Pong].
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
- * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
+ * connection with its worker id and a newline. `udp` answers datagrams on a shared UDP socket ([UdpEcho]). `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
  * [Supervision.CANNOT_BOOT]; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
@@ -97,6 +97,7 @@ object TestWorker {
                     if (payload is Ping) worker.send(Pong(payload.n, worker.id))
                 }
                 behaviour == "serve" -> LineServer(worker).run()
+                behaviour == "udp" -> UdpEcho.run(worker)
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")

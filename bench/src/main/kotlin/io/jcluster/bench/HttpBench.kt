@@ -59,7 +59,8 @@ object HttpBench {
 
     private fun targets(nodeScript: Path): List<HttpTarget> {
         val jvm = HelloWorld.entries.flatMap { adapter ->
-            listOf(HttpTarget.Single(adapter), HttpTarget.OneWorker(adapter)) + SharingStrategy.entries.map { HttpTarget.Clustered(adapter, it) }
+            listOf(HttpTarget.Single(adapter), HttpTarget.OneWorker(adapter)) + SharingStrategy.entries.map { HttpTarget.Clustered(adapter, it) } +
+                HttpTarget.Sticky(adapter)
         }
         val node = if (nodeAvailable()) listOf("rr", "none").map { HttpTarget.Node(nodeScript, it) } else emptyList()
         return jvm + node
@@ -79,6 +80,7 @@ object HttpBench {
             val measured = List(ROUNDS) { round ->
                 println("== round ${round + 1} of $ROUNDS")
                 warm.mapNotNull { run -> attempt(run.target) { run to run.measureRound() } }
+                    .also { results -> StickyCost.printRound(results.map { (run, r) -> run.target to r }) }
             }.flatten().groupBy({ it.first }, { it.second })
             val otherCores = others.coresUsed()
             return measured.filterValues { it.size == ROUNDS }.mapNotNull { (run, rounds) ->
@@ -105,7 +107,7 @@ object HttpBench {
     private class RunningTarget(val target: HttpTarget) {
         private val port = ServerProcess.freePort()
         val server: ServerProcess = ServerProcess.start(target, port)
-        val wrk = Wrk("http://127.0.0.1:$port/")
+        val wrk = Wrk("http://127.0.0.1:$port/", script = target.wrkScript)
 
         init {
             println("== $target on port $port")

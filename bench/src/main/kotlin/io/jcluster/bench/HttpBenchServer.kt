@@ -6,6 +6,8 @@ import io.jcluster.ListenOptions
 import io.jcluster.Primary
 import io.jcluster.SharingStrategy
 import io.jcluster.Stdio
+import io.jcluster.StickyKey
+import io.jcluster.StickySessions
 import io.jcluster.Worker
 import io.jcluster.WorkerState
 import kotlinx.coroutines.Dispatchers
@@ -19,10 +21,10 @@ import kotlin.time.Duration.Companion.seconds
 /**
  * The server `bench/run http` measures, in both roles of one `main`:
  *
- *     HttpBenchServer --adapter jdk|jetty|netty --port P --workers N [--strategy shared|round-robin|reuse-port]
+ *     HttpBenchServer --adapter jdk|jetty|netty --port P --workers N [--strategy shared|round-robin|reuse-port] [--sticky COOKIE]
  *
  * With N > 0 it is a primary that forks N workers, each serving hello world ([HelloWorld]) on the
- * shared port; with N = 0 one JVM serves the same handler on a socket of its own, no cluster. Prints
+ * shared port (with `--sticky`, sticky sessions keyed by that cookie); with N = 0 one JVM serves the same handler on a socket of its own, no cluster. Prints
  * `ready <port>` once every server listens. stdin carries the driver's commands: `replace` replaces
  * each worker in turn (fork a new one, wait until it listens, disconnect an old one, wait until it
  * exited) and prints `replaced <ms>`; end of input stops everything.
@@ -56,7 +58,8 @@ object HttpBenchServer {
     private suspend fun primary(options: ServerOptions) {
         // Each worker counts its share of the processors, as the cluster DSL (and so hello-cluster) sets it.
         val share = (Runtime.getRuntime().availableProcessors() / options.workers).coerceAtLeast(1)
-        val settings = ClusterSettings(mainClass = HttpBenchServer::class.java.name, stdio = Stdio.INHERIT, strategy = options.strategy, processorsPerWorker = share)
+        val sticky = options.stickyCookie?.let { StickySessions(StickyKey.cookie(it)) }
+        val settings = ClusterSettings(mainClass = HttpBenchServer::class.java.name, stdio = Stdio.INHERIT, strategy = options.strategy, processorsPerWorker = share, sticky = sticky)
         Primary(settings).use { primary ->
             withTimeout(STEP_TIMEOUT) { List(options.workers) { primary.fork() }.forEach { it.awaitListening() } }
             println("ready ${options.port}")
@@ -99,20 +102,21 @@ object HttpBenchServer {
 }
 
 /** The command line of [HttpBenchServer]; workers get the primary's. */
-data class ServerOptions(val adapter: HelloWorld, val port: Int, val workers: Int, val strategy: SharingStrategy) {
+data class ServerOptions(val adapter: HelloWorld, val port: Int, val workers: Int, val strategy: SharingStrategy, val stickyCookie: String? = null) {
     companion object {
         fun parse(args: Array<String>): ServerOptions {
             require(args.size % 2 == 0) { USAGE }
             val named = args.toList().chunked(2).associate { (key, value) -> key to value }
-            require(named.keys.all { it in setOf("--adapter", "--port", "--workers", "--strategy") }) { USAGE }
+            require(named.keys.all { it in setOf("--adapter", "--port", "--workers", "--strategy", "--sticky") }) { USAGE }
             return ServerOptions(
                 adapter = HelloWorld.parse(named["--adapter"] ?: "jdk"),
                 port = requireNotNull(named["--port"]?.toIntOrNull()) { USAGE },
                 workers = named["--workers"]?.toIntOrNull() ?: 2,
                 strategy = SharingStrategy.parse(named["--strategy"] ?: "shared"),
+                stickyCookie = named["--sticky"],
             )
         }
 
-        private const val USAGE = "usage: HttpBenchServer --adapter jdk|jetty|netty --port P --workers N [--strategy shared|round-robin|reuse-port]"
+        private const val USAGE = "usage: HttpBenchServer --adapter jdk|jetty|netty --port P --workers N [--strategy shared|round-robin|reuse-port] [--sticky COOKIE]"
     }
 }

@@ -29,6 +29,7 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
     private fun adapterOf(target: HttpTarget): HelloWorld? = when (target) {
         is HttpTarget.Clustered -> target.adapter
         is HttpTarget.OneWorker -> target.adapter
+        is HttpTarget.Sticky -> target.adapter
         else -> null
     }
 
@@ -37,7 +38,16 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
 
     fun toBenchReport(): BenchReport = BenchReport("http", measured.flatMap { (target, m) ->
         Mode.entries.flatMap { mode -> figures(target, mode, mode.of(m)) } + rollingFigures(target, m.rolling)
-    })
+    } + stickyFigures())
+
+    /** Each adapter's sticky req/s over its round-robin req/s, per mode (a ratio; the baseline names the round-robin target). */
+    private fun stickyFigures(): List<BenchResult> = measured.entries.mapNotNull { (t, m) -> (t as? HttpTarget.Sticky)?.let { it to m } }.flatMap { (target, m) ->
+        val rr = clustered(target.adapter, SharingStrategy.ROUND_ROBIN) ?: return@flatMap emptyList()
+        Mode.entries.map { mode ->
+            val rrKey = "${target.adapter}_round_robin"
+            BenchResult("${target.key}_${mode.key}_vs_round_robin", mode.of(m).requestsPerSecond / mode.of(rr).requestsPerSecond, "x", baseline = rrKey)
+        }
+    }
 
     private fun figures(target: HttpTarget, mode: Mode, result: WrkResult): List<BenchResult> {
         val peer = nodeBest(mode)?.takeIf { target !is HttpTarget.Node }
@@ -95,8 +105,9 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
         println("\ntargets")
         Mode.entries.forEach(::printBest)
         HelloWorld.entries.forEach(::printRoundRobin)
+        HelloWorld.entries.forEach(::printSticky)
         measured.keys.filterIsInstance<HttpTarget.OneWorker>().forEach(::printOneWorker)
-        val rolling = measured.filter { (t, m) -> t is HttpTarget.Clustered && m.rolling != null }
+        val rolling = measured.filter { (t, m) -> (t is HttpTarget.Clustered || t is HttpTarget.Sticky) && m.rolling != null }
         val clean = rolling.count { it.value.rolling!!.load.failed == 0L }
         println("  rolling replacement: $clean of ${rolling.size} clusters with 0 failed requests (target: 0); " +
             node.entries.joinToString { (t, m) -> "$t ${m.rolling?.load?.failed ?: "-"} failed" })
@@ -119,6 +130,14 @@ class HttpReport(private val measured: Map<HttpTarget, Measurement>, private val
         val rr = clustered(adapter, SharingStrategy.ROUND_ROBIN)?.keepAlive?.requestsPerSecond ?: return
         val shared = clustered(adapter, SharingStrategy.SHARED)?.keepAlive?.requestsPerSecond
         println("  $adapter keep-alive round-robin = ${ratio(rr, shared)} shared (target 0.8x: ${verdict(rr, shared, 0.8)})")
+    }
+
+    /** Not a target: what sticky sessions (keyed by a peeked cookie) cost against plain round-robin, per mode. */
+    private fun printSticky(adapter: HelloWorld) {
+        val sticky = measured.entries.firstOrNull { (t, _) -> t is HttpTarget.Sticky && t.adapter == adapter }?.value ?: return
+        val rr = clustered(adapter, SharingStrategy.ROUND_ROBIN) ?: return
+        println("  $adapter sticky (cookie) = ${Mode.entries.joinToString { "${StickyCost.ratio(it.of(sticky), it.of(rr))} round-robin ${it.title}" }} " +
+            "(what routing by a peeked cookie costs)")
     }
 
     /** Not a target: what being a worker costs, as one worker with every processor against the single JVM. */

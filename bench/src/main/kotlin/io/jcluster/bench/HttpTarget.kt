@@ -18,6 +18,9 @@ sealed class HttpTarget(val key: String, val label: String, val group: String) {
     /** Whether `replace` replaces its workers (a single JVM has none). */
     open val replaces: Boolean get() = true
 
+    /** The Lua script wrk runs against it; null: none, every request the same. */
+    open val wrkScript: Path? get() = null
+
     override fun toString() = label
 
     /** The bench server in one JVM, no cluster. */
@@ -30,6 +33,17 @@ sealed class HttpTarget(val key: String, val label: String, val group: String) {
     class Clustered(val adapter: HelloWorld, val strategy: SharingStrategy) :
         HttpTarget("${adapter}_${strategy.configName.replace('-', '_')}", "$adapter $strategy", "$adapter") {
         override fun command(port: Int) = jvm(adapter, port, WORKERS, strategy)
+    }
+
+    /**
+     * A jcluster primary with [WORKERS] workers under round-robin with sticky sessions keyed by the
+     * cookie `sid`, which the primary peeks at in each connection's first bytes (the costlier key: by
+     * client IP, which costs a hash, all of wrk's connections would come from one address). wrk sends
+     * each request with one of [CookieLoad]'s cookies.
+     */
+    class Sticky(val adapter: HelloWorld) : HttpTarget("${adapter}_sticky", "$adapter sticky", "$adapter") {
+        override fun command(port: Int) = jvm(adapter, port, WORKERS, SharingStrategy.ROUND_ROBIN) + listOf("--sticky", CookieLoad.NAME)
+        override val wrkScript: Path get() = CookieLoad.script
     }
 
     /**

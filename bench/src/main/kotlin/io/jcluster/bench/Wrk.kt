@@ -20,16 +20,17 @@ data class WrkResult(
 
 /**
  * Runs wrk (`--latency`, by default `-t2 -c64`) against a URL, with keep-alive or with
- * `Connection: close` on every request.
+ * `Connection: close` on every request; with [script], wrk runs that Lua script (`-s`).
  */
-class Wrk(private val url: String, private val threads: Int = THREADS, private val connections: Int = CONNECTIONS) {
+class Wrk(private val url: String, private val threads: Int = THREADS, private val connections: Int = CONNECTIONS, private val script: java.nio.file.Path? = null) {
     /** A run of [seconds], waited for. */
     fun run(seconds: Int, close: Boolean): WrkResult = parse(start(seconds, close).finish(seconds + 30L))
 
     /** A run of at most [seconds] that [stop] ends early; wrk prints its figures on SIGINT. */
     fun start(seconds: Int, close: Boolean): Process {
         val command = listOf("wrk", "-t$threads", "-c$connections", "-d${seconds}s", "--latency") +
-            (if (close) listOf("-H", "Connection: close") else emptyList()) + url
+            (if (close) listOf("-H", "Connection: close") else emptyList()) +
+            (script?.let { listOf("-s", it.toString()) } ?: emptyList()) + url
         return ProcessBuilder(command).redirectErrorStream(true).start()
     }
 

@@ -49,9 +49,18 @@ internal sealed interface ControlMessage {
      * Worker → primary, a call: give me a listener on [address]; answered by [ListenGranted] or
      * [ListenFailed]. [index] counts this worker's `listen(0)` calls on one address, as in Node: the
      * n-th such listener of every worker shares one port, and two in one worker get two ports.
+     * [sticky]: `ListenOptions.sticky` (null: the cluster's choice). [datagram]: a UDP socket, which every
+     * worker shares ([strategy], [backlog] and [sticky] mean nothing for it).
      */
     @Serializable @SerialName("listen")
-    data class Listen(val address: WireAddress, val backlog: Int, val strategy: SharingStrategy? = null, val index: Int = 0) : ToPrimary
+    data class Listen(
+        val address: WireAddress,
+        val backlog: Int,
+        val strategy: SharingStrategy? = null,
+        val index: Int = 0,
+        val sticky: Boolean? = null,
+        val datagram: Boolean = false,
+    ) : ToPrimary
 
     /**
      * Primary → worker, the reply to [Listen]: [lease] is this worker's use of the listener, bound on

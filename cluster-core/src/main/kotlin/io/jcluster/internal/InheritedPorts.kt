@@ -9,14 +9,17 @@ import java.nio.channels.ServerSocketChannel
  * and `listen(0)` keeps its real port. Each is taken once; a later bind of the key binds afresh.
  */
 internal class InheritedPorts {
-    /** One listener: the socket ([listener]; none under reuse-port, where the port is joined again), on [bound]. */
-    class Inherited(val listener: ServerSocketChannel?, val bound: WireAddress, val strategy: SharingStrategy)
+    /**
+     * One listener: the socket ([listener]; none under reuse-port, where the port is joined again), or
+     * a shared UDP socket ([datagram]), on [bound].
+     */
+    class Inherited(val listener: ServerSocketChannel?, val bound: WireAddress, val strategy: SharingStrategy, val datagram: java.nio.channels.DatagramChannel? = null)
 
     private val ports = HashMap<PortKey, Inherited>()
 
     @Synchronized
     fun add(key: PortKey, inherited: Inherited) {
-        ports.put(key, inherited)?.listener?.close()
+        ports.put(key, inherited)?.let { it.listener?.close(); it.datagram?.close() }
     }
 
     /** The listener for [key], now the caller's, or null. */
@@ -26,7 +29,7 @@ internal class InheritedPorts {
     /** Closes what no worker asked for (the new primary's workers listen elsewhere now). */
     @Synchronized
     fun closeAll() {
-        ports.values.forEach { runCatching { it.listener?.close() } }
+        ports.values.forEach { runCatching { it.listener?.close(); it.datagram?.close() } }
         ports.clear()
     }
 }

@@ -15,6 +15,9 @@ internal class Lease(val id: Int, val workerId: Int, val link: WorkerLink, val h
 
     /** The worker is disconnecting: it gets no new work. */
     var draining = false
+
+    /** The worker's slot (null for a worker of `fork()`): sticky sessions rank workers by it. */
+    var slot: Int? = null
 }
 
 /** What the primary answers a worker's `listen` with: the reply and, under `shared`, the listening socket. */
@@ -69,6 +72,6 @@ internal abstract class PortHandle(val key: PortKey, val address: SocketAddress)
 
 /**
  * What identifies a listener the workers share, as in Node: the address asked for (port 0 included),
- * the backlog, and for port 0 which of the worker's `listen(0)` calls it is.
+ * the backlog, for port 0 which of the worker's `listen(0)` calls it is, and whether it is UDP.
  */
-internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int)
+internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int, val datagram: Boolean = false)

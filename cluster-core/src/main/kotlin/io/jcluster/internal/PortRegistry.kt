@@ -2,6 +2,7 @@ package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
+import io.jcluster.StickySessions
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.delay
@@ -46,20 +47,19 @@ internal class PortRegistry(
         maxPending: Int,
         draining: Boolean,
         late: () -> Boolean = { false },
+        sticky: StickySessions? = null,
+        slot: Int? = null,
     ): Grant {
-        val key = PortKey(request.address, request.backlog, request.index)
-        val wanted = strategyFor(request, default)
+        val key = PortKey(request.address, request.backlog, request.index, request.datagram)
+        val policy = ListenPolicy.of(request, default, sticky).getOrElse { return Grant(ControlMessage.ListenFailed(it.message!!)) }
         val handle = handles[key] ?: try {
-            bind(key, wanted, maxPending).also { handles[key] = it }
+            bind(key, policy, maxPending).also { handles[key] = it }
         } catch (e: BindException) {
             log.info { "worker $workerId cannot listen: ${e.message}" }
             return Grant(ControlMessage.ListenFailed(e.message ?: "cannot bind ${request.address}"))
         }
-        if (handle.strategy != wanted && request.strategy != null) {
-            return Grant(ControlMessage.ListenFailed(
-                "${request.address} is already shared by other workers under ${handle.strategy}, not $wanted: one port has one strategy"))
-        }
-        val lease = Lease(++nextLease, workerId, link, handle, late).also { it.draining = draining }
+        mismatch(handle, request, policy)?.let { return Grant(ControlMessage.ListenFailed(it)) }
+        val lease = Lease(++nextLease, workerId, link, handle, late).also { it.draining = draining; it.slot = slot }
         leases[lease.id] = lease
         return handle.add(lease)
     }
@@ -155,24 +155,31 @@ internal class PortRegistry(
         waitingToClose.clear()
     }
 
-    private fun strategyFor(request: ControlMessage.Listen, default: SharingStrategy): SharingStrategy {
-        val wanted = request.strategy ?: default
-        // A Unix-domain socket has no SO_REUSEPORT group: reuse-port means shared there.
-        return if (wanted == SharingStrategy.REUSE_PORT && request.address.path != null) SharingStrategy.SHARED else wanted
+    /** Why [request] cannot share [handle], which other workers share another way; null if it can. */
+    private fun mismatch(handle: PortHandle, request: ControlMessage.Listen, policy: ListenPolicy): String? {
+        if (handle.strategy != policy.strategy && request.strategy != null) {
+            return "${request.address} is already shared by other workers under ${handle.strategy}, not ${policy.strategy}: one port has one strategy"
+        }
+        val sticky = (handle as? RoundRobinHandle)?.sticky != null
+        if (handle is RoundRobinHandle && sticky != (policy.sticky != null) && request.sticky != null) {
+            return "${request.address} is already shared by other workers ${if (sticky) "with" else "without"} sticky sessions: one port routes one way"
+        }
+        return null
     }
 
-    private fun bind(key: PortKey, strategy: SharingStrategy, maxPending: Int): PortHandle {
+    private fun bind(key: PortKey, policy: ListenPolicy, maxPending: Int): PortHandle {
         val inherited = inherited.take(key)
         val address = (inherited?.bound ?: key.address).toSocketAddress()
+        if (key.datagram) return DatagramHandle(key, inherited?.datagram ?: DatagramHandle.bind(address as InetSocketAddress))
         fun listener() = inherited?.listener ?: listen(address, key.backlog)
-        return when (strategy) {
+        return when (policy.strategy) {
             SharingStrategy.SHARED -> SharedHandle(key, listener())
-            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listener(), scope, maxPending)
+            SharingStrategy.ROUND_ROBIN -> RoundRobinHandle(key, listener(), scope, maxPending, policy.sticky)
             // The old primary's reservation stays in the SO_REUSEPORT group until it exits: join it.
             SharingStrategy.REUSE_PORT -> ReusePortHandle(key, SocketBinding.reservePort(address as InetSocketAddress)).also { inherited?.listener?.close() }
         }.also {
             it.keepSocketFile = inherited != null // the socket file is the old primary's, which may still serve on it
-            log.debug { "${if (inherited != null) "took over" else "bound"} ${it.address} for the workers ($strategy)" }
+            log.debug { "${if (inherited != null) "took over" else "bound"} ${it.address} for the workers (${policy.strategy}${if (policy.sticky != null) ", sticky" else ""})" }
         }
     }
 

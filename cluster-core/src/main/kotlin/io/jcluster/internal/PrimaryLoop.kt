@@ -270,7 +270,7 @@ internal class PrimaryLoop(
             }
             is ControlMessage.Listen -> {
                 val late = { Lateness.isLate(record.lastPong?.elapsedNow(), settings.supervision) }
-                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late)
+                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late, settings.sticky, record.worker.slot)
                 answer(reply, grant.message, grant.handle)
             }
             is ControlMessage.Listening -> listening(record, message)
@@ -296,7 +296,7 @@ internal class PrimaryLoop(
         record.worker.readyFlag = true
         record.bootTimer?.cancel()
         record.readyAt = clock.markNow()
-        record.lastPong = record.readyAt
+        record.lastPong = record.readyAt.takeIf { record.worker.slot != null } // only slots get heartbeats: see Lateness
         execute(supervisor.ready(record)) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
     }

@@ -128,7 +128,8 @@ internal class PrimaryUpgrade(private val loop: PrimaryLoop, private val timeout
         val handles = loop.ports.handOver()
         for (handle in handles) {
             val message = UpgradeMessage.Listener(WireKey.of(handle.key), WireAddress.of(handle.address), handle.strategy)
-            val socket = handle.listener?.let { if (handle.address is UnixDomainSocketAddress) Handle.UnixListener(it) else Handle.TcpListener(it) }
+            val socket = (handle as? DatagramHandle)?.let { Handle.Datagram(it.channel) }
+                ?: handle.listener?.let { if (handle.address is UnixDomainSocketAddress) Handle.UnixListener(it) else Handle.TcpListener(it) }
             channel.send(message, socket) // the sender keeps its copy: this primary serves on until the new one is ready
         }
         channel.send(UpgradeMessage.HandedOver(loop.nextId.get() + ID_GAP))

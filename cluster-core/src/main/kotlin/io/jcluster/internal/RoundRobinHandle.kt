@@ -2,6 +2,7 @@ package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.SharingStrategy
+import io.jcluster.StickySessions
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.ListenerAcceptor
 import kotlinx.coroutines.CancellationException
@@ -9,6 +10,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
@@ -32,6 +34,10 @@ private val log = KotlinLogging.logger {}
  * stopped JVM would only hoard them until it is killed), is skipped. Connections wait in the primary
  * (and then in the kernel's backlog) while no worker can take them.
  *
+ * With [sticky] sessions a connection goes to the worker that ranks highest for its key
+ * ([Rendezvous]) among those the rules above do not skip, instead of to the next in turn; a key read
+ * from the first bytes is waited for off the router ([StickyRouter]).
+ *
  * One thread accepts; one coroutine routes. The loop changes the rotation and reports the workers'
  * acknowledgements; the router reads the rotation and counts what it sends.
  */
@@ -40,10 +46,15 @@ internal class RoundRobinHandle(
     private val channel: ServerSocketChannel,
     private val scope: CoroutineScope,
     private val maxPending: Int,
+    /** Sticky sessions on this listener; null: every connection to the next worker in turn. */
+    val sticky: StickySessions? = null,
 ) : PortHandle(key, channel.localAddress) {
     private class Target(val lease: Lease) {
         /** Connections sent to the worker that it has neither acknowledged nor sent back. */
         val pending = AtomicInteger()
+
+        /** What sticky sessions rank this worker by. */
+        val seed = Rendezvous.seed(lease.slot, lease.workerId)
     }
 
     override val strategy: SharingStrategy get() = SharingStrategy.ROUND_ROBIN
@@ -59,7 +70,8 @@ internal class RoundRobinHandle(
         if (accepted.trySendBlocking(connection).isFailure) connection.close()
     }
     private val acceptorThread = Thread(::acceptConnections, "jcluster-accept-${SocketBinding.describe(address)}").apply { isDaemon = true }
-    private val router = scope.launch { for (connection in accepted) route(connection, emptySet()) }
+    private val stickyRouter = sticky?.let { StickyRouter(it, SocketBinding.describe(address)) }
+    private val router = scope.launch { for (connection in accepted) dispatch(connection, emptySet()) }
 
     init {
         acceptorThread.start()
@@ -103,6 +115,7 @@ internal class RoundRobinHandle(
         runInterruptible(Dispatchers.IO) { acceptorThread.join() }
         accepted.close()
         router.join()
+        stickyRouter?.let { withTimeoutOrNull(it.peekTimeout * 2) { while (it.pending > 0) delay(PEEK_POLL_MILLIS) } }
     }
 
     /** [lease]'s worker took [count] more of the connections sent to it. */
@@ -120,13 +133,14 @@ internal class RoundRobinHandle(
         targets[lease.id]?.pending?.updateAndGet { (it - 1).coerceAtLeast(0) }
         tick()
         if (connection == null) return log.warn { "worker ${lease.workerId} refused a connection on ${SocketBinding.describe(address)} and lost it" }
-        scope.launch { route(connection, refusedBy) }
+        scope.launch { dispatch(connection, refusedBy) }
     }
 
     override fun close() {
         accepted.close() // first: an acceptor waiting for room in the queue closes its connection and goes on
         acceptor.close() // the port is free for a new bind (the next listen, often at once) when it returns
         router.cancel()
+        stickyRouter?.close()
         while (true) accepted.tryReceive().getOrNull()?.close() ?: break
         if (!keepSocketFile) SocketBinding.removeSocketFile(address)
     }
@@ -140,10 +154,20 @@ internal class RoundRobinHandle(
         }
     }
 
-    /** Sends [connection] to the next worker that can take it and has not refused it; the link closes the primary's copy. */
-    private suspend fun route(connection: SocketChannel, refusedBy: Set<Int>) {
+    /** Routes [connection]: at once, or (sticky, by its first bytes) once they came. */
+    private suspend fun dispatch(connection: SocketChannel, refusedBy: Set<Int>) {
+        val sticky = stickyRouter ?: return route(connection, refusedBy, null)
+        if (!sticky.peeks) return route(connection, refusedBy, sticky.ipKey(connection))
+        sticky.peekKey(connection) { key -> scope.launch { route(connection, refusedBy, key) } }
+    }
+
+    /**
+     * Sends [connection] to the next worker (or, with a sticky [key], the worker for that key) that can
+     * take it and has not refused it; the link closes the primary's copy.
+     */
+    private suspend fun route(connection: SocketChannel, refusedBy: Set<Int>, key: Long?) {
         val target = try {
-            nextTarget(refusedBy) ?: return refuseEverywhere(connection)
+            nextTarget(refusedBy, key) ?: return refuseEverywhere(connection)
         } catch (e: CancellationException) {
             connection.close()
             throw e
@@ -163,28 +187,31 @@ internal class RoundRobinHandle(
      * The next worker in turn that can take a connection, waiting while none can; null once every
      * worker that listens has refused it.
      */
-    private suspend fun nextTarget(refusedBy: Set<Int>): Target? {
+    private suspend fun nextTarget(refusedBy: Set<Int>, key: Long?): Target? {
         while (true) {
             val seen = changes.value
             val current = rotation
             if (current.isNotEmpty() && current.all { it.lease.id in refusedBy }) return null
-            pick(current, refusedBy)?.let { return it }
+            pick(current, refusedBy, key)?.let { return it }
             // A late worker answering again does not tick: look again after a while in any case.
             withTimeoutOrNull(LATE_RECHECK_MILLIS) { changes.first { it != seen } }
         }
     }
 
     @Synchronized
-    private fun pick(current: List<Target>, refusedBy: Set<Int>): Target? {
+    private fun pick(current: List<Target>, refusedBy: Set<Int>, key: Long?): Target? {
+        if (key != null) return Rendezvous.pick(current, key, Target::seed) { it.canTake(refusedBy) }
         for (i in current.indices) {
             val candidate = current[(next + i) % current.size]
-            if (candidate.lease.id !in refusedBy && candidate.pending.get() < maxPending && !candidate.lease.late()) {
+            if (candidate.canTake(refusedBy)) {
                 next = (next + i + 1) % current.size
                 return candidate
             }
         }
         return null
     }
+
+    private fun Target.canTake(refusedBy: Set<Int>) = lease.id !in refusedBy && pending.get() < maxPending && !lease.late()
 
     private fun refuseEverywhere(connection: SocketChannel) {
         log.warn { "every worker listening on ${SocketBinding.describe(address)} refused a connection; closed it" }
@@ -198,5 +225,6 @@ internal class RoundRobinHandle(
     private companion object {
         const val ACCEPTED_QUEUE = 1024
         const val LATE_RECHECK_MILLIS = 100L
+        const val PEEK_POLL_MILLIS = 10L
     }
 }

@@ -31,7 +31,7 @@ internal class Succession private constructor(
         while (true) {
             val incoming = channel.receive()
             when (val message = incoming.message) {
-                is UpgradeMessage.Listener -> ports.add(message.key.toKey(), InheritedPorts.Inherited(incoming.handle?.listener(), message.bound, message.strategy))
+                is UpgradeMessage.Listener -> ports.add(message.key.toKey(), inherited(incoming.handle, message))
                 is UpgradeMessage.HandedOver -> return message.nextWorkerId
                 else -> {
                     incoming.handles.forEach { it.close() }
@@ -56,10 +56,16 @@ internal class Succession private constructor(
         connection.close()
     }
 
-    private fun Handle.listener() = when (this) {
-        is Handle.TcpListener -> channel
-        is Handle.UnixListener -> channel
-        else -> null.also { close() }
+    /** What the old primary sent for one port: a listening socket, a shared UDP socket, or nothing (reuse-port). */
+    private fun inherited(handle: Handle?, message: UpgradeMessage.Listener): InheritedPorts.Inherited {
+        val listener = when (handle) {
+            is Handle.TcpListener -> handle.channel
+            is Handle.UnixListener -> handle.channel
+            else -> null
+        }
+        val datagram = (handle as? Handle.Datagram)?.channel
+        if (listener == null && datagram == null) handle?.close()
+        return InheritedPorts.Inherited(listener, message.bound, message.strategy, datagram)
     }
 
     companion object {

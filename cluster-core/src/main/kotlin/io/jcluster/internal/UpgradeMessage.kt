@@ -39,10 +39,10 @@ internal sealed interface UpgradeMessage {
 
 /** A [PortKey] on the wire. */
 @Serializable
-internal data class WireKey(val address: WireAddress, val backlog: Int, val index: Int) {
-    fun toKey() = PortKey(address, backlog, index)
+internal data class WireKey(val address: WireAddress, val backlog: Int, val index: Int, val datagram: Boolean = false) {
+    fun toKey() = PortKey(address, backlog, index, datagram)
 
     companion object {
-        fun of(key: PortKey) = WireKey(key.address, key.backlog, key.index)
+        fun of(key: PortKey) = WireKey(key.address, key.backlog, key.index, key.datagram)
     }
 }

@@ -14,7 +14,9 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
+import io.jcluster.ClusterDatagram
 import java.net.BindException
+import java.net.InetSocketAddress
 import java.net.SocketAddress
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
@@ -37,6 +39,7 @@ internal class WorkerListeners(
     private val handed = ConcurrentHashMap<Int, ClusterListener.Connections>()
     private val outbox = Channel<suspend () -> Unit>(Channel.UNLIMITED)
     private val portZeroCalls = ConcurrentHashMap<WireAddress, Int>()
+    private val datagramPortZeroCalls = ConcurrentHashMap<WireAddress, Int>()
     private val unacknowledged = ConcurrentHashMap<Int, AtomicInteger>() // per lease: connections taken, not yet acknowledged
     private val acknowledgeQueued = AtomicBoolean()
 
@@ -48,7 +51,7 @@ internal class WorkerListeners(
         val wire = WireAddress.of(address)
         if (options.exclusive) return exclusive(address, options.backlog)
         val index = if (wire.path == null && wire.port == 0) portZeroCalls.merge(wire, 1, Int::plus)!! - 1 else 0
-        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index))
+        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index, options.sticky))
         return when (val answer = reply.message) {
             is ControlMessage.ListenGranted -> granted(answer, reply.handle, options.backlog)
             is ControlMessage.ListenFailed -> {
@@ -56,6 +59,25 @@ internal class WorkerListeners(
                 throw BindException("${answer.reason} (bound by the primary for worker $workerId)")
             }
             else -> error("the primary answered listen with ${answer::class.simpleName}")
+        }
+    }
+
+    /** A UDP socket on [address] that the primary binds once and every worker shares ([DatagramHandle]). */
+    suspend fun listenDatagram(address: InetSocketAddress): ClusterDatagram {
+        val wire = WireAddress.of(address)
+        val index = if (wire.port == 0) datagramPortZeroCalls.merge(wire, 1, Int::plus)!! - 1 else 0
+        val reply = control.call(ControlMessage.Listen(wire, 0, index = index, datagram = true))
+        val answer = reply.message
+        if (answer is ControlMessage.ListenFailed) {
+            reply.handles.forEach { it.close() }
+            throw BindException("${answer.reason} (bound by the primary for worker $workerId)")
+        }
+        check(answer is ControlMessage.ListenGranted) { "the primary answered a datagram listen with ${answer::class.simpleName}" }
+        val channel = (reply.handle as? Handle.Datagram)?.channel ?: error("the primary granted a datagram socket without it")
+        send(ControlMessage.Listening(answer.address, answer.lease))
+        return ClusterDatagram(answer.address.toSocketAddress() as InetSocketAddress, channel) {
+            channel.close()
+            release(answer.lease)
         }
     }
 

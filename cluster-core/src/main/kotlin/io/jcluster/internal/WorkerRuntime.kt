@@ -20,6 +20,8 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import java.lang.management.ManagementFactory
 import java.lang.management.MemoryType
+import io.jcluster.ClusterDatagram
+import java.net.InetSocketAddress
 import java.net.SocketAddress
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.atomic.AtomicBoolean
@@ -86,6 +88,11 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     suspend fun listen(address: SocketAddress, options: ListenOptions): ClusterListener {
         promoted()
         return listeners.listen(address, options)
+    }
+
+    suspend fun listenDatagram(address: InetSocketAddress): ClusterDatagram {
+        promoted()
+        return listeners.listenDatagram(address)
     }
 
     suspend fun send(message: Any, handle: Handle?) {

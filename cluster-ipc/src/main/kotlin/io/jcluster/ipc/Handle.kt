@@ -5,6 +5,7 @@ import java.io.Closeable
 import java.io.FileDescriptor
 import java.net.InetSocketAddress
 import java.net.SocketAddress
+import java.nio.channels.DatagramChannel
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 
@@ -47,6 +48,16 @@ public sealed class Handle : Closeable {
         public val remoteAddress: SocketAddress? get() = channel.remoteAddress
         override fun close(): Unit = channel.close()
         override fun toString(): String = "UnixConnection(${channel.localAddress})"
+    }
+
+    /**
+     * A bound UDP socket: every process holding it receives from the same queue (each datagram once,
+     * by whoever reads first) and sends from the same address. Its blocking mode, like any socket's,
+     * belongs to the socket: the JDK's channels in blocking mode also work on a non-blocking socket.
+     */
+    public class Datagram(public val channel: DatagramChannel) : Handle() {
+        override fun close(): Unit = channel.close()
+        override fun toString(): String = "Datagram(${runCatching { channel.localAddress }.getOrNull()})"
     }
 
     /** Any other file descriptor (a pipe, a file, a socket of another kind). */

@@ -10,6 +10,7 @@ import io.jcluster.SharingStrategy
 import io.jcluster.Signal
 import io.jcluster.SignalAction
 import io.jcluster.Stdio
+import io.jcluster.StickySessions
 import io.jcluster.Supervision
 import io.jcluster.WorkerApp
 import io.jcluster.cluster
@@ -59,6 +60,12 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
 
     /** How the workers share each port. */
     public fun strategy(strategy: SharingStrategy): ClusterBuilder = add { this.strategy = strategy }
+
+    /**
+     * Sticky sessions (round-robin, unless [strategy] names another): `sticky(StickySessions.CLIENT_IP)`,
+     * or `sticky(StickySessions.firstBytes(StickyKey.cookie("sid")))`; null: connections go in turn.
+     */
+    public fun sticky(sessions: StickySessions?): ClusterBuilder = add { sticky = sessions }
 
     /** A JDWP (and, if asked, JMX) port per worker: `debugPorts(new DebugPorts(5005))` has worker N debug on 127.0.0.1:5005+N. */
     public fun debugPorts(ports: DebugPorts?): ClusterBuilder = add { debugPorts = ports }

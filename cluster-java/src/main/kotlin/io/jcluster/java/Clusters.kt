@@ -1,10 +1,12 @@
 package io.jcluster.java
 
 import io.jcluster.Cluster
+import io.jcluster.ClusterDatagram
 import io.jcluster.ClusterListener
 import io.jcluster.ListenOptions
 import io.jcluster.WorkerApp
 import io.jcluster.java.internal.async
+import java.net.InetSocketAddress
 import java.net.SocketAddress
 import java.util.concurrent.CompletableFuture
 
@@ -65,6 +67,18 @@ public object Clusters {
     @JvmOverloads
     public fun listen(port: Int, host: String? = null, options: ListenOptions = ListenOptions()): CompletableFuture<ClusterListener> =
         async { Cluster.listen(port, host, options) }
+
+    /**
+     * Binds a UDP socket on [address] that every worker shares (Node's `dgram` in a cluster): each
+     * datagram reaches one of the workers, and any of them can answer from it (see `ClusterDatagram`).
+     */
+    @JvmStatic
+    public fun listenDatagram(address: InetSocketAddress): CompletableFuture<ClusterDatagram> = async { Cluster.listenDatagram(address) }
+
+    /** [listenDatagram] on [port] of [host] (null: every local address). */
+    @JvmStatic
+    @JvmOverloads
+    public fun listenDatagram(port: Int, host: String? = null): CompletableFuture<ClusterDatagram> = async { Cluster.listenDatagram(port, host) }
 
     private fun appOf(instance: Any): WorkerApp = instance as? WorkerApp ?: (instance as JavaWorkerApp).asWorkerApp()
 }

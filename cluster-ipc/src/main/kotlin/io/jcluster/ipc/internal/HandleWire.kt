@@ -24,6 +24,7 @@ internal object HandleWire {
     private const val UNIX_LISTENER = 3
     private const val UNIX_CONNECTION = 4
     private const val RAW_FD = 5
+    private const val DATAGRAM = 6
 
     private const val MAX_PORT = 65535
     private val IPV4 = Regex("""\d{1,3}(\.\d{1,3}){3}""")
@@ -42,6 +43,7 @@ internal object HandleWire {
                 is Handle.UnixListener -> UNIX_LISTENER to handle.channel
                 is Handle.UnixConnection -> UNIX_CONNECTION to handle.channel
                 is Handle.RawFd -> RAW_FD to null
+                is Handle.Datagram -> DATAGRAM to handle.channel
             }
             require(channel == null || channel.isOpen) { "cannot send $handle: its channel is closed" }
             val address = if (handle is Handle.TcpConnection) handle.remoteAddress?.let { "${it.address.hostAddress}:${it.port}" } else null
@@ -87,6 +89,7 @@ internal object HandleWire {
             UNIX_LISTENER -> Handle.UnixListener(adopt(type) { JdkChannels.adoptServer(fd, family!!) })
             UNIX_CONNECTION -> parseUnix(address).let { remote -> Handle.UnixConnection(adopt(type) { JdkChannels.adoptSocket(fd, family!!, remote) }) }
             RAW_FD -> Handle.RawFd(fd)
+            DATAGRAM -> Handle.Datagram(adopt(type) { JdkChannels.adoptDatagram(fd) })
             else -> throw MalformedFrameException("unknown handle type $type")
         }
     }
@@ -106,6 +109,7 @@ internal object HandleWire {
         TCP_LISTENER -> "TCP listener"
         TCP_CONNECTION -> "TCP connection"
         UNIX_LISTENER -> "Unix listener"
+        DATAGRAM -> "datagram socket"
         else -> "Unix connection"
     }
 

@@ -8,6 +8,7 @@ import java.net.ProtocolFamily
 import java.net.StandardProtocolFamily
 import java.net.SocketAddress
 import java.nio.channels.Channel
+import java.nio.channels.DatagramChannel
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.nio.channels.spi.SelectorProvider
@@ -23,6 +24,9 @@ internal object JdkChannels {
 
     private val serverImpl by lazy { Class.forName("sun.nio.ch.ServerSocketChannelImpl") }
     private val socketImpl by lazy { Class.forName("sun.nio.ch.SocketChannelImpl") }
+    private val datagramImpl by lazy { Class.forName("sun.nio.ch.DatagramChannelImpl") }
+    private val datagramFamily by lazy { opened(datagramImpl.getDeclaredField("family")) }
+    private val datagramCtor by lazy { opened(datagramImpl.getDeclaredConstructor(SelectorProvider::class.java, FileDescriptor::class.java)) }
     private val getFd by lazy { opened(Class.forName("sun.nio.ch.SelChImpl").getMethod("getFD")) }
     private val fdVal by lazy { opened(Class.forName("sun.nio.ch.IOUtil").getMethod("fdVal", FileDescriptor::class.java)) }
     private val getIntOption by lazy {
@@ -49,6 +53,7 @@ internal object JdkChannels {
     /** INET, INET6 or UNIX: the family the socket was created with (an IPv4 address may sit on INET6). */
     fun familyOf(channel: Channel): ProtocolFamily = when (channel) {
         is ServerSocketChannel -> serverFamily.get(jdkChannel(channel))
+        is DatagramChannel -> datagramFamily.get(jdkChannel(channel))
         else -> socketFamily.get(jdkChannel(channel))
     } as ProtocolFamily
 
@@ -80,6 +85,12 @@ internal object JdkChannels {
         }
     }
 
+    /**
+     * A bound JDK datagram channel that takes ownership of [fd]. The JDK takes it for an INET6 socket
+     * where IPv6 is available, as `DatagramChannel.open()` makes them: send only sockets made that way.
+     */
+    fun adoptDatagram(fd: FileDescriptor): DatagramChannel = datagramCtor.newInstance(SelectorProvider.provider(), fd) as DatagramChannel
+
     /** A connected JDK socket channel that takes ownership of [fd]. */
     fun adoptSocket(fd: FileDescriptor, family: ProtocolFamily, remote: SocketAddress?): SocketChannel =
         socketCtor.newInstance(SelectorProvider.provider(), family, fd, remote) as SocketChannel
@@ -100,7 +111,7 @@ internal object JdkChannels {
     }
 
     private fun jdkChannel(channel: Channel): Channel {
-        require(serverImpl.isInstance(channel) || socketImpl.isInstance(channel)) {
+        require(serverImpl.isInstance(channel) || socketImpl.isInstance(channel) || datagramImpl.isInstance(channel)) {
             "only the JDK's own socket channels can be sent as handles, not ${channel.javaClass.name}"
         }
         return channel
