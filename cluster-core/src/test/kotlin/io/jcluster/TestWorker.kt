@@ -1,6 +1,7 @@
 package io.jcluster
 
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
 import java.lang.management.ManagementFactory
@@ -26,6 +27,10 @@ data class Ping(val n: Int)
 @Serializable
 data class Ready(val workerId: Int)
 
+/** What `isConnected()` said in a worker. */
+@Serializable
+data class Connected(val connected: Boolean)
+
 @Serializable
 data class Pong(val n: Int, val workerId: Int)
 
@@ -43,7 +48,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
- * [Supervision.CANNOT_BOOT]; `throw-to-own-handler` sets a default uncaught-exception handler, then
+ * [Supervision.CANNOT_BOOT]; `destroy`, `kill-self` and `api-exit:N` send [Connected] and, at the
+ * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
  */
 object TestWorker {
@@ -99,9 +105,22 @@ object TestWorker {
                 behaviour == "serve" -> LineServer(worker).run()
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
+                behaviour == "destroy" || behaviour == "kill-self" -> endSelf(worker) { if (behaviour == "destroy") worker.destroy() else worker.kill() }
+                behaviour.startsWith("api-exit:") -> endSelf(worker) { worker.exit(behaviour.removePrefix("api-exit:").toInt()) }
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
             }
         }
+    }
+
+    /**
+     * Sends [Connected] with `isConnected()`, and once the primary answers with a [Ping], ends itself with
+     * [end]; a shutdown hook then prints `connected=<isConnected()>` to stderr, which [WorkerEvent.Exited] keeps.
+     */
+    private suspend fun endSelf(worker: CurrentWorker, end: () -> Nothing) {
+        Runtime.getRuntime().addShutdownHook(Thread { System.err.println("connected=${worker.isConnected()}") })
+        worker.send(Connected(worker.isConnected()))
+        worker.messages.first { it.payload is Ping }
+        end()
     }
 
     private suspend fun echo(worker: CurrentWorker) {

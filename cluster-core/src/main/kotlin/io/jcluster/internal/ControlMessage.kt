@@ -39,6 +39,13 @@ internal sealed interface ControlMessage {
     data object Disconnecting : ToPrimary
 
     /**
+     * Worker → primary: I am about to exit with [code] (`Cluster.worker.exit()`, `destroy()`). The JDK
+     * reads a death by signal N as exit value 128 + N; this tells the two apart.
+     */
+    @Serializable @SerialName("exiting")
+    data class Exiting(val code: Int) : ToPrimary
+
+    /**
      * Worker → primary: a server of mine accepts connections on [address]. [lease] names the listener
      * the primary granted, or is null for one the worker bound alone (exclusive).
      */

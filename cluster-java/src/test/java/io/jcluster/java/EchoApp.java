@@ -15,7 +15,8 @@ import java.util.Map;
  * that carries the worker's id and its {@code GREETING} variable. A {@code {"type": "burst", "n": N}}
  * makes it send the strings {@code "0"} to {@code "N-1"} without waiting for any, then disconnect.
  * Strings from the primary are counted: {@code "end"} answers with how many came, and how many of
- * them were {@code "0"}, {@code "1"}, … in order.
+ * them were {@code "0"}, {@code "1"}, … in order. A {@code {"type": "verb", "name": NAME}} answers
+ * {@code isConnected}, or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}).
  */
 public final class EchoApp implements JavaWorkerApp {
     @Override
@@ -29,6 +30,7 @@ public final class EchoApp implements JavaWorkerApp {
                 String greeting = System.getenv().getOrDefault("GREETING", "");
                 worker.send(Map.of("type", "pong", "n", ping.get("n"), "worker", worker.id(), "greeting", greeting));
             }
+            if (message.getPayload() instanceof Map<?, ?> verb && "verb".equals(verb.get("type"))) obey(worker, verb);
             if (message.getPayload() instanceof Map<?, ?> burst && "burst".equals(burst.get("type"))) {
                 long n = (Long) burst.get("n");
                 for (long i = 0; i < n; i++) worker.send(Long.toString(i)); // unawaited, as a Java caller would
@@ -43,6 +45,17 @@ public final class EchoApp implements JavaWorkerApp {
         accept.start();
         worker.onDisconnect(listener::close);
         listener.listening();
+    }
+
+    /** The worker's own verbs, as {@code {"type": "verb", "name": NAME}} asks. */
+    private static void obey(JavaWorker worker, Map<?, ?> verb) {
+        switch ((String) verb.get("name")) {
+            case "isConnected" -> worker.send(Map.of("type", "connected", "value", worker.isConnected()));
+            case "destroy" -> worker.destroy();
+            case "kill" -> worker.kill();
+            case "exit" -> worker.exit(((Long) verb.get("code")).intValue());
+            default -> throw new IllegalArgumentException("no verb " + verb);
+        }
     }
 
     private static void answerAll(ServerSocketChannel channel, int id) {
