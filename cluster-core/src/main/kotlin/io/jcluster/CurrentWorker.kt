@@ -71,6 +71,13 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     public suspend fun disconnect(): Unit = runtime.disconnect(askedByPrimary = false)
 
     /**
+     * The pipe the primary opens, or opened, to this worker under [name] (`Worker.openPipe`): waits
+     * until it comes. Pipes of one name are taken in the order the primary opened them. See [WorkerPipe].
+     */
+    @JvmSynthetic // Java: JavaWorker.pipe(name)
+    public suspend fun pipe(name: String): WorkerPipe = runtime.pipes.take(name)
+
+    /**
      * Whether this worker's channel to the primary is up (Node's `worker.isConnected()` in a worker):
      * true from the start, false once the channel closed ([disconnect], [destroy], the primary gone).
      */

@@ -1,6 +1,8 @@
 package io.jcluster
 
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
@@ -49,7 +51,8 @@ data class Pong(val n: Int, val workerId: Int)
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
  * [Supervision.CANNOT_BOOT]; `destroy`, `kill-self` and `api-exit:N` send [Connected] and, at the
- * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `throw-to-own-handler` sets a default uncaught-exception handler, then
+ * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `pipe` reads the pipe `in` to its end and answers on it
+ * with its length and byte sum, then sends a [Pong] of the length; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
  */
 object TestWorker {
@@ -105,6 +108,7 @@ object TestWorker {
                 behaviour == "serve" -> LineServer(worker).run()
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
+                behaviour == "pipe" -> answerPipe(worker)
                 behaviour == "destroy" || behaviour == "kill-self" -> endSelf(worker) { if (behaviour == "destroy") worker.destroy() else worker.kill() }
                 behaviour.startsWith("api-exit:") -> endSelf(worker) { worker.exit(behaviour.removePrefix("api-exit:").toInt()) }
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
@@ -121,6 +125,16 @@ object TestWorker {
         worker.send(Connected(worker.isConnected()))
         worker.messages.first { it.payload is Ping }
         end()
+    }
+
+    /** Reads pipe `in` to its end, and answers on it with `<bytes> <sum of the bytes>`, then a [Pong] on the channel. */
+    private suspend fun answerPipe(worker: CurrentWorker) {
+        val pipe = worker.pipe("in")
+        val bytes = withContext(Dispatchers.IO) { pipe.input.readAllBytes() }
+        withContext(Dispatchers.IO) { pipe.output.write("${bytes.size} ${bytes.sumOf { it.toLong() and 0xFF }}\n".toByteArray()) }
+        pipe.close()
+        worker.send(Pong(bytes.size, worker.id))
+        echo(worker)
     }
 
     private suspend fun echo(worker: CurrentWorker) {

@@ -131,6 +131,13 @@ internal sealed interface ControlMessage {
     @Serializable @SerialName("promote")
     data class Promote(val slot: Int) : ToWorker
 
+    /**
+     * Primary → worker, with one end of a socket pair: the pipe [name] (`Worker.openPipe`), which the
+     * worker's `pipe(name)` returns.
+     */
+    @Serializable @SerialName("pipe")
+    data class PipeOpened(val name: String) : ToWorker
+
     /** Worker → primary: replace me gracefully; [reason] is why (it served its `maxRequests`). */
     @Serializable @SerialName("recycle")
     data class Recycle(val reason: RecycleReason) : ToPrimary

@@ -68,6 +68,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     private val livenessChecks = CopyOnWriteArrayList<suspend () -> Boolean>()
     private val loadSources = CopyOnWriteArrayList<() -> WorkerLoad>()
     val listeners = WorkerListeners(id, control, scope, LISTENER_RELEASE_WAIT)
+    val pipes = WorkerPipes()
 
     init {
         exitWhenMainFails()
@@ -186,6 +187,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
             is ControlMessage.Handoff -> listeners.handoff(incoming, message)
             is ControlMessage.Ping -> answer(message)
             is ControlMessage.Promote -> promote(message.slot)
+            is ControlMessage.PipeOpened -> pipes.arrived(message.name, incoming.handle)
             // Replies to calls; they reach the caller, never this collector.
             is ControlMessage.ListenGranted, is ControlMessage.ListenFailed, ControlMessage.Unlistened ->
                 log.warn { "the primary sent ${message::class.simpleName} outside a call; ignored" }

@@ -2,6 +2,8 @@ package io.jcluster.java
 
 import io.jcluster.CurrentWorker
 import io.jcluster.WorkerMessage
+import io.jcluster.WorkerPipe
+import io.jcluster.java.internal.async
 import io.jcluster.java.internal.JavaPayloads
 import io.jcluster.java.internal.Outbox
 import io.jcluster.java.internal.listen
@@ -47,6 +49,9 @@ public class JavaWorker private constructor(private val worker: CurrentWorker) {
      * messages go out, the channel closes, and the process exits with 0.
      */
     public fun disconnect(): CompletableFuture<Void?> = outbox.submit { worker.disconnect() }
+
+    /** The pipe the primary opens, or opened, under [name] (`JavaPrimary.openPipe`); see `WorkerPipe`. */
+    public fun pipe(name: String): CompletableFuture<WorkerPipe> = async { worker.pipe(name) }
 
     /** Whether this worker's channel to the primary is up (Node's `worker.isConnected()`). */
     public fun isConnected(): Boolean = worker.isConnected()

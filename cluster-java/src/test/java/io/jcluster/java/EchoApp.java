@@ -2,6 +2,7 @@ package io.jcluster.java;
 
 import io.jcluster.ClusterListener;
 import io.jcluster.WorkerContext;
+import io.jcluster.WorkerPipe;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -16,7 +17,7 @@ import java.util.Map;
  * makes it send the strings {@code "0"} to {@code "N-1"} without waiting for any, then disconnect.
  * Strings from the primary are counted: {@code "end"} answers with how many came, and how many of
  * them were {@code "0"}, {@code "1"}, … in order. A {@code {"type": "verb", "name": NAME}} answers
- * {@code isConnected}, or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}).
+ * {@code isConnected}, answers on the pipe {@code java} in upper case ({@code pipe}), or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}).
  */
 public final class EchoApp implements JavaWorkerApp {
     @Override
@@ -51,11 +52,25 @@ public final class EchoApp implements JavaWorkerApp {
     private static void obey(JavaWorker worker, Map<?, ?> verb) {
         switch ((String) verb.get("name")) {
             case "isConnected" -> worker.send(Map.of("type", "connected", "value", worker.isConnected()));
+            case "pipe" -> worker.pipe("java").thenAccept(EchoApp::shout);
             case "destroy" -> worker.destroy();
             case "kill" -> worker.kill();
             case "exit" -> worker.exit(((Long) verb.get("code")).intValue());
             default -> throw new IllegalArgumentException("no verb " + verb);
         }
+    }
+
+    /** Answers what comes on {@code pipe} in upper case, on it, once the primary closed its side. */
+    private static void shout(WorkerPipe pipe) {
+        Thread answer = new Thread(() -> {
+            try (pipe) {
+                String text = new String(pipe.getInput().readAllBytes(), StandardCharsets.UTF_8);
+                pipe.getOutput().write(text.toUpperCase().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "echo-pipe");
+        answer.start();
     }
 
     private static void answerAll(ServerSocketChannel channel, int id) {

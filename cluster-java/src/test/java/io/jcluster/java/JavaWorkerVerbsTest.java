@@ -8,6 +8,8 @@ import io.jcluster.ManagedCluster;
 import io.jcluster.ClusterPlugin;
 import io.jcluster.Worker;
 import io.jcluster.WorkerEvent;
+import io.jcluster.WorkerPipe;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +58,19 @@ class JavaWorkerVerbsTest {
         assertEquals(List.of("Disconnected", "Exited"), order);
         return "code=" + exited.getCode() + " signal=" + exited.getSignal() + " exitedAfterDisconnect=" + exited.getExitedAfterDisconnect()
                 + " reason=" + exited.getReason();
+    }
+
+    @Test
+    void aPipeCarriesBytesBothWaysBesideTheControlChannel() throws Exception {
+        cluster = EchoCluster.builder(1).use(recorder).start().get(WAIT, TimeUnit.SECONDS);
+        JavaPrimary primary = cluster.primary();
+        Worker worker = primary.activeWorkers().get(0);
+        primary.send(worker, Map.of("type", "verb", "name", "pipe")).get(WAIT, TimeUnit.SECONDS);
+        try (WorkerPipe pipe = primary.openPipe(worker, "java").get(WAIT, TimeUnit.SECONDS)) {
+            pipe.getOutput().write("hello, pipe".getBytes(StandardCharsets.UTF_8));
+            pipe.getOutput().close(); // the worker reads the end
+            assertEquals("HELLO, PIPE", new String(pipe.getInput().readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
 
     @Test
