@@ -51,7 +51,8 @@ data class Pong(val n: Int, val workerId: Int)
  * connection with its worker id and a newline. `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
  * [Supervision.CANNOT_BOOT]; `destroy`, `kill-self` and `api-exit:N` send [Connected] and, at the
- * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `pipe` reads the pipe `in` to its end and answers on it
+ * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `advanced` answers each [Team] (an
+ * advanced message) with itself and one member more; `pipe` reads the pipe `in` to its end and answers on it
  * with its length and byte sum, then sends a [Pong] of the length; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
  */
@@ -60,6 +61,7 @@ object TestWorker {
     fun main(args: Array<String>) {
         val behaviour = System.getenv("TEST_BEHAVIOUR") ?: "idle"
         if (behaviour == "crash-in-main") throw IllegalStateException("boom in main, before online")
+        if (behaviour == "advanced") Team.allow()
         val worker = Cluster.worker
         if (behaviour == "throw-to-own-handler") {
             Thread.setDefaultUncaughtExceptionHandler { thread, error -> System.err.println("the app's handler saw '${error.message}' in ${thread.name}") }
@@ -109,6 +111,7 @@ object TestWorker {
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
                 behaviour == "pipe" -> answerPipe(worker)
+                behaviour == "advanced" -> answerAdvanced(worker)
                 behaviour == "destroy" || behaviour == "kill-self" -> endSelf(worker) { if (behaviour == "destroy") worker.destroy() else worker.kill() }
                 behaviour.startsWith("api-exit:") -> endSelf(worker) { worker.exit(behaviour.removePrefix("api-exit:").toInt()) }
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
@@ -135,6 +138,15 @@ object TestWorker {
         pipe.close()
         worker.send(Pong(bytes.size, worker.id))
         echo(worker)
+    }
+
+    /** Takes each [Team] that comes, adds a member that points back at it, and sends it back as an advanced message. */
+    private suspend fun answerAdvanced(worker: CurrentWorker) {
+        worker.messages.collect { (payload, _) ->
+            val team = payload as? Team ?: return@collect
+            team.members += Person("worker ${worker.id}", team, java.time.Instant.EPOCH, java.time.ZoneId.of("UTC"), emptyMap())
+            worker.send(Advanced(team))
+        }
     }
 
     private suspend fun echo(worker: CurrentWorker) {

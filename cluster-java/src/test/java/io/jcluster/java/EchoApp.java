@@ -1,5 +1,7 @@
 package io.jcluster.java;
 
+import io.jcluster.Advanced;
+import io.jcluster.AdvancedSerialization;
 import io.jcluster.ClusterListener;
 import io.jcluster.WorkerContext;
 import io.jcluster.WorkerPipe;
@@ -17,11 +19,13 @@ import java.util.Map;
  * makes it send the strings {@code "0"} to {@code "N-1"} without waiting for any, then disconnect.
  * Strings from the primary are counted: {@code "end"} answers with how many came, and how many of
  * them were {@code "0"}, {@code "1"}, … in order. A {@code {"type": "verb", "name": NAME}} answers
- * {@code isConnected}, answers on the pipe {@code java} in upper case ({@code pipe}), or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}).
+ * {@code isConnected}, answers on the pipe {@code java} in upper case ({@code pipe}), or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}). A {@link Crew}
+ * (an advanced message) comes back with {@code notes} saying whether its cycle arrived whole.
  */
 public final class EchoApp implements JavaWorkerApp {
     @Override
     public void serve(WorkerContext context) throws Exception {
+        AdvancedSerialization.allow(Crew.class);
         JavaWorker worker = Clusters.worker();
         long[] strings = {0, 0}; // received, in order; the listener runs one message at a time
         worker.onMessage(message -> {
@@ -32,6 +36,11 @@ public final class EchoApp implements JavaWorkerApp {
                 worker.send(Map.of("type", "pong", "n", ping.get("n"), "worker", worker.id(), "greeting", greeting));
             }
             if (message.getPayload() instanceof Map<?, ?> verb && "verb".equals(verb.get("type"))) obey(worker, verb);
+            if (message.getPayload() instanceof Crew crew) {
+                crew.notes.put("cycle", crew.mates.get(0).mates.get(0) == crew);
+                crew.notes.put("seenBy", worker.id());
+                worker.send(Advanced.of(crew));
+            }
             if (message.getPayload() instanceof Map<?, ?> burst && "burst".equals(burst.get("type"))) {
                 long n = (Long) burst.get("n");
                 for (long i = 0; i < n; i++) worker.send(Long.toString(i)); // unawaited, as a Java caller would

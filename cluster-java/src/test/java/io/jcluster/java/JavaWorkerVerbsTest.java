@@ -1,7 +1,10 @@
 package io.jcluster.java;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.jcluster.Advanced;
+import io.jcluster.AdvancedSerialization;
 import io.jcluster.ClusterEvent;
 import io.jcluster.ExitReason;
 import io.jcluster.ManagedCluster;
@@ -10,6 +13,9 @@ import io.jcluster.Worker;
 import io.jcluster.WorkerEvent;
 import io.jcluster.WorkerPipe;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A worker's own verbs from Java (Node's {@code worker.kill()}, {@code destroy()} and {@code isConnected()}
- * in a worker) and an exit code above 128 through {@code JavaWorker.exit}: what the primary sees.
+ * in a worker) and an exit code above 128 through {@code JavaWorker.exit}: what the primary sees; and
+ * the other user-facing parts of Node parity from Java: extra pipes, advanced messages.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JavaWorkerVerbsTest {
@@ -71,6 +78,30 @@ class JavaWorkerVerbsTest {
             pipe.getOutput().close(); // the worker reads the end
             assertEquals("HELLO, PIPE", new String(pipe.getInput().readAllBytes(), StandardCharsets.UTF_8));
         }
+    }
+
+    @Test
+    void aCyclicGraphWithJdkTypesGoesToAWorkerAndBackAsAnAdvancedMessage() throws Exception {
+        AdvancedSerialization.allow(Crew.class);
+        cluster = EchoCluster.builder(1).use(recorder).start().get(WAIT, TimeUnit.SECONDS);
+        JavaPrimary primary = cluster.primary();
+        Recorder<WorkerEvent.Message> messages = new Recorder<>();
+        primary.onMessage(messages);
+        Worker worker = primary.activeWorkers().get(0);
+        Crew ada = new Crew("ada", LocalDate.of(2026, 12, 6));
+        Crew bob = new Crew("bob", LocalDate.of(2025, 1, 31));
+        ada.mates.add(bob);
+        bob.mates.add(ada);
+        ZonedDateTime meeting = ZonedDateTime.of(2026, 12, 7, 9, 30, 0, 0, ZoneId.of("Europe/Paris"));
+        ada.notes.put("meeting", meeting);
+        ada.notes.put("tags", List.of("jvm", "ipc"));
+
+        primary.send(worker, Advanced.of(ada)).get(WAIT, TimeUnit.SECONDS);
+        Crew back = (Crew) messages.await(WorkerEvent.Message.class, m -> m.getPayload() instanceof Crew).getPayload();
+        assertSame(back, back.mates.get(0).mates.get(0), "the cycle came back whole");
+        assertEquals(Map.of("meeting", meeting, "tags", List.of("jvm", "ipc"), "cycle", true, "seenBy", worker.getId()), back.notes);
+        assertEquals(List.of("ada 2026-12-06", "bob 2025-01-31"),
+                List.of(back.name + " " + back.since, back.mates.get(0).name + " " + back.mates.get(0).since));
     }
 
     @Test
