@@ -76,7 +76,7 @@ public class Worker internal constructor(
      */
     @JvmSynthetic // Java: JavaPrimary.send(worker, message)
     public suspend fun send(message: Any, handle: Handle? = null) {
-        connectedLink().sendUser(message, handle)
+        connectedLink("send to").sendUser(message, handle)
     }
 
     /**
@@ -87,11 +87,11 @@ public class Worker internal constructor(
     @JvmSynthetic // Java: JavaPrimary.openPipe(worker, name)
     public suspend fun openPipe(name: String): WorkerPipe = PrimaryPipes.open(this, name)
 
-    /** The worker's link once it is online; throws [IpcClosedException] if it exited first. */
-    internal suspend fun connectedLink(): WorkerLink = select<WorkerLink?> {
+    /** The worker's link once it is online; throws [IpcClosedException] ("cannot [what] worker N") if it exited first. */
+    internal suspend fun connectedLink(what: String): WorkerLink = select<WorkerLink?> {
         gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago
         link.onAwait { it }
-    } ?: throw IpcClosedException("cannot reach worker $id: it has exited (${state.value})")
+    } ?: throw IpcClosedException("cannot $what worker $id: it has exited (${state.value})")
 
     /** Asks the worker to close its servers, finish its work and exit; killed after the disconnect timeout. */
     public fun disconnect() {

@@ -14,7 +14,7 @@ private val log = KotlinLogging.logger {}
 internal object PrimaryPipes {
     suspend fun open(worker: Worker, name: String): WorkerPipe {
         require(name.isNotBlank()) { "a pipe needs a name, which the worker asks for with Cluster.worker.pipe(name)" }
-        val link = worker.connectedLink()
+        val link = worker.connectedLink("open a pipe to")
         val (mine, theirs) = Ipc.socketPair()
         try {
             link.openPipe(name, Handle.UnixConnection(theirs))
