@@ -88,6 +88,7 @@ public class Worker internal constructor(
     public suspend fun openPipe(name: String): WorkerPipe = PrimaryPipes.open(this, name)
 
     /** The worker's link once it is online; throws [IpcClosedException] ("cannot [what] worker N") if it exited first. */
+    @JvmSynthetic // internal, but public in bytecode: Java must not see a suspend function
     internal suspend fun connectedLink(what: String): WorkerLink = select<WorkerLink?> {
         gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago
         link.onAwait { it }
