@@ -71,6 +71,38 @@ public class CurrentWorker internal constructor(internal val runtime: WorkerRunt
     public suspend fun disconnect(): Unit = runtime.disconnect(askedByPrimary = false)
 
     /**
+     * The pipe the primary opens, or opened, to this worker under [name] (`Worker.openPipe`): waits
+     * until it comes. Pipes of one name are taken in the order the primary opened them. See [WorkerPipe].
+     */
+    @JvmSynthetic // Java: JavaWorker.pipe(name)
+    public suspend fun pipe(name: String): WorkerPipe = runtime.pipes.take(name)
+
+    /**
+     * Whether this worker's channel to the primary is up (Node's `worker.isConnected()` in a worker):
+     * true from the start, false once the channel closed ([disconnect], [destroy], the primary gone).
+     */
+    public fun isConnected(): Boolean = runtime.isConnected
+
+    /**
+     * Ends this worker now, as Node's `worker.destroy()` in a worker: tells the primary the exit is
+     * intended, closes the channel (what was sent before still goes out) and exits with 0. Unlike
+     * [disconnect], no [onDisconnect] hook runs: servers stop with the process, their requests unfinished.
+     * The primary sees `Disconnected`, then `Exited` with code 0, `exitedAfterDisconnect` and reason `DISCONNECT`.
+     */
+    public fun destroy(): Nothing = runtime.exit(0, intended = true)
+
+    /** [destroy] (Node's `worker.kill()` in a worker, which takes no signal there). */
+    public fun kill(): Nothing = destroy()
+
+    /**
+     * Exits with [code], as `System.exit` does, but first tells the primary: so that a code above 128
+     * is reported as that code, where the JDK would read it as a death by signal `code - 128`
+     * (`exit(137)` is not a `kill -9`). The exit is not intended: it counts as a crash unless [code] is 0.
+     * No [onDisconnect] hook runs; what was sent before still goes out.
+     */
+    public fun exit(code: Int): Nothing = runtime.exit(code, intended = false)
+
+    /**
      * Tells the primary this worker is ready to serve. Under `readyWhen = READY` a reload retires the
      * worker this one replaces only after this call; otherwise it changes nothing. Only the first call counts.
      */

@@ -2,8 +2,9 @@ package io.jcluster
 
 /**
  * How a worker process ended: by [code] (its exit status) or by [signal]. The JDK reports a death by
- * signal N as exit value 128 + N, so a process that itself exits with 137 reads as killed by KILL;
- * [signal] is set whenever the value says so.
+ * signal N as exit value 128 + N, so a value above 128 reads as a signal, unless the worker said its
+ * code before it went: a worker that exits through `Cluster.worker.exit(137)` (or `destroy()`) is
+ * reported with code 137, and one that calls `System.exit(137)` itself reads as killed by KILL.
  */
 public data class ExitStatus(val code: Int?, val signal: Signal?) {
     override fun toString(): String = if (signal != null) "killed by SIG$signal" else "exit code $code"

@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.jcluster.internal.PrimaryLoop
+import io.jcluster.internal.PrimaryPipes
 import io.jcluster.internal.WorkerLink
 import io.jcluster.internal.WorkerReport
 import io.jcluster.ipc.Handle
@@ -75,12 +76,23 @@ public class Worker internal constructor(
      */
     @JvmSynthetic // Java: JavaPrimary.send(worker, message)
     public suspend fun send(message: Any, handle: Handle? = null) {
-        val connected = select<WorkerLink?> {
-            gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago
-            link.onAwait { it }
-        } ?: throw IpcClosedException("cannot send to worker $id: it has exited (${state.value})")
-        connected.sendUser(message, handle)
+        connectedLink("send to").sendUser(message, handle)
     }
+
+    /**
+     * Opens a pipe to the worker beside the control channel (Node's extra `stdio` pipes): a byte stream
+     * both ways, which the worker takes with `Cluster.worker.pipe(name)`. Before the worker is online
+     * this waits for it; throws [IpcClosedException] if it is gone. See [WorkerPipe].
+     */
+    @JvmSynthetic // Java: JavaPrimary.openPipe(worker, name)
+    public suspend fun openPipe(name: String): WorkerPipe = PrimaryPipes.open(this, name)
+
+    /** The worker's link once it is online; throws [IpcClosedException] ("cannot [what] worker N") if it exited first. */
+    @JvmSynthetic // internal, but public in bytecode: Java must not see a suspend function
+    internal suspend fun connectedLink(what: String): WorkerLink = select<WorkerLink?> {
+        gone.onAwait { null } // first: select takes the first ready clause, and a dead worker's link completed long ago
+        link.onAwait { it }
+    } ?: throw IpcClosedException("cannot $what worker $id: it has exited (${state.value})")
 
     /** Asks the worker to close its servers, finish its work and exit; killed after the disconnect timeout. */
     public fun disconnect() {

@@ -49,6 +49,8 @@ internal class FakeLink : WorkerLink {
         user += message
     }
 
+    override suspend fun openPipe(name: String, end: Handle) = end.close()
+
     /**
      * What the fake worker does with each connection handed to it, which it owns: by default it takes
      * it (closes it) and never acknowledges it. Specs answer through the handle, as the primary's loop does.

@@ -1,6 +1,9 @@
 package io.jcluster
 
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
 import java.lang.management.ManagementFactory
@@ -26,6 +29,10 @@ data class Ping(val n: Int)
 @Serializable
 data class Ready(val workerId: Int)
 
+/** What `isConnected()` said in a worker. */
+@Serializable
+data class Connected(val connected: Boolean)
+
 @Serializable
 data class Pong(val n: Int, val workerId: Int)
 
@@ -43,7 +50,10 @@ data class Pong(val n: Int, val workerId: Int)
  * `serve` listens as each [ListenCommand] says, answers with a [ListenResult], and answers every
  * connection with its worker id and a newline. `udp` answers datagrams on a shared UDP socket ([UdpEcho]). `supervised` serves like `serve` on the shared
  * `listen(0)` port from the start, and obeys [Crash], [Hang] and [FallIll]; `cannot-boot` exits with
- * [Supervision.CANNOT_BOOT]; `throw-to-own-handler` sets a default uncaught-exception handler, then
+ * [Supervision.CANNOT_BOOT]; `destroy`, `kill-self` and `api-exit:N` send [Connected] and, at the
+ * next [Ping], end themselves through `destroy()`, `kill()` or `exit(N)`; `advanced` answers each [Team] (an
+ * advanced message) with itself and one member more; `pipe` reads the pipe `in` to its end and answers on it
+ * with its length and byte sum, then sends a [Pong] of the length; `throw-to-own-handler` sets a default uncaught-exception handler, then
  * throws from `main` once online.
  */
 object TestWorker {
@@ -51,6 +61,7 @@ object TestWorker {
     fun main(args: Array<String>) {
         val behaviour = System.getenv("TEST_BEHAVIOUR") ?: "idle"
         if (behaviour == "crash-in-main") throw IllegalStateException("boom in main, before online")
+        if (behaviour == "advanced") Team.allow()
         val worker = Cluster.worker
         if (behaviour == "throw-to-own-handler") {
             Thread.setDefaultUncaughtExceptionHandler { thread, error -> System.err.println("the app's handler saw '${error.message}' in ${thread.name}") }
@@ -100,8 +111,42 @@ object TestWorker {
                 behaviour == "udp" -> UdpEcho.run(worker)
                 behaviour == "supervised" -> LineServer(worker).runListening()
                 behaviour == "cannot-boot" -> worker.cannotBoot("DATABASE_URL is not set")
+                behaviour == "pipe" -> answerPipe(worker)
+                behaviour == "advanced" -> answerAdvanced(worker)
+                behaviour == "destroy" || behaviour == "kill-self" -> endSelf(worker) { if (behaviour == "destroy") worker.destroy() else worker.kill() }
+                behaviour.startsWith("api-exit:") -> endSelf(worker) { worker.exit(behaviour.removePrefix("api-exit:").toInt()) }
                 else -> error("unknown TEST_BEHAVIOUR $behaviour")
             }
+        }
+    }
+
+    /**
+     * Sends [Connected] with `isConnected()`, and once the primary answers with a [Ping], ends itself with
+     * [end]; a shutdown hook then prints `connected=<isConnected()>` to stderr, which [WorkerEvent.Exited] keeps.
+     */
+    private suspend fun endSelf(worker: CurrentWorker, end: () -> Nothing) {
+        Runtime.getRuntime().addShutdownHook(Thread { System.err.println("connected=${worker.isConnected()}") })
+        worker.send(Connected(worker.isConnected()))
+        worker.messages.first { it.payload is Ping }
+        end()
+    }
+
+    /** Reads pipe `in` to its end, and answers on it with `<bytes> <sum of the bytes>`, then a [Pong] on the channel. */
+    private suspend fun answerPipe(worker: CurrentWorker) {
+        val pipe = worker.pipe("in")
+        val bytes = withContext(Dispatchers.IO) { pipe.input.readAllBytes() }
+        withContext(Dispatchers.IO) { pipe.output.write("${bytes.size} ${bytes.sumOf { it.toLong() and 0xFF }}\n".toByteArray()) }
+        pipe.close()
+        worker.send(Pong(bytes.size, worker.id))
+        echo(worker)
+    }
+
+    /** Takes each [Team] that comes, adds a member that points back at it, and sends it back as an advanced message. */
+    private suspend fun answerAdvanced(worker: CurrentWorker) {
+        worker.messages.collect { (payload, _) ->
+            val team = payload as? Team ?: return@collect
+            team.members += Person("worker ${worker.id}", team, java.time.Instant.EPOCH, java.time.ZoneId.of("UTC"), emptyMap())
+            worker.send(Advanced(team))
         }
     }
 

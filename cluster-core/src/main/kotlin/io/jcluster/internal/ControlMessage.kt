@@ -39,6 +39,13 @@ internal sealed interface ControlMessage {
     data object Disconnecting : ToPrimary
 
     /**
+     * Worker → primary: I am about to exit with [code] (`Cluster.worker.exit()`, `destroy()`). The JDK
+     * reads a death by signal N as exit value 128 + N; this tells the two apart.
+     */
+    @Serializable @SerialName("exiting")
+    data class Exiting(val code: Int) : ToPrimary
+
+    /**
      * Worker → primary: a server of mine accepts connections on [address]. [lease] names the listener
      * the primary granted, or is null for one the worker bound alone (exclusive).
      */
@@ -132,6 +139,13 @@ internal sealed interface ControlMessage {
      */
     @Serializable @SerialName("promote")
     data class Promote(val slot: Int) : ToWorker
+
+    /**
+     * Primary → worker, with one end of a socket pair: the pipe [name] (`Worker.openPipe`), which the
+     * worker's `pipe(name)` returns.
+     */
+    @Serializable @SerialName("pipe")
+    data class PipeOpened(val name: String) : ToWorker
 
     /** Worker → primary: replace me gracefully; [reason] is why (it served its `maxRequests`). */
     @Serializable @SerialName("recycle")

@@ -1,5 +1,6 @@
 package io.jcluster.internal
 
+import io.jcluster.Advanced
 import io.jcluster.ipc.MessageCodec
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.json.Json
@@ -10,7 +11,8 @@ import kotlinx.serialization.serializer
 import java.util.concurrent.ConcurrentHashMap
 
 /**
- * Application messages between primary and workers: any `@Serializable` value, or a JSON tree. Each
+ * Application messages between primary and workers: any `@Serializable` value, or a JSON tree (or an
+ * [Advanced] graph, which [AdvancedMessages] encodes, after a first byte no JSON text starts with). Each
  * travels as `{"class": <its class name>, "value": <its JSON>}` (a tree as `{"json": ...}`), so the
  * receiver rebuilds the same type: primary and workers share one classpath. Only classes that
  * kotlinx-serialization can build are ever instantiated.
@@ -28,12 +30,14 @@ internal object PayloadCodec : MessageCodec<Any> {
     private val VALUE_PREFIX = """","value":""".encodeToByteArray()
 
     override fun encode(message: Any): ByteArray {
+        if (message is Advanced) return AdvancedMessages.encode(message.value)
         if (message is JsonElement) return """{"json":$message}""".encodeToByteArray()
         val serializer = serializerOf(message.javaClass)
         return """{"class":"${message.javaClass.name}","value":${json.encodeToString(serializer, message)}}""".encodeToByteArray()
     }
 
-    override fun decode(bytes: ByteArray): Any = decodeOwnEnvelope(bytes) ?: decodeTree(bytes)
+    override fun decode(bytes: ByteArray): Any =
+        if (AdvancedMessages.isOne(bytes)) AdvancedMessages.decode(bytes) else decodeOwnEnvelope(bytes) ?: decodeTree(bytes)
 
     /** The value of an envelope exactly as [encode] writes it, or null for any other form (or a value that does not decode). */
     private fun decodeOwnEnvelope(bytes: ByteArray): Any? {

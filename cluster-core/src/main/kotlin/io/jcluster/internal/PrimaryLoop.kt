@@ -251,7 +251,7 @@ internal class PrimaryLoop(
 
     private suspend fun control(record: WorkerRecord, input: PrimaryInput.Control) {
         val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
-        if (record.standby && message !is ControlMessage.Disconnecting) {
+        if (record.standby && message !is ControlMessage.Disconnecting && message !is ControlMessage.Exiting) {
             // A standby's runtime holds these until it is promoted: one that sends them anyway is refused.
             val text = "worker $id is a warm standby, not yet promoted: it cannot send ${message::class.simpleName}"
             log.warn { text }
@@ -276,7 +276,8 @@ internal class PrimaryLoop(
             is ControlMessage.Listening -> listening(record, message)
             is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
             ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
-            is ControlMessage.Pong -> pong(record, message)
+            is ControlMessage.Pong -> record.pong(message, clock.markNow(), settings.supervision.healthWindow)
+            is ControlMessage.Exiting -> record.exitingWith = message.code
             is ControlMessage.Recycle -> execute(supervisor.recycle(record, ExitReason.MAX_REQUESTS))
         }
     }
@@ -299,13 +300,6 @@ internal class PrimaryLoop(
         record.lastPong = record.readyAt.takeIf { record.worker.slot != null } // only slots get heartbeats: see Lateness
         execute(supervisor.ready(record)) // first: a collector of Ready then finds it among the active workers
         emit(WorkerEvent.Ready(record.worker))
-    }
-
-    private fun pong(record: WorkerRecord, message: ControlMessage.Pong) {
-        record.lastPong = clock.markNow()
-        record.liveHeap = message.liveHeap
-        record.health.record(message, settings.supervision.healthWindow)
-        record.worker.lastReport = WorkerReport(message.liveHeap, io.jcluster.WorkerLoad(message.requests, message.openConnections))
     }
 
     /** Answers a worker's call without holding up the loop. */
@@ -347,8 +341,8 @@ internal class PrimaryLoop(
         scope.launch { delay(EXIT_DRAIN_WAIT); enqueue(input.copy(drained = true)) }
     }
 
-    private suspend fun exited(record: WorkerRecord, exit: ExitStatus, stderr: List<String>) {
-        record.exit = exit
+    private suspend fun exited(record: WorkerRecord, observed: ExitStatus, stderr: List<String>) {
+        val exit = observed.asReportedBy(record).also { record.exit = it }
         record.stderr = stderr
         record.timer?.cancel()
         record.bootTimer?.cancel()

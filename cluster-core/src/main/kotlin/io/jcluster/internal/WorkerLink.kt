@@ -17,6 +17,9 @@ internal interface WorkerLink {
      */
     suspend fun handoff(lease: Int, connection: Handle, refusedBy: List<Int>)
 
+    /** Sends the worker [end], its end of the pipe [name], and closes it here, also if the send fails. */
+    suspend fun openPipe(name: String, end: Handle)
+
     fun close()
 }
 
@@ -35,6 +38,14 @@ internal class IpcWorkerLink(
             control.send(ControlMessage.Handoff(lease, refusedBy), connection)
         } finally {
             connection.close() // send returns once the descriptor is in the socket
+        }
+    }
+
+    override suspend fun openPipe(name: String, end: Handle) {
+        try {
+            control.send(ControlMessage.PipeOpened(name), end)
+        } finally {
+            end.close() // send returns once the descriptor is in the socket
         }
     }
 

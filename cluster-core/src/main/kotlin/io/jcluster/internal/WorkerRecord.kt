@@ -36,6 +36,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     @Volatile var lastPong: ComparableTimeMark? = null // read by the round-robin router: see Lateness
     var liveHeap = 0L
 
+    /** The code the worker said it exits with ([ControlMessage.Exiting]); null if it said nothing. */
+    var exitingWith: Int? = null
+
     /** Its recent heartbeats' vitals, for the JVM-aware checks. */
     val health = Health()
 
@@ -55,6 +58,14 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     }
 
     val state: WorkerState get() = worker.mutableState.value
+
+    /** Takes a heartbeat's answer, which came at [now]. */
+    fun pong(message: ControlMessage.Pong, now: ComparableTimeMark, healthWindow: kotlin.time.Duration) {
+        lastPong = now
+        liveHeap = message.liveHeap
+        health.record(message, healthWindow)
+        worker.lastReport = WorkerReport(message.liveHeap, io.jcluster.WorkerLoad(message.requests, message.openConnections))
+    }
 }
 
 /** "worker N ended (reason, exit)", with the first lines of its stderr. */

@@ -18,6 +18,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 import java.lang.management.ManagementFactory
 import java.lang.management.MemoryType
 import io.jcluster.ClusterDatagram
@@ -63,11 +64,13 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val disconnectHooks = CopyOnWriteArrayList<suspend () -> Unit>()
     private val disconnecting = AtomicBoolean(false)
+    @Volatile private var exitCode: Int? = null
     private val readySent = AtomicBoolean(false)
     private val requests = AtomicLong()
     private val livenessChecks = CopyOnWriteArrayList<suspend () -> Boolean>()
     private val loadSources = CopyOnWriteArrayList<() -> WorkerLoad>()
     val listeners = WorkerListeners(id, control, scope, LISTENER_RELEASE_WAIT)
+    val pipes = WorkerPipes()
 
     init {
         exitWhenMainFails()
@@ -107,6 +110,26 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     }
 
     suspend fun sendControl(message: ControlMessage.ToPrimary) = control.send(message)
+
+    /** Whether the channel to the primary is up. */
+    val isConnected: Boolean get() = connection.isOpen
+
+    /**
+     * Exits with [code] once the primary was told it ([ControlMessage.Exiting]) and, if [intended],
+     * that the exit is asked for (it then counts as after a disconnect); no disconnect hook runs.
+     * What was sent before still goes out; a primary that reads nothing is waited for [REPORT_WAIT] at most.
+     */
+    fun exit(code: Int, intended: Boolean): Nothing {
+        exitCode = code // before the channel closes: its thread exits with it too
+        val firstToGo = intended && disconnecting.compareAndSet(false, true)
+        runBlocking {
+            withTimeoutOrNull(REPORT_WAIT) {
+                runCatching { if (firstToGo) control.send(ControlMessage.Disconnecting); control.send(ControlMessage.Exiting(code)) }
+            }
+        }
+        connection.close()
+        terminate(code)
+    }
 
     fun onDisconnect(hook: suspend () -> Unit) {
         disconnectHooks += hook
@@ -171,6 +194,7 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
             is ControlMessage.Handoff -> listeners.handoff(incoming, message)
             is ControlMessage.Ping -> answer(message)
             is ControlMessage.Promote -> promote(message.slot)
+            is ControlMessage.PipeOpened -> pipes.arrived(message.name, incoming.handle)
             // Replies to calls; they reach the caller, never this collector.
             is ControlMessage.ListenGranted, is ControlMessage.ListenFailed, ControlMessage.Unlistened ->
                 log.warn { "the primary sent ${message::class.simpleName} outside a call; ignored" }
@@ -203,8 +227,12 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
 
     private fun exitWhenClosed() {
         val cause = runBlocking { connection.awaitClosed() }
-        val code = if (disconnecting.get()) 0 else EXIT_PRIMARY_GONE
-        if (code != 0) log.warn { "worker $id: the channel to the primary closed (${cause?.message ?: "primary gone"}); exiting" }
+        val code = exitCode ?: if (disconnecting.get()) 0 else EXIT_PRIMARY_GONE
+        if (exitCode == null && code != 0) log.warn { "worker $id: the channel to the primary closed (${cause?.message ?: "primary gone"}); exiting" }
+        terminate(code)
+    }
+
+    private fun terminate(code: Int): Nothing {
         // Shutdown hooks get a moment; a hook that hangs must not keep an orphan alive.
         Thread { Thread.sleep(HALT_AFTER_MILLIS); Runtime.getRuntime().halt(code) }.apply { isDaemon = true }.start()
         exitProcess(code)
@@ -218,5 +246,6 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         const val EXIT_MAIN_FAILED = 1
         private const val HALT_AFTER_MILLIS = 500L
         private val LISTENER_RELEASE_WAIT = 5.seconds
+        private val REPORT_WAIT = 5.seconds
     }
 }

@@ -4,6 +4,9 @@ import io.jcluster.ipc.internal.FileDescriptors
 import io.jcluster.ipc.internal.JdkChannels
 import org.newsclub.net.unix.AFUNIXSocketAddress
 import org.newsclub.net.unix.AFUNIXSocketChannel
+import org.newsclub.net.unix.AFUNIXSocketPair
+import java.net.StandardProtocolFamily
+import java.nio.channels.SocketChannel
 import org.newsclub.net.unix.FileDescriptorCast
 import java.nio.channels.NetworkChannel
 import java.nio.channels.ServerSocketChannel
@@ -75,4 +78,19 @@ public object Ipc {
      */
     @JvmStatic
     public fun duplicateFd(channel: NetworkChannel): Int = JdkChannels.numberOf(FileDescriptors.duplicate(JdkChannels.fdOf(channel)))
+
+    /**
+     * Two connected Unix-domain stream sockets (`socketpair`), as blocking JDK channels: what one writes
+     * the other reads, both ways, and neither has a name in the file system. One end can travel to
+     * another process as a [Handle.UnixConnection]. The caller owns and closes both.
+     */
+    @JvmStatic
+    public fun socketPair(): Pair<SocketChannel, SocketChannel> {
+        val pair = AFUNIXSocketPair.open()
+        // Not pair.close(): junixsocket shuts a socket down as it closes it, which ends every duplicate too.
+        val (one, two) = listOf(pair.socket1.fileDescriptor, pair.socket2.fileDescriptor).map { FileDescriptors.takeOwnership(it) }
+        val first = JdkChannels.adoptSocket(one, StandardProtocolFamily.UNIX, null)
+        val second = runCatching { JdkChannels.adoptSocket(two, StandardProtocolFamily.UNIX, null) }.getOrElse { first.close(); throw it }
+        return first to second
+    }
 }

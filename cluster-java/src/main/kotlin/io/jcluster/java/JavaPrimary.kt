@@ -8,6 +8,7 @@ import io.jcluster.ReloadResult
 import io.jcluster.Signal
 import io.jcluster.Worker
 import io.jcluster.WorkerEvent
+import io.jcluster.WorkerPipe
 import io.jcluster.java.internal.JavaPayloads
 import io.jcluster.java.internal.Outbox
 import io.jcluster.java.internal.async
@@ -66,6 +67,12 @@ public class JavaPrimary private constructor(private val primary: Primary) : Aut
      */
     public fun send(worker: Worker, message: Any): CompletableFuture<Void?> =
         JavaPayloads.toWire(message).let { wire -> Outbox.of(worker).submit { worker.send(wire) } }
+
+    /**
+     * Opens a pipe to [worker] beside the control channel (a byte stream both ways), which the worker
+     * takes with `JavaWorker.pipe(name)`; completes once the worker has its end. See `WorkerPipe`.
+     */
+    public fun openPipe(worker: Worker, name: String): CompletableFuture<WorkerPipe> = async { worker.openPipe(name) }
 
     /**
      * Asks [worker] to disconnect once the messages [send] was called with before have gone out

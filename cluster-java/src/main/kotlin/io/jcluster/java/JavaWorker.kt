@@ -2,6 +2,8 @@ package io.jcluster.java
 
 import io.jcluster.CurrentWorker
 import io.jcluster.WorkerMessage
+import io.jcluster.WorkerPipe
+import io.jcluster.java.internal.async
 import io.jcluster.java.internal.JavaPayloads
 import io.jcluster.java.internal.Outbox
 import io.jcluster.java.internal.listen
@@ -47,6 +49,34 @@ public class JavaWorker private constructor(private val worker: CurrentWorker) {
      * messages go out, the channel closes, and the process exits with 0.
      */
     public fun disconnect(): CompletableFuture<Void?> = outbox.submit { worker.disconnect() }
+
+    /** The pipe the primary opens, or opened, under [name] (`JavaPrimary.openPipe`); see `WorkerPipe`. */
+    public fun pipe(name: String): CompletableFuture<WorkerPipe> = async { worker.pipe(name) }
+
+    /** Whether this worker's channel to the primary is up (Node's `worker.isConnected()`). */
+    public fun isConnected(): Boolean = worker.isConnected()
+
+    /**
+     * Ends this worker now (Node's `worker.destroy()` in a worker), after the messages [send] was called
+     * with before: the primary sees `Disconnected`, then `Exited` with code 0 and `exitedAfterDisconnect`.
+     * No [onDisconnect] hook runs. Never returns.
+     */
+    public fun destroy(): Unit = afterSends { worker.destroy() }
+
+    /** [destroy] (Node's `worker.kill()` in a worker). Never returns. */
+    public fun kill(): Unit = destroy()
+
+    /**
+     * Exits with [code] after the messages [send] was called with before, telling the primary first, so
+     * that a code above 128 is reported as a code, not as a signal (see `CurrentWorker.exit`). Never returns.
+     */
+    public fun exit(code: Int): Unit = afterSends { worker.exit(code) }
+
+    /** Runs [end] once the queued sends have gone (or failed): it ends the process. */
+    private fun afterSends(end: () -> Nothing) {
+        runCatching { outbox.submit { }.get() }
+        end()
+    }
 
     /** Tells the primary this worker is ready (under `ReadyWhen.READY`), after the messages sent before. */
     public fun ready(): CompletableFuture<Void?> = outbox.submit { worker.ready() }

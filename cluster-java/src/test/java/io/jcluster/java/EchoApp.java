@@ -1,7 +1,10 @@
 package io.jcluster.java;
 
+import io.jcluster.Advanced;
+import io.jcluster.AdvancedSerialization;
 import io.jcluster.ClusterListener;
 import io.jcluster.WorkerContext;
+import io.jcluster.WorkerPipe;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -15,11 +18,14 @@ import java.util.Map;
  * that carries the worker's id and its {@code GREETING} variable. A {@code {"type": "burst", "n": N}}
  * makes it send the strings {@code "0"} to {@code "N-1"} without waiting for any, then disconnect.
  * Strings from the primary are counted: {@code "end"} answers with how many came, and how many of
- * them were {@code "0"}, {@code "1"}, … in order.
+ * them were {@code "0"}, {@code "1"}, … in order. A {@code {"type": "verb", "name": NAME}} answers
+ * {@code isConnected}, answers on the pipe {@code java} in upper case ({@code pipe}), or ends the worker with {@code destroy}, {@code kill} or {@code exit} (with a {@code code}). A {@link Crew}
+ * (an advanced message) comes back with {@code notes} saying whether its cycle arrived whole.
  */
 public final class EchoApp implements JavaWorkerApp {
     @Override
     public void serve(WorkerContext context) throws Exception {
+        AdvancedSerialization.allow(Crew.class);
         JavaWorker worker = Clusters.worker();
         long[] strings = {0, 0}; // received, in order; the listener runs one message at a time
         worker.onMessage(message -> {
@@ -28,6 +34,12 @@ public final class EchoApp implements JavaWorkerApp {
             if (message.getPayload() instanceof Map<?, ?> ping && "ping".equals(ping.get("type"))) {
                 String greeting = System.getenv().getOrDefault("GREETING", "");
                 worker.send(Map.of("type", "pong", "n", ping.get("n"), "worker", worker.id(), "greeting", greeting));
+            }
+            if (message.getPayload() instanceof Map<?, ?> verb && "verb".equals(verb.get("type"))) obey(worker, verb);
+            if (message.getPayload() instanceof Crew crew) {
+                crew.notes.put("cycle", crew.mates.get(0).mates.get(0) == crew);
+                crew.notes.put("seenBy", worker.id());
+                worker.send(Advanced.of(crew));
             }
             if (message.getPayload() instanceof Map<?, ?> burst && "burst".equals(burst.get("type"))) {
                 long n = (Long) burst.get("n");
@@ -43,6 +55,31 @@ public final class EchoApp implements JavaWorkerApp {
         accept.start();
         worker.onDisconnect(listener::close);
         listener.listening();
+    }
+
+    /** The worker's own verbs, as {@code {"type": "verb", "name": NAME}} asks. */
+    private static void obey(JavaWorker worker, Map<?, ?> verb) {
+        switch ((String) verb.get("name")) {
+            case "isConnected" -> worker.send(Map.of("type", "connected", "value", worker.isConnected()));
+            case "pipe" -> worker.pipe("java").thenAccept(EchoApp::shout);
+            case "destroy" -> worker.destroy();
+            case "kill" -> worker.kill();
+            case "exit" -> worker.exit(((Long) verb.get("code")).intValue());
+            default -> throw new IllegalArgumentException("no verb " + verb);
+        }
+    }
+
+    /** Answers what comes on {@code pipe} in upper case, on it, once the primary closed its side. */
+    private static void shout(WorkerPipe pipe) {
+        Thread answer = new Thread(() -> {
+            try (pipe) {
+                String text = new String(pipe.getInput().readAllBytes(), StandardCharsets.UTF_8);
+                pipe.getOutput().write(text.toUpperCase().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "echo-pipe");
+        answer.start();
     }
 
     private static void answerAll(ServerSocketChannel channel, int id) {
