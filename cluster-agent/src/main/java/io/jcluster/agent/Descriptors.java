@@ -16,6 +16,8 @@ final class Descriptors {
     private static final Method CONFIGURE_BLOCKING = method("sun.nio.ch.IOUtil", "configureBlocking", FileDescriptor.class, boolean.class);
     private static final Method DUP2 = method("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class);
     private static final Method CLOSE = method("sun.nio.ch.InheritedChannel", "close0", int.class);
+    private static final Method EPOLL_CTL = method("sun.nio.ch.EPoll", "ctl", int.class, int.class, int.class, int.class);
+    private static final int EPOLL_CTL_ADD = 1;
 
     private Descriptors() {
     }
@@ -39,6 +41,12 @@ final class Descriptors {
     static void replace(int target, FileDescriptor source) throws IOException {
         invoke(DUP2, number(source), target);
         invoke(CONFIGURE_BLOCKING, of(target), false);
+    }
+
+    /** {@code epoll_ctl(epfd, EPOLL_CTL_ADD, fd)} for {@code events}, with {@code fd} as the data. */
+    static void epollAdd(int epfd, int fd, int events) throws IOException {
+        int error = (int) invoke(EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, events);
+        if (error != 0) throw new IOException("epoll_ctl(ADD) of descriptor " + fd + " on epoll " + epfd + " failed: errno " + error);
     }
 
     /** Closes {@code fd}. */

@@ -1,7 +1,6 @@
 package io.jcluster.agent;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,6 @@ import java.util.List;
  * again after (through the JDK's own {@code sun.nio.ch.EPoll.ctl}: no JNI of our own).
  */
 final class EpollRegistrations {
-    private static final int EPOLL_CTL_ADD = 1;
-
     /** An epoll instance {@code epfd} that watched the descriptor for {@code events}. */
     record Registration(int epfd, int events) {
     }
@@ -31,8 +28,8 @@ final class EpollRegistrations {
         List<Registration> found = new ArrayList<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path link : fds) {
-                if (!isEpoll(link)) continue;
                 int epfd = Integer.parseInt(link.getFileName().toString());
+                if (!"anon_inode:[eventpoll]".equals(ProcSelf.link(epfd))) continue;
                 for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + epfd))) {
                     Registration registration = parse(epfd, fd, line);
                     if (registration != null) found.add(registration);
@@ -44,10 +41,7 @@ final class EpollRegistrations {
 
     /** Adds {@code registrations} for descriptor {@code fd} again. */
     static void restore(int fd, List<Registration> registrations) throws IOException {
-        for (Registration registration : registrations) {
-            int error = (int) invoke(registration.epfd(), EPOLL_CTL_ADD, fd, registration.events());
-            if (error != 0) throw new IOException("epoll_ctl(ADD) of the cluster's listener (descriptor " + fd + ") failed: errno " + error);
-        }
+        for (Registration registration : registrations) Descriptors.epollAdd(registration.epfd(), fd, registration.events());
     }
 
     /** A line {@code tfd: 5 events: 19 data: 5 pos:0 ino:...} of an epoll descriptor's fdinfo, if it is about {@code fd}. */
@@ -57,23 +51,5 @@ final class EpollRegistrations {
         // The JDK and Netty 4.1 set data.fd, the low half of the 64-bit data; the high half is left as it was.
         if (Integer.parseInt(words[1]) != fd || (int) Long.parseUnsignedLong(words[5], 16) != fd) return null;
         return new Registration(epfd, (int) Long.parseLong(words[3], 16));
-    }
-
-    private static boolean isEpoll(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString().equals("anon_inode:[eventpoll]");
-        } catch (IOException e) {
-            return false; // closed meanwhile
-        }
-    }
-
-    private static Object invoke(Object... args) throws IOException {
-        try {
-            Method ctl = Class.forName("sun.nio.ch.EPoll").getDeclaredMethod("ctl", int.class, int.class, int.class, int.class);
-            ctl.setAccessible(true);
-            return ctl.invoke(null, args);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IOException("this JDK has no sun.nio.ch.EPoll.ctl (" + e + "); JDK 17 to 25 do", e);
-        }
     }
 }

@@ -24,7 +24,7 @@ public final class ListenerBinder {
     private static final int BACKLOG = 511;
     private static final long LISTEN_TIMEOUT_MILLIS = 60_000;
     /** Set on a thread while the agent binds a socket of its own, which the hook must leave alone. */
-    static final ThreadLocal<Boolean> OWN_BIND = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> OWN_BIND = new ThreadLocal<>();
     private static final Map<String, Integer> PORT_ZERO_CALLS = new ConcurrentHashMap<>();
     private static final LongAdder ACCEPTED = new LongAdder();
 
@@ -134,18 +134,26 @@ public final class ListenerBinder {
         Object host = granted.get("host");
         int port = ((Number) granted.get("port")).intValue();
         SocketAddress address = host == null ? new InetSocketAddress(port) : new InetSocketAddress((String) host, port);
+        putOwnListener(fd, address, BACKLOG, true);
+    }
+
+    /**
+     * Makes the app's descriptor {@code fd} a listener of the agent's own, bound on {@code address}
+     * (with {@code SO_REUSEPORT} if {@code reusePort}); the hook leaves that bind alone, and closing
+     * the agent's channel leaves the app's descriptor.
+     */
+    static void putOwnListener(int fd, SocketAddress address, int backlog, boolean reusePort) throws IOException {
         OWN_BIND.set(Boolean.TRUE);
         try (java.nio.channels.ServerSocketChannel own = java.nio.channels.ServerSocketChannel.open()) {
-            own.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
-            own.bind(address, BACKLOG);
-            Descriptors.replace(fd, fdOf(own)); // closing ours leaves the app's
-
+            if (reusePort) own.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            own.bind(address, backlog);
+            Descriptors.replace(fd, fdOf(own));
         } finally {
             OWN_BIND.remove();
         }
     }
 
-    static FileDescriptor fdOf(java.nio.channels.ServerSocketChannel channel) {
+    private static FileDescriptor fdOf(java.nio.channels.ServerSocketChannel channel) {
         try {
             java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
             field.setAccessible(true);

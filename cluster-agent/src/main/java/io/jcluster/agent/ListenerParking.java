@@ -3,9 +3,6 @@ package io.jcluster.agent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,7 +29,7 @@ final class ListenerParking {
 
     /** Remembers that the app's descriptor {@code fd} now is a shared listener. */
     static void shared(int fd) {
-        String identity = identity(fd);
+        String identity = ProcSelf.link(fd);
         if (identity != null) SHARED.put(fd, identity);
     }
 
@@ -43,7 +40,7 @@ final class ListenerParking {
     static void parkAll() {
         SHARED.forEach((fd, identity) -> {
             // The app may have closed that listener, and the number may now be another file's.
-            if (!identity.equals(identity(fd))) return;
+            if (!identity.equals(ProcSelf.link(fd))) return;
             try {
                 park(fd);
             } catch (IOException | RuntimeException e) {
@@ -54,21 +51,6 @@ final class ListenerParking {
     }
 
     private static void park(int fd) throws IOException {
-        ListenerBinder.OWN_BIND.set(Boolean.TRUE);
-        try (ServerSocketChannel parked = ServerSocketChannel.open()) {
-            parked.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-            Descriptors.replace(fd, ListenerBinder.fdOf(parked)); // closing ours leaves the app's
-        } finally {
-            ListenerBinder.OWN_BIND.remove();
-        }
-    }
-
-    /** What descriptor {@code fd} refers to ("socket:[1234]"), or null if it is closed. */
-    private static String identity(int fd) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
+        ListenerBinder.putOwnListener(fd, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, false);
     }
 }
