@@ -32,11 +32,16 @@ class RoundRobinStopSpec : FunSpec({
 
     suspend fun EventLog.port() = (await { it.event as? WorkerEvent.Listening }.address as InetSocketAddress).port
 
+    /** Spawns workers 1 and 2, waits until both are ready, and returns their port. */
+    suspend fun spawnTwo(primary: Primary, log: EventLog): Int {
+        primary.spawn(2)
+        for (id in 1..2) log.await { (it.event as? WorkerEvent.Ready)?.takeIf { e -> e.worker.id == id } }
+        return log.port()
+    }
+
     test("a reload and a disconnect under a stream of connections lose none of them") {
         withCluster(roundRobin()) { primary, log ->
-            primary.spawn(2)
-            for (id in 1..2) log.await { (it.event as? WorkerEvent.Ready)?.takeIf { e -> e.worker.id == id } }
-            val port = log.port()
+            val port = spawnTwo(primary, log)
             val outcome = underLoad(port, clients = 4) {
                 primary.reload().replaced shouldBe 2
                 val victim = primary.activeWorkers().first()
@@ -52,9 +57,7 @@ class RoundRobinStopSpec : FunSpec({
 
     test("a worker that disconnects itself under a stream of connections gives back what it did not take") {
         withCluster(roundRobin()) { primary, log ->
-            primary.spawn(2)
-            for (id in 1..2) log.await { (it.event as? WorkerEvent.Ready)?.takeIf { e -> e.worker.id == id } }
-            val port = log.port()
+            val port = spawnTwo(primary, log)
             val outcome = underLoad(port, clients = 4) {
                 repeat(2) { n ->
                     kotlinx.coroutines.delay(300)
@@ -72,9 +75,7 @@ class RoundRobinStopSpec : FunSpec({
 
     test("disconnecting every worker (what TERM to the primary does) under a stream of connections: each accepted one is answered") {
         withCluster(roundRobin()) { primary, log ->
-            primary.spawn(2)
-            for (id in 1..2) log.await { (it.event as? WorkerEvent.Ready)?.takeIf { e -> e.worker.id == id } }
-            val port = log.port()
+            val port = spawnTwo(primary, log)
             val outcome = underLoad(port, clients = 4) {
                 kotlinx.coroutines.delay(500)
                 primary.disconnect()
