@@ -63,10 +63,11 @@ internal object JvmProcessLauncher : ProcessLauncher {
 
         override fun onExit(listener: (ExitStatus, List<String>) -> Unit) {
             process.onExit().thenRun {
-                runCatching { LeftoverProcesses.stop(workerId, token, pid) }.onFailure { log.warn { "could not look for what worker $workerId left running: $it" } }
                 // Let the pumps read what the process wrote last (a crash's stack trace) before reporting.
                 pumps.forEach { it.join(STDERR_DRAIN_MILLIS) }
                 listener(ExitStatus.fromExitValue(process.exitValue()), synchronized(stderrHead) { stderrHead.toList() })
+                // After the report: looking through /proc must not delay the exit's handling (a respawn).
+                runCatching { LeftoverProcesses.stop(workerId, token, pid) }.onFailure { log.warn { "could not look for what worker $workerId left running: $it" } }
             }
         }
 
