@@ -2,6 +2,7 @@ package io.jcluster
 
 import io.jcluster.ipc.Ipc
 import kotlinx.coroutines.awaitCancellation
+import java.util.ServiceLoader
 import kotlin.reflect.KClass
 import kotlin.system.exitProcess
 
@@ -12,7 +13,7 @@ import kotlin.system.exitProcess
  * ```
  * suspend fun main() = cluster(HelloApp) {
  *     workers = cpus
- *     env("production") { use(Plugins.debug()) }
+ *     env("production") { use(Plugins.debug()) // io.jcluster.ops.Plugins }
  *     listen(3000)
  * }
  * ```
@@ -22,14 +23,16 @@ import kotlin.system.exitProcess
  * it gracefully, `INT` at once, `HUP` or `USR2` restarts the workers, `TTIN`/`TTOU` add or retire
  * one, `USR1` reopens the plugins' logs); if supervision failed, the process exits
  * with [Supervision.PRIMARY_FAILED]. Under systemd (`NOTIFY_SOCKET` set) the primary reports its
- * readiness ([Plugins.systemd]). In a worker, [configure] runs too (so the worker knows where to
+ * readiness (cluster-ops' systemd plugin, an [AutomaticPlugin]). In a worker, [configure] runs too (so the worker knows where to
  * listen), then [app] serves until the worker disconnects.
  */
 @JvmSynthetic // Java: Clusters.builder(app)…run()
 public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) {
     val config = ClusterConfig(ClusterConfig.currentEnvironment(), Cluster.isPrimary).apply(configure)
     if (Cluster.isWorker) serve(app, config)
-    if (System.getenv(SdNotify.VARIABLE) != null && config.plugins.none { it is SystemdPlugin }) config.use(Plugins.systemd())
+    ServiceLoader.load(AutomaticPlugin::class.java, AutomaticPlugin::class.java.classLoader).forEach { automatic ->
+        automatic.pluginFor(config.plugins.toList())?.let(config::use)
+    }
     Ipc.missingJvmFlag()?.let { missing ->
         System.err.println("jcluster: $missing")
         exitProcess(Supervision.CANNOT_BOOT)

@@ -2,7 +2,6 @@ package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.Resize
-import io.jcluster.internal.ScaleOutcome
 import io.jcluster.internal.StatsCollector
 import io.jcluster.internal.Upgrades
 import kotlinx.coroutines.CompletableDeferred
@@ -65,8 +64,22 @@ public class ManagedCluster internal constructor(
     /** The pid of the primary this one handed the cluster over to ([upgrade]), once that one was ready; otherwise null. */
     public val successor: Long? get() = upgrades.successor
 
-    /** The one count of what this cluster does, which the stats, control and metrics plugins read. */
-    internal val stats = StatsCollector(this)
+    /** The one count of what this cluster does, which [stats] reads. */
+    private val counters = StatsCollector(this)
+
+    /** Where the workers' output lines go under [Stdio.PIPE]: the console by default; the logger plugin sets files. */
+    public var workerOutput: WorkerOutput
+        get() = primary.loop.output
+        set(value) {
+            primary.loop.output = value
+        }
+
+    /** What the cluster did so far and every worker now: the one source of the stats, control and metrics plugins. */
+    public fun stats(): ClusterStats = counters.snapshot()
+
+    /** Returns once the primary's loop has taken every input queued before: promptly while it is responsive (systemd's watchdog asks). */
+    @JvmSynthetic
+    public suspend fun awaitResponsive(): Unit = primary.loop.probe()
 
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
@@ -100,10 +113,14 @@ public class ManagedCluster internal constructor(
      * the count before and after, or why it refused (then nothing changed).
      */
     @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
-    internal suspend fun resize(change: Resize): ScaleOutcome {
+    internal suspend fun resize(change: Resize): ScaleResult {
         checkActive()
         return primary.loop.resize(change)
     }
+
+    /** Sets the wanted number of workers to [workers] (`jcluster scale N`); see [resize]. */
+    @JvmSynthetic // Java: JavaCluster.scaleTo()
+    public suspend fun scaleTo(workers: Int): ScaleResult = resize(Resize.To(workers))
 
     private fun checkActive() =
         check(_state.value == PrimaryState.ACTIVE || _state.value == PrimaryState.RESTARTING) { "cannot spawn: the cluster is ${_state.value}" }
@@ -111,16 +128,10 @@ public class ManagedCluster internal constructor(
     /**
      * Restarts every worker. Without [signal], gracefully: a zero-downtime reload (see [Primary.reload]).
      * With one (LearnBoost's forced restart), each worker is sent [signal], and supervision replaces it
-     * at once. Returns when the workers are replaced.
+     * at once. Returns, once the workers are replaced, how many it replaced (what `jcluster reload` reports).
      */
     @JvmSynthetic // Java: JavaCluster.restart()
-    public suspend fun restart(signal: Signal? = null) {
-        replaceAll(signal)
-    }
-
-    /** [restart], which returns how many workers it really replaced (what `jcluster reload` reports). */
-    @JvmSynthetic // internal, yet public in bytecode: kept out of Java's sight
-    internal suspend fun replaceAll(signal: Signal?): Int {
+    public suspend fun restart(signal: Signal? = null): Int {
         _state.compareAndSet(PrimaryState.ACTIVE, PrimaryState.RESTARTING)
         emit(PrimaryEvent.Restarting(signal))
         hooks("onRestart") { it.onRestart(this) }
@@ -233,9 +244,9 @@ public class ManagedCluster internal constructor(
                 emit(PrimaryEvent.Listening)
                 upgrades.whenReady()
             }
-            is WorkerEvent.Message -> stats.messageReceived()
+            is WorkerEvent.Message -> counters.messageReceived()
             is WorkerEvent.Exited -> {
-                stats.workerExited(event) // first: a plugin's hook sees the stats with this exit counted
+                counters.workerExited(event) // first: a plugin's hook sees the stats with this exit counted
                 if (!event.exitedAfterDisconnect) emit(PrimaryEvent.WorkerKilled(event.worker, event))
                 hooks("onWorkerExit") { it.onWorkerExit(this, event) }
             }

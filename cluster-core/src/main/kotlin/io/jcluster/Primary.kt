@@ -91,7 +91,7 @@ public class Primary internal constructor(
     }
 
     /** Why new workers cannot be admitted now (their control socket fails to accept), or null while they can: `/healthz` reads it. */
-    internal val admissionProblem: String? get() = controlServer?.admissionProblem
+    public val admissionProblem: String? get() = controlServer?.admissionProblem
 
     /** One ready supervised worker per slot (recluster's `activeWorkers()`); [workers] has all of them, booting and retiring ones too. */
     public fun activeWorkers(): List<Worker> = loop.activeWorkers()

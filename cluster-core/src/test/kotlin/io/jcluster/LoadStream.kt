@@ -9,16 +9,16 @@ import java.util.Collections
 import java.util.concurrent.atomic.AtomicBoolean
 
 /** Reads the worker id a connection to [address] is answered with; fails after [millis] without an answer. */
-internal fun readLineWithin(address: InetSocketAddress, millis: Int): Int = java.net.Socket().use { socket ->
+fun readLineWithin(address: InetSocketAddress, millis: Int): Int = java.net.Socket().use { socket ->
     socket.soTimeout = millis
     socket.connect(address, millis)
     socket.getInputStream().readAllBytes().toString(Charsets.US_ASCII).trim().toInt()
 }
 
-internal class LoadOutcome(val answers: Int, val failures: List<String>)
+class LoadOutcome(val answers: Int, val failures: List<String>)
 
 /** Connects to [port] from [clients] loops while [action] runs; counts the answers and keeps every failure. */
-internal suspend fun underLoad(port: Int, clients: Int, action: suspend () -> Unit): LoadOutcome = coroutineScope {
+suspend fun underLoad(port: Int, clients: Int, action: suspend () -> Unit): LoadOutcome = coroutineScope {
     val running = AtomicBoolean(true)
     val failures = Collections.synchronizedList(ArrayList<String>())
     val address = InetSocketAddress("127.0.0.1", port)

@@ -94,7 +94,7 @@ class ScaleSpec : FunSpec({
             h.launcher.launched shouldHaveSize 3
             val fine = async { h.loop.resize(Resize.To(4)) }
             runCurrent()
-            fine.await() shouldBe io.jcluster.internal.ScaleOutcome(3, 4)
+            fine.await() shouldBe io.jcluster.ScaleResult(3, 4)
         }
     }
 

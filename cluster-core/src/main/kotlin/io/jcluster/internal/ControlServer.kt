@@ -1,6 +1,7 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ipc.LogThrottle
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
 import io.jcluster.ipc.IpcClosedException

@@ -1,5 +1,6 @@
 package io.jcluster.internal
 
+import io.jcluster.WorkerOutput
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ExitStatus
 import io.jcluster.Signal

@@ -1,5 +1,6 @@
 package io.jcluster.internal
 
+import io.jcluster.ScaleResult
 import io.jcluster.ClusterSettings
 import io.jcluster.ExitStatus
 import io.jcluster.ReloadResult
@@ -35,7 +36,7 @@ internal sealed interface PrimaryInput {
     data class DisconnectAll(val done: CompletableDeferred<Unit>) : PrimaryInput
     data class KillAll(val signal: Signal, val done: CompletableDeferred<Unit>) : PrimaryInput
     /** Changes the wanted number of workers; [done], if set, hears what really happened. */
-    data class Spawn(val change: Resize, val done: CompletableDeferred<ScaleOutcome>? = null) : PrimaryInput
+    data class Spawn(val change: Resize, val done: CompletableDeferred<ScaleResult>? = null) : PrimaryInput
     data class Reload(val done: CompletableDeferred<ReloadResult>) : PrimaryInput
     /** The backoff of [slot] is over; [token] tells a stale one (the slot was retired or refilled meanwhile). */
     data class Respawn(val slot: Int, val token: Long) : PrimaryInput

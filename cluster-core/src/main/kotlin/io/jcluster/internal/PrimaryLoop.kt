@@ -1,5 +1,7 @@
 package io.jcluster.internal
 
+import io.jcluster.ScaleResult
+import io.jcluster.WorkerOutput
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterEvent
 import io.jcluster.ClusterSettings
@@ -108,7 +110,7 @@ internal class PrimaryLoop(
     fun spawn(count: Int) = enqueue(PrimaryInput.Spawn(Resize.By(count)))
 
     /** Changes the wanted number of workers, and says what really happened (the loop alone decides). */
-    suspend fun resize(change: Resize): ScaleOutcome = CompletableDeferred<ScaleOutcome>().also { enqueue(PrimaryInput.Spawn(change, it)) }.await()
+    suspend fun resize(change: Resize): ScaleResult = CompletableDeferred<ScaleResult>().also { enqueue(PrimaryInput.Spawn(change, it)) }.await()
 
     suspend fun reload(): ReloadResult = CompletableDeferred<ReloadResult>().also { enqueue(PrimaryInput.Reload(it)) }.await()
 

@@ -1,5 +1,6 @@
 package io.jcluster.internal
 
+import io.jcluster.WorkerOutput
 import io.jcluster.ExitStatus
 import io.jcluster.Signal
 import io.jcluster.Stdio

@@ -19,6 +19,3 @@ internal sealed interface Resize {
         override fun toString(): String = "scale $workers"
     }
 }
-
-/** What a [Resize] did: [from] and [to] wanted workers, as the loop saw them; [refused] says why nothing changed. */
-internal data class ScaleOutcome(val from: Int, val to: Int, val refused: String? = null)

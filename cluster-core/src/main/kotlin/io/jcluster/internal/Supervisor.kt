@@ -1,5 +1,6 @@
 package io.jcluster.internal
 
+import io.jcluster.ScaleResult
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterFailed
 import io.jcluster.ClusterState
@@ -74,14 +75,14 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     /** One ready worker per slot, as of the last step. */
     fun activeWorkers(): List<Worker> = _active.value
 
-    /** Changes the number of slots; [Resized] tells the plugins, [ScaleOutcome] the caller. */
-    fun resize(change: Resize): Pair<ScaleOutcome, List<SupervisorAction>> {
-        var outcome = ScaleOutcome(slots.size, slots.size)
+    /** Changes the number of slots; [Resized] tells the plugins, [ScaleResult] the caller. */
+    fun resize(change: Resize): Pair<ScaleResult, List<SupervisorAction>> {
+        var outcome = ScaleResult(slots.size, slots.size)
         val actions = step {
             val from = slots.size
             val to = change.target(from)
             val refused = refusal(change, from, to)
-            outcome = ScaleOutcome(from, if (refused == null) to else from, refused)
+            outcome = ScaleResult(from, if (refused == null) to else from, refused)
             if (refused != null) return@step log.warn { refused }
             if (to == from) return@step
             this += Resized(from, to)

@@ -11,7 +11,7 @@ import io.jcluster.ClusterEvent;
 import io.jcluster.ClusterPlugin;
 import io.jcluster.DebugPorts;
 import io.jcluster.ManagedCluster;
-import io.jcluster.Plugins;
+import io.jcluster.ops.Plugins;
 import io.jcluster.PrimaryEvent;
 import io.jcluster.PrimaryState;
 import io.jcluster.Signal;

@@ -1,6 +1,6 @@
 package io.jcluster.java;
 
-import io.jcluster.Plugins;
+import io.jcluster.ops.Plugins;
 import io.jcluster.Signal;
 import io.jcluster.SignalAction;
 

@@ -1,6 +1,6 @@
 package io.jcluster.run
 
-import io.jcluster.Plugins
+import io.jcluster.ops.Plugins
 import io.jcluster.ReadyWhen
 import io.jcluster.SharingStrategy
 import io.jcluster.WorkerApp

@@ -1,6 +1,6 @@
 package io.jcluster.samples;
 
-import io.jcluster.Plugins;
+import io.jcluster.ops.Plugins;
 import io.jcluster.http.JdkHttp;
 import io.jcluster.java.Clusters;
 

@@ -8,7 +8,7 @@ import io.jcluster.ClusterPlugin
 import io.jcluster.ClusterSettings
 import io.jcluster.ListenOptions
 import io.jcluster.ManagedCluster
-import io.jcluster.Plugins
+import io.jcluster.ops.Plugins
 import io.jcluster.startCluster
 import io.jcluster.SharingStrategy
 import io.jcluster.Supervision

@@ -1,6 +1,6 @@
 package io.jcluster.samples
 
-import io.jcluster.Plugins
+import io.jcluster.ops.Plugins
 import io.jcluster.cluster
 import io.jcluster.http.JdkHttp
 

@@ -1,0 +1,79 @@
+package io.jcluster.ops
+
+import io.jcluster.ClusterPlugin
+import io.jcluster.ManagedCluster
+import io.jcluster.ClusterStats
+import io.jcluster.PrimaryState
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpServer
+import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.ops.internal.PrometheusText
+import java.net.BindException
+import java.net.InetSocketAddress
+
+private val log = KotlinLogging.logger {}
+
+/**
+ * `Plugins.metrics(port)`: the JDK's HTTP server in the primary, on [host]:[port] (127.0.0.1 by
+ * default), with `/metrics` (Prometheus text format 0.0.4: workers by state, restarts by reason,
+ * messages, requests, open connections, per-worker heap/RSS), `/healthz` (200 while the primary
+ * runs, has not failed and can admit workers: 503 while its workers' control socket fails to
+ * accept) and `/readyz` (200 while every slot has a ready worker and the cluster
+ * is neither closing nor failed; 503 otherwise, from the first moment of a graceful close, so that
+ * Kubernetes takes the pod out of its Service before the workers drain). In the new primary of an
+ * upgrade, a port the old one still serves is bound once the old one has exited.
+ */
+public class MetricsPlugin internal constructor(private val host: String, private val port: Int) : ClusterPlugin {
+    override val name: String = "metrics"
+    @Volatile private var server: HttpServer? = null
+
+    /** The address served, with the real port (also after port 0), once the cluster started. */
+    public val address: InetSocketAddress? get() = server?.address
+
+    override fun onStarting(cluster: ManagedCluster) {
+        try {
+            serve(cluster)
+        } catch (e: BindException) {
+            val old = cluster.predecessor?.let { ProcessHandle.of(it).orElse(null) } ?: throw e
+            log.info { "metrics: $host:$port is the old primary's (pid ${old.pid()}); bound once it exits" }
+            old.onExit().thenRun { runCatching { serve(cluster) }.onFailure { log.warn { "metrics: cannot bind $host:$port: ${it.message}" } } }
+        }
+    }
+
+    private fun serve(cluster: ManagedCluster) {
+        val server = HttpServer.create(InetSocketAddress(host, port), 0)
+        server.createContext("/") { exchange -> exchange.use { respond(cluster, it) } }
+        server.start()
+        this.server = server
+        log.info { "metrics on http://${server.address.hostString}:${server.address.port}/metrics" }
+    }
+
+    override fun onExit(cluster: ManagedCluster) {
+        server?.stop(0)
+    }
+
+    private fun respond(cluster: ManagedCluster, exchange: HttpExchange) {
+        if (exchange.requestMethod != "GET" && exchange.requestMethod != "HEAD") return send(exchange, 405, "GET only\n")
+        val snapshot = cluster.stats()
+        when (exchange.requestURI.path) {
+            "/metrics" -> send(exchange, 200, PrometheusText.render(snapshot), PrometheusText.CONTENT_TYPE)
+            "/healthz" -> health(cluster, snapshot)?.let { send(exchange, 503, "$it\n") } ?: send(exchange, 200, "ok\n")
+            "/readyz" -> if (snapshot.isReady) send(exchange, 200, "ready\n") else send(exchange, 503, "not ready: ${readiness(snapshot)}\n")
+            else -> send(exchange, 404, "not found; try /metrics, /healthz, /readyz\n")
+        }
+    }
+
+    /** Why the primary is not healthy, or null: it failed, or it cannot admit workers (a replacement would never join). */
+    private fun health(cluster: ManagedCluster, stats: ClusterStats): String? =
+        if (stats.state == PrimaryState.FAILED) "failed" else cluster.primary.admissionProblem?.let { "worker admission failing: $it" }
+
+    private fun readiness(stats: ClusterStats) =
+        "${stats.state.name.lowercase()}, ${stats.workers.count { it.active }} of ${stats.wanted} slots ready"
+
+    private fun send(exchange: HttpExchange, status: Int, body: String, type: String = "text/plain; charset=utf-8") {
+        val bytes = body.toByteArray()
+        exchange.responseHeaders.add("Content-Type", type)
+        exchange.sendResponseHeaders(status, if (exchange.requestMethod == "HEAD") -1 else bytes.size.toLong())
+        if (exchange.requestMethod != "HEAD") exchange.responseBody.write(bytes)
+    }
+}
