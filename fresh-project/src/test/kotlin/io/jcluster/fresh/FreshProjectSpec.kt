@@ -2,6 +2,7 @@ package io.jcluster.fresh
 
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -75,6 +76,10 @@ class FreshProjectSpec : FunSpec({
         workers.map { it.pid }.toSet().size shouldBe 2
         val children = ProcessHandle.of(running.pid).orElseThrow().descendants().map { it.pid() }.toList()
         workers.forEach { (it.pid in children) shouldBe true }
+        // A worker runs `-cp app.jar <Main-Class>`, where the manifest's Add-Opens does not apply: the primary passes the flag.
+        val worker = ProcessHandle.of(workers.first().pid).orElseThrow().info().arguments().orElseThrow().toList()
+        worker shouldContain "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"
+        worker shouldContain "org.springframework.boot.loader.launch.JarLauncher"
     }
 
     test("jcluster status, from the copied jar and the copied script, reads the running app's control socket").config(timeout = 1.minutes) {
