@@ -30,7 +30,7 @@ internal object Checkout {
     val java: String = Path.of(System.getProperty("java.home"), "bin", "java").toString()
 
     /** The modules a Java app needs, and the poms they name (the parent and the BOM, which hold no classes). */
-    private val MODULES = listOf("cluster-ipc", "admin-protocol", "cluster-core", "cluster-http-adapter", "cluster-java")
+    private val MODULES = listOf("cluster-ipc", "admin-protocol", "cluster-core", "cluster-ops", "cluster-http-adapter", "cluster-java")
 
     /**
      * A local repository under this module's target directory with jcluster's poms (their
