@@ -1,19 +1,15 @@
 package io.jcluster.internal
 
-import io.jcluster.ScaleResult
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterFailed
 import io.jcluster.ClusterState
 import io.jcluster.ExitReason
-import io.jcluster.ReloadFailedException
-import io.jcluster.ReloadFinished
 import io.jcluster.ReloadResult
-import io.jcluster.ReloadStarted
 import io.jcluster.RespawnScheduled
+import io.jcluster.ScaleResult
 import io.jcluster.Supervision
 import io.jcluster.Worker
 import io.jcluster.internal.SupervisorAction.After
-import io.jcluster.internal.SupervisorAction.Answer
 import io.jcluster.internal.SupervisorAction.Emit
 import io.jcluster.internal.SupervisorAction.Fork
 import io.jcluster.internal.SupervisorAction.Promote
@@ -48,11 +44,8 @@ internal interface Workforce {
 internal class Supervisor(private val work: Workforce, private val clock: TimeSource.WithComparableMarks, memory: MemoryProbe) {
     private val slots = Slots(work)
     private val budget = RestartBudget()
-    private val liveness = Liveness(memory)
+    private val heartbeat = Heartbeat(memory)
     private var bootFailuresInARow = 0
-    private var reload: ReloadRun? = null
-    private var ticking = false
-    private var tickToken = 0L
     private var respawnTokens = 0L
     private val _state = MutableStateFlow<ClusterState>(ClusterState.Idle)
     private val _desired = MutableStateFlow(0)
@@ -63,6 +56,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         val state = _state.value
         slots.isNotEmpty() && (state == ClusterState.Reloading || state == ClusterState.Running && slots.settled())
     }
+    private val reloads = Reloads(work, clock, slots, standbys, _state) { plan, slot, reason -> plan.replace(slot, reason) }
 
     /** The pids of the online standbys, ready to be promoted. */
     val standbyPids: StateFlow<List<Long>> get() = standbys.pids
@@ -81,7 +75,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         val actions = step {
             val from = slots.size
             val to = change.target(from)
-            val refused = refusal(change, from, to)
+            val refused = change.refusal(from, to, _state.value, work.supervision.maxWorkers)
             outcome = ScaleResult(from, if (refused == null) to else from, refused)
             if (refused != null) return@step log.warn { refused }
             if (to == from) return@step
@@ -93,27 +87,15 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         return outcome to actions
     }
 
-    private fun refusal(change: Resize, from: Int, to: Int): String? {
-        val now = _state.value
-        val max = work.supervision.maxWorkers
-        val floor = (change as? Resize.By)?.floor ?: 0
-        return when {
-            now is ClusterState.Failed -> "cannot scale: the cluster has failed (${now.reason})"
-            to < floor -> (if (floor == 1) "the last worker stays" else "the last $floor workers stay") + " (to stop, send TERM)"
-            to < 0 -> "$change would leave $to workers; at most $from can go"
-            to > max -> "$to workers refused: at most maxWorkers = $max (Supervision.maxWorkers); the cluster keeps $from"
-            else -> null
-        }
-    }
 
     /** Retires [n] slots in [Slots.cullOrder]: booting ones before serving ones. */
     private fun Plan.shrink(n: Int) {
         for (slot in slots.toCull(n)) {
             slots.remove(slot)
-            reload?.forget(slot.index)
+            reloads.forget(slot.index)
             listOfNotNull(slot.active, slot.pending).forEach { this += Retire(it, ExitReason.SCALE_DOWN) }
         }
-        reload?.let { finishIfDone(it) }
+        reloads.settle(this)
     }
 
     fun ready(record: WorkerRecord): List<SupervisorAction> = step {
@@ -124,22 +106,14 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         slot.active = record
         slot.pending = null
         slot.pendingFor = null
-        val run = reload
-        if (replaced != null) {
-            this += Retire(replaced, reason)
-            if (run != null && slot.index in run.replacing) run.retiring += replaced.worker.id
-        }
-        if (run != null && run.replacing.remove(slot.index)) {
-            if (replaced != null) run.replaced++
-            pump(run)
-            finishIfDone(run)
-        }
+        if (replaced != null) this += Retire(replaced, reason)
+        reloads.replacementReady(this, slot.index, replaced)
     }
 
     /** [record] exited with [reason] (after its `Exited` event). */
     fun exited(record: WorkerRecord, reason: ExitReason): List<SupervisorAction> = step {
         if (standbys.exited(this, record, reason)) return@step
-        reload?.let { if (it.retiring.remove(record.worker.id)) finishIfDone(it) }
+        reloads.exited(this, record.worker.id)
         val slot = slots.of(record) ?: return@step
         if (slot.pending === record) pendingDied(slot, record, reason) else activeDied(slot, record, reason)
     }
@@ -160,10 +134,9 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         slot.pending = null
         slot.pendingFor = null
         val why = "the replacement for slot ${slot.index} ${record.describe(reason)}"
-        val run = reload?.takeIf { it.replacing.remove(slot.index) }
-        run?.let { abort(it, why) }
+        val reloadStopped = reloads.replacementDied(this, slot.index, why)
         if (replacing != null) {
-            if (run == null) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
+            if (!reloadStopped) log.warn { "$why; worker ${slot.active?.worker?.id} keeps serving (${replacing.name.lowercase()} not done)" }
             return
         }
         if (!reason.isFailure) return
@@ -201,7 +174,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         _state.value = ClusterState.Failed(reason)
         slots.forEach { it.respawnToken = null }
         standbys.retireAll(this)
-        reload?.let { abort(it, "the cluster failed: $reason") }
+        reloads.abort(this, "the cluster failed: $reason")
         this += Emit(ClusterFailed(reason))
     }
 
@@ -235,10 +208,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
             }
         }
         if (slots.isEmpty()) standbys.retireAll(this) else standbys.topUp(this)
-        if (!ticking && slots.isNotEmpty()) {
-            ticking = true
-            this += After(work.supervision.heartbeatInterval, PrimaryInput.Tick(tickToken))
-        }
+        heartbeat.keepGoing(this, slots, work.supervision)
         _desired.value = slots.size
         _active.value = slots.activeWorkers()
     }
@@ -259,23 +229,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     /** The heartbeat (unless [token] is stale): pings each active worker, kills the hung ones, replaces the unwell ones ([Liveness]). */
     fun tick(token: Long): List<SupervisorAction> = step {
-        if (token != tickToken) return@step
-        if (slots.isEmpty()) {
-            ticking = false
-            return@step
-        }
-        this += After(work.supervision.heartbeatInterval, PrimaryInput.Tick(token))
-        for (slot in slots.toList()) {
-            val record = slot.active?.takeIf { it.isServing } ?: continue
-            when (val verdict = liveness.check(record, work.supervision)) {
-                Liveness.Verdict.Hung -> this += SupervisorAction.DumpAndKill(record, ExitReason.HEARTBEAT)
-                Liveness.Verdict.Alive -> this += SupervisorAction.Send(record, liveness.ping())
-                is Liveness.Verdict.Unwell -> {
-                    this += SupervisorAction.Send(record, liveness.ping())
-                    replaceUnwell(slot, record, verdict)
-                }
-            }
-        }
+        heartbeat.tick(this, token, slots, work.supervision).forEach { replaceUnwell(it.slot, it.record, it.verdict) }
     }
 
     /** Replaces [record] gracefully as [verdict] says, once: later heartbeats find its replacement under way. */
@@ -292,63 +246,16 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         return listOf(SupervisorAction.DumpAndKill(record, ExitReason.BOOT_TIMEOUT))
     }
 
-    fun reload(done: CompletableDeferred<ReloadResult>): List<SupervisorAction> = step {
-        val now = _state.value
-        when {
-            !now.respawns -> this += Answer(done, Result.failure(ReloadFailedException("cannot reload: the cluster is $now")))
-            reload != null -> reload!!.next += done
-            else -> start(listOf(done))
-        }
-    }
-
-    private fun Plan.start(waiters: List<CompletableDeferred<ReloadResult>>) {
-        val run = ReloadRun(waiters, clock.markNow(), ArrayDeque(slots.indices()))
-        reload = run
-        standbys.retireAll(this) // they run the code the reload replaces; topUp starts new ones
-        _state.value = ClusterState.Reloading
-        this += Emit(ReloadStarted(run.queue.size))
-        pump(run)
-        standbys.topUp(this)
-        finishIfDone(run)
-    }
-
-    private fun Plan.pump(run: ReloadRun) {
-        while (run.failure == null && run.replacing.size < work.supervision.reloadParallelism) {
-            val slot = slots[run.queue.removeFirstOrNull() ?: return] ?: continue
-            // A slot already filling (respawn) or being replaced gets a new worker anyway.
-            if (slot.pending != null || slot.active == null) continue
-            replace(slot, ExitReason.RELOAD)
-            if (slot.pending != null) run.replacing += slot.index
-        }
-    }
-
-    private fun Plan.abort(run: ReloadRun, why: String) {
-        log.warn { "reload stopped: $why; the workers not yet replaced keep serving" }
-        run.failure = why
-        run.queue.clear()
-        finishIfDone(run)
-    }
-
-    private fun Plan.finishIfDone(run: ReloadRun) {
-        if (reload !== run || !run.done) return
-        reload = null
-        if (_state.value == ClusterState.Reloading) _state.value = ClusterState.Running
-        this += Emit(ReloadFinished(run.replaced, run.failure))
-        standbys.topUp(this)
-        run.waiters.forEach { this += Answer(it, run.result()) }
-        if (run.next.isEmpty()) return
-        val now = _state.value
-        if (now.respawns) start(run.next) else run.next.forEach { this += Answer(it, Result.failure(ReloadFailedException("cannot reload: the cluster is $now"))) }
-    }
+    /** A zero-downtime reload is asked for; [done] hears how it went ([Reloads]). */
+    fun reload(done: CompletableDeferred<ReloadResult>): List<SupervisorAction> = step { reloads.request(this, done) }
 
     /** The primary disconnects everything: no more respawns, reloads or heartbeats. */
     fun stop(): List<SupervisorAction> = step {
         _state.value = ClusterState.Stopping
         slots.clear()
-        ticking = false
-        tickToken++
+        heartbeat.stop()
         standbys.forget() // the loop disconnects every worker, standbys too
-        reload?.let { abort(it, "the cluster is stopping") }
+        reloads.abort(this, "the cluster is stopping")
     }
 
     /** Every worker is gone after [stop]. */
@@ -364,8 +271,4 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     /** The backoff after a standby's death is over (unless [token] is stale). */
     fun standbyBackoffOver(token: Long): List<SupervisorAction> = step { standbys.backoffOver(token) }
-
-    private companion object {
-        val ClusterState.respawns: Boolean get() = this == ClusterState.Running || this == ClusterState.Reloading
-    }
 }
