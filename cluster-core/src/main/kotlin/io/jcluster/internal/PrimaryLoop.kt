@@ -1,39 +1,28 @@
 package io.jcluster.internal
 
-import io.jcluster.ScaleResult
-import io.jcluster.WorkerOutput
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterEvent
 import io.jcluster.ClusterSettings
 import io.jcluster.ClusterState
 import io.jcluster.ReadyWhen
 import io.jcluster.ReloadResult
-import io.jcluster.Supervision
-import io.jcluster.ExitReason
-import io.jcluster.ExitStatus
+import io.jcluster.ScaleResult
 import io.jcluster.Setup
 import io.jcluster.Signal
+import io.jcluster.Supervision
 import io.jcluster.Worker
 import io.jcluster.WorkerEvent
 import io.jcluster.WorkerInput
+import io.jcluster.WorkerOutput
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableSharedFlow
-import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asSharedFlow
-import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.launch
-import io.jcluster.ipc.Handle
-import java.security.MessageDigest
-import java.security.SecureRandom
-import java.util.HexFormat
-import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -54,33 +43,35 @@ internal class PrimaryLoop(
     memory: MemoryProbe = MemoryProbe.proc,
 ) {
     private val inbox = Channel<PrimaryInput>(Channel.UNLIMITED)
-    private val records = HashMap<Int, WorkerRecord>()
-    private val processes = ConcurrentHashMap<Int, ProcessHandle>() // every launched process, standbys too, for close()
-    private val disconnectWaiters = ArrayList<CompletableDeferred<Unit>>()
+    private val records = WorkerTable()
     val nextId = AtomicInteger() // an upgrade's new primary goes on from the old one's ids
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
-    private val _workers = MutableStateFlow<Map<Int, Worker>>(emptyMap())
     val ports = PortRegistry(scope) { workerId -> records[workerId]?.let(::portsKeptFor) ?: Duration.ZERO }
     private val supervisor = Supervisor(SupervisedWork(), clock, memory)
     private val stopper = Stopper(scope, { settings }, ::enqueue, ports)
+    private val side = Side()
+    private val messages = WorkerMessages(ports, stopper, { settings }, scope, clock, supervisor, side)
+    private val exits = WorkerExits(records, ports, supervisor, scope, side)
+    private val launches = WorkerLaunches(records, launcher, commands, { settings }, exits, scope, side)
+    private val actions = ActionQueue(::perform)
 
     @Volatile var settings: ClusterSettings = initialSettings
         private set
 
     /** Runs on the loop before each fork, with the slot (null for `fork()`); what it throws is logged. */
-    @Volatile var beforeFork: (Int?) -> Unit = {}
+    var beforeFork: (Int?) -> Unit by launches::beforeFork
 
     /** Runs on the loop when the wanted number of workers changed, before the forks it causes; what it throws is logged. */
     @Volatile var onResized: (from: Int, to: Int) -> Unit = { _, _ -> }
 
     /** Where later forks' output lines go under [io.jcluster.Stdio.PIPE] (the logger plugin sets its own). */
-    @Volatile var output: WorkerOutput = WorkerOutput.CONSOLE
+    var output: WorkerOutput by launches::output
 
     /** Set when the primary closes; a process launched after that is killed at once. */
-    @Volatile var closing: Boolean = false
+    var closing: Boolean by launches::closing
 
     val events: SharedFlow<ClusterEvent> = _events.asSharedFlow()
-    val workers: StateFlow<Map<Int, Worker>> = _workers.asStateFlow()
+    val workers: StateFlow<Map<Int, Worker>> get() = records.workers
     val state: StateFlow<ClusterState> get() = supervisor.state
 
     fun activeWorkers(): List<Worker> = supervisor.activeWorkers()
@@ -150,16 +141,16 @@ internal class PrimaryLoop(
     }
 
     /** The live processes, for a last-resort kill when the primary goes down. */
-    fun liveProcesses(): List<ProcessHandle> = processes.values.filter { it.isAlive }
+    fun liveProcesses(): List<ProcessHandle> = records.liveProcesses()
 
     private suspend fun handle(input: PrimaryInput) {
         when (input) {
-            is PrimaryInput.Fork -> launch(WorkerRecord(input.worker, newToken(), clock.markNow()), input.environment)
+            is PrimaryInput.Fork -> launches.launch(WorkerRecord(input.worker, Admission.newToken(), clock.markNow()), input.environment)
             is PrimaryInput.Hello -> hello(input)
-            is PrimaryInput.Control -> current(input.workerId, input.link)?.let { control(it, input) } ?: input.handle?.close()
+            is PrimaryInput.Control -> records.current(input.workerId, input.link)?.let { messages.handle(it, input) } ?: input.handle?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
-            is PrimaryInput.LinkDown -> current(input.workerId, input.link)?.let { linkDown(it) }
-            is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exitedOnceDrained(it, input) }
+            is PrimaryInput.LinkDown -> records.current(input.workerId, input.link)?.let { exits.linkDown(it) }
+            is PrimaryInput.Exited -> records[input.workerId]?.takeIf { it.exit == null }?.let { exits.exitedOnceDrained(it, input) }
             is PrimaryInput.Disconnect -> records[input.workerId]?.let { stopper.requestDisconnect(it) }
             is PrimaryInput.Kill -> records[input.workerId]?.let { stopper.kill(it, input.signal) }
             is PrimaryInput.DisconnectTimedOut -> records[input.workerId]?.let { stopper.disconnectTimedOut(it) }
@@ -178,118 +169,26 @@ internal class PrimaryLoop(
         }
     }
 
-    /** Starts [record]'s process; a standby stays out of `workers` and its events until it is promoted. */
-    private suspend fun launch(record: WorkerRecord, environment: Map<String, String>) {
-        val worker = record.worker
-        records[worker.id] = record
-        if (!record.standby) join(record)
-        val spec = commands.spec(worker.id, record.token, settings, environment).copy(output = output)
-        val process = try {
-            launcher.launch(spec)
-        } catch (e: Exception) {
-            log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
-            emitFor(record, WorkerEvent.Forked(worker))
-            exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
-            return
-        }
-        record.process = process
-        worker.processHandle = process.handle // before the check below: close() either sees this handle or we see closing
-        process.handle?.let { processes[worker.id] = it }
-        if (closing) process.signal(Signal.KILL)
-        emitFor(record, WorkerEvent.Forked(worker))
-        process.onExit { exit, stderr -> enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
-    }
-
-    /** [record]'s worker joins the cluster: it is in `workers`, and the plugins hear of its fork. */
-    private fun join(record: WorkerRecord) {
-        _workers.value += record.worker.id to record.worker
-        runCatching { beforeFork(record.worker.slot) }.onFailure { log.error(it) { "a before-fork hook failed; forking anyway" } }
-    }
-
-    /**
-     * Makes the online standby [record] the worker of [slot]: it joins the cluster with its `Forked`
-     * and `Online` events, as if it had just been forked, and its waiting calls go on.
-     */
-    private suspend fun promote(record: WorkerRecord, slot: Int) {
-        record.standby = false
-        record.worker.slot = slot
-        join(record)
-        log.info { "worker ${record.worker.id} (pid ${record.process?.pid}), a warm standby, now serves slot $slot" }
-        emit(WorkerEvent.Forked(record.worker))
-        emit(WorkerEvent.Online(record.worker))
-        record.link?.let { link -> scope.launch { runCatching { link.sendControl(ControlMessage.Promote(slot)) } } }
-        enqueue(PrimaryInput.Promoted(record.worker.id))
-    }
-
     private suspend fun hello(input: PrimaryInput.Hello) {
         val record = records[input.workerId]
-        val expectedPid = record?.process?.pid
+        Admission.refusal(record, input)?.let { return reject(input, it) }
+        record!!.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
+        record.link = input.link
+        record.worker.link.complete(input.link)
+        emitFor(record, WorkerEvent.Online(record.worker))
         when {
-            record == null || record.link != null || !sameToken(record.token, input.token) -> reject(input, "unknown worker or bad token")
-            expectedPid != null && expectedPid != input.peerPid ->
-                reject(input, "pid ${input.peerPid} is not worker ${input.workerId}'s pid $expectedPid")
-            record.exit != null || record.channelClosed -> reject(input, "worker ${input.workerId} is ${record.state}")
-            else -> {
-                record.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
-                record.link = input.link
-                record.worker.link.complete(input.link)
-                emitFor(record, WorkerEvent.Online(record.worker))
-                when {
-                    record.disconnectRequested -> stopper.sendDisconnect(record)
-                    record.standby -> {
-                        record.bootTimer?.cancel()
-                        execute(supervisor.standbyOnline(record))
-                    }
-                    else -> readyIf(record, ReadyWhen.STARTED)
-                }
+            record.disconnectRequested -> stopper.sendDisconnect(record)
+            record.standby -> {
+                record.bootTimer?.cancel()
+                execute(supervisor.standbyOnline(record))
             }
+            else -> readyIf(record, ReadyWhen.STARTED)
         }
     }
 
     private fun reject(input: PrimaryInput.Hello, why: String) {
         log.warn { "refused a worker connection claiming id ${input.workerId} from pid ${input.peerPid}: $why" }
         input.link.close()
-    }
-
-    private suspend fun control(record: WorkerRecord, input: PrimaryInput.Control) {
-        val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
-        if (record.standby && message !is ControlMessage.Disconnecting && message !is ControlMessage.Exiting) {
-            // A standby's runtime holds these until it is promoted: one that sends them anyway is refused.
-            val text = "worker $id is a warm standby, not yet promoted: it cannot send ${message::class.simpleName}"
-            log.warn { text }
-            input.handle?.close()
-            reply?.let { scope.launch { runCatching { it.fail(text) } } }
-            return
-        }
-        if (message !is ControlMessage.HandoffAnswer) input.handle?.close() // only a refused connection comes with one
-        when (message) {
-            is ControlMessage.Hello -> log.warn { "worker $id said hello again; ignored" }
-            is ControlMessage.HandoffAnswer -> ports.handoffAnswer(id, message, input.handle)
-            ControlMessage.Disconnecting -> {
-                record.worker.exitedAfterDisconnectFlag = true
-                ports.drain(id)
-                if (record.apply(WorkerInput.DisconnectRequested)) stopper.startDisconnectTimer(record)
-            }
-            is ControlMessage.Listen -> {
-                val late = { Lateness.isLate(record.lastPong?.elapsedNow(), settings.supervision) }
-                val grant = ports.listen(id, record.link!!, message, settings.strategy, settings.maxPendingHandoffs, record.disconnectRequested, late, settings.sticky, record.worker.slot)
-                answer(reply, grant.message, grant.handle)
-            }
-            is ControlMessage.Listening -> listening(record, message)
-            is ControlMessage.Unlisten -> ports.unlisten(id, message.lease) { reply?.send(ControlMessage.Unlistened, null) }
-            ControlMessage.Ready -> readyIf(record, ReadyWhen.READY)
-            is ControlMessage.Pong -> record.pong(message, clock.markNow(), settings.supervision.healthWindow)
-            is ControlMessage.Exiting -> record.exitingWith = message.code
-            is ControlMessage.Recycle -> execute(supervisor.recycle(record, ExitReason.MAX_REQUESTS))
-        }
-    }
-
-    private suspend fun listening(record: WorkerRecord, message: ControlMessage.Listening) {
-        val address = message.lease?.let { ports.listening(record.worker.id, it) ?: return } ?: message.address.toSocketAddress()
-        if (record.exit != null) return
-        record.apply(WorkerInput.Listening) // a second listener: already Listening, and that is fine
-        emit(WorkerEvent.Listening(record.worker, address))
-        readyIf(record, ReadyWhen.LISTENING)
     }
 
     /** Marks [record] ready if [now] is what the settings wait for. */
@@ -304,24 +203,9 @@ internal class PrimaryLoop(
         emit(WorkerEvent.Ready(record.worker))
     }
 
-    /** Answers a worker's call without holding up the loop. */
-    private fun answer(reply: CallReply?, message: ControlMessage.ToWorker, handle: Handle?) {
-        reply ?: return
-        scope.launch { runCatching { reply.send(message, handle) } }
-    }
-
     private suspend fun userMessage(input: PrimaryInput.UserMessage) {
-        val record = current(input.workerId, input.link)
+        val record = records.current(input.workerId, input.link)
         if (record == null || record.standby) input.handle?.close() else emit(WorkerEvent.Message(record.worker, input.payload, input.handle))
-    }
-
-    private suspend fun linkDown(record: WorkerRecord) {
-        record.channelClosed = true
-        ports.removeWorker(record.worker.id)
-        record.apply(WorkerInput.ChannelClosed)
-        emitFor(record, WorkerEvent.Disconnected(record.worker))
-        removeIfGone(record)
-        record.exitSeen?.takeIf { record.exit == null }?.let { exited(record, it.exit, it.stderr) }
     }
 
     /** How long a port [record] leaves with no worker stays open: while its slot, still wanted, waits for its next worker to boot. */
@@ -329,48 +213,6 @@ internal class PrimaryLoop(
         // A serving worker that closes a listener of its own accord may listen again at once: not kept.
         val leaving = record.disconnectRequested || record.exit != null || record.channelClosed
         return if (leaving && record.worker.slot != null && supervisor.desired.value > 0) settings.supervision.bootTimeout else Duration.ZERO
-    }
-
-    /**
-     * Handles a process's exit once everything it sent was read: a worker that sent many messages and
-     * then `disconnect()`ed may have exited while its last ones (its `Disconnecting` among them) still
-     * wait in the socket, and its exit would read as unasked. The link's end, or [EXIT_DRAIN_WAIT],
-     * whichever comes first (a child process of the worker could hold the socket open).
-     */
-    private suspend fun exitedOnceDrained(record: WorkerRecord, input: PrimaryInput.Exited) {
-        if (record.link == null || record.channelClosed || input.drained) return exited(record, input.exit, input.stderr)
-        record.exitSeen = input
-        scope.launch { delay(EXIT_DRAIN_WAIT); enqueue(input.copy(drained = true)) }
-    }
-
-    private suspend fun exited(record: WorkerRecord, observed: ExitStatus, stderr: List<String>) {
-        val exit = observed.asReportedBy(record).also { record.exit = it }
-        record.stderr = stderr
-        record.timer?.cancel()
-        record.bootTimer?.cancel()
-        processes.remove(record.worker.id)
-        ports.removeWorker(record.worker.id)
-        record.apply(WorkerInput.ProcessExited(exit))
-        record.worker.gone.complete(Unit)
-        if (record.link == null && !record.channelClosed) {
-            // It never connected: its channel is as closed as it will ever be.
-            record.channelClosed = true
-            emitFor(record, WorkerEvent.Disconnected(record.worker))
-        }
-        val reason = exitReason(record, exit)
-        emitFor(record, WorkerEvent.Exited(record.worker, exit, record.worker.exitedAfterDisconnect, reason, stderr))
-        removeIfGone(record)
-        execute(supervisor.exited(record, reason))
-    }
-
-    private fun removeIfGone(record: WorkerRecord) {
-        if (!record.isGone) return
-        records.remove(record.worker.id)
-        _workers.value -= record.worker.id
-        if (records.isEmpty()) {
-            disconnectWaiters.forEach { it.complete(Unit) }.also { disconnectWaiters.clear() }
-            supervisor.stopped()
-        }
     }
 
     private suspend fun setup(input: PrimaryInput.Setup) {
@@ -381,11 +223,16 @@ internal class PrimaryLoop(
         input.done.complete(changed)
     }
 
-    private suspend fun disconnectAll(done: CompletableDeferred<Unit>) {
+    private suspend fun disconnectAll(done: CompletableDeferred<Unit>) = stopAll(done) { stopper.requestDisconnect(it) }
+
+    private suspend fun killAll(signal: Signal, done: CompletableDeferred<Unit>) = stopAll(done) { stopper.kill(it, signal) }
+
+    /** Stops supervision, then every worker with [stop]; [done] completes once every one is gone. */
+    private suspend fun stopAll(done: CompletableDeferred<Unit>, stop: (WorkerRecord) -> Unit) {
         execute(supervisor.stop())
-        if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
-        disconnectWaiters += done
-        records.values.toList().forEach { stopper.requestDisconnect(it) }
+        if (records.isEmpty()) supervisor.stopped()
+        records.whenEmpty(done)
+        records.all().forEach(stop)
     }
 
     /** The loop's side of supervision: what the [Supervisor] reads, and the records of its new workers. */
@@ -394,7 +241,7 @@ internal class PrimaryLoop(
 
         override fun newRecord(slot: Int?): WorkerRecord {
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
-            return WorkerRecord(worker, newToken(), clock.markNow()).also { it.standby = slot == null }
+            return WorkerRecord(worker, Admission.newToken(), clock.markNow()).also { it.standby = slot == null }
         }
     }
 
@@ -404,82 +251,23 @@ internal class PrimaryLoop(
         input.done?.complete(outcome)
     }
 
-    private val planned = ArrayDeque<SupervisorAction>()
-    private var executing = false
-
-    /**
-     * Carries out a [Supervisor] step's actions in order. The actions of a step taken meanwhile (the
-     * death of a worker whose launch failed) queue behind them rather than run inside one of them.
-     */
-    private suspend fun execute(actions: List<SupervisorAction>) {
-        planned.addAll(actions)
-        if (executing) return
-        executing = true
-        try {
-            while (true) {
-                val action = planned.removeFirstOrNull() ?: break
-                try {
-                    perform(action)
-                } catch (e: CancellationException) {
-                    throw e
-                } catch (e: Exception) {
-                    log.error(e) { "the primary could not carry out $action; going on" }
-                }
-            }
-        } finally {
-            executing = false
-        }
-    }
+    private suspend fun execute(actions: List<SupervisorAction>) = this.actions.execute(actions)
 
     private suspend fun perform(action: SupervisorAction) {
         when (action) {
-            is SupervisorAction.Fork -> forkSupervised(action.record)
-            is SupervisorAction.Promote -> {
-                startBootTimer(action.record) // a standby's boot ends when it is ready in its slot, not when it came online
-                promote(action.record, action.slot)
-            }
+            is SupervisorAction.Fork -> launches.forkSupervised(action.record)
+            is SupervisorAction.Promote -> launches.promote(action.record, action.slot)
             is SupervisorAction.Retire -> stopper.retire(action.record, action.reason)
             is SupervisorAction.DumpAndKill -> stopper.dumpAndKill(action.record, action.reason)
             is SupervisorAction.Dump -> stopper.dump(action.record)
             is SupervisorAction.Send -> action.record.link?.let { link -> scope.launch { runCatching { link.sendControl(action.message) } } }
-            is SupervisorAction.After -> later(action.delay, action.input)
+            is SupervisorAction.After -> launches.later(action.delay, action.input)
             is SupervisorAction.Emit -> emit(action.event)
             is SupervisorAction.Resized ->
                 runCatching { onResized(action.from, action.to) }.onFailure { log.error(it) { "a workers-changed hook failed; going on" } }
             is SupervisorAction.Answer<*> -> action.settle()
         }
     }
-
-    private suspend fun forkSupervised(record: WorkerRecord) {
-        val place = if (record.standby) WorkerEnvironment.STANDBY to "1" else WorkerEnvironment.SLOT to record.worker.slot.toString()
-        launch(record, supervisedEnvironment() + place)
-        startBootTimer(record)
-    }
-
-    /** (Re)starts [record]'s boot timeout, unless its launch failed. */
-    private fun startBootTimer(record: WorkerRecord) {
-        record.bootTimer?.cancel()
-        if (record.exit == null) record.bootTimer = later(settings.supervision.bootTimeout, PrimaryInput.BootTimedOut(record.worker.id))
-    }
-
-    private fun later(delay: Duration, input: PrimaryInput): Job = scope.launch { delay(delay); enqueue(input) }
-
-    private fun supervisedEnvironment(): Map<String, String> {
-        val supervision = settings.supervision
-        val limit = supervision.maxRequests
-        val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) random.nextLong(supervision.maxRequestsJitter + 1) else 0
-        return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
-    }
-
-    private suspend fun killAll(signal: Signal, done: CompletableDeferred<Unit>) {
-        execute(supervisor.stop())
-        if (records.isEmpty()) return done.complete(Unit).also { supervisor.stopped() }.let { }
-        disconnectWaiters += done
-        records.values.toList().forEach { stopper.kill(it, signal) }
-    }
-
-    /** The record [link] belongs to; null for a link the loop refused or replaced. */
-    private fun current(workerId: Int, link: WorkerLink): WorkerRecord? = records[workerId]?.takeIf { it.link === link }
 
     private suspend fun emit(event: ClusterEvent) = _events.emit(event)
 
@@ -488,16 +276,21 @@ internal class PrimaryLoop(
         if (record.standby) log.debug { "standby worker ${record.worker.id}: $event" } else emit(event)
     }
 
-    private fun newToken(): String = HexFormat.of().formatHex(ByteArray(24).also { random.nextBytes(it) })
+    /** What the loop's collaborators call back. */
+    private inner class Side : LoopSide {
+        override suspend fun emit(event: ClusterEvent) = this@PrimaryLoop.emit(event)
 
-    private fun sameToken(expected: String, actual: String) = MessageDigest.isEqual(expected.toByteArray(), actual.toByteArray())
+        override suspend fun emitFor(record: WorkerRecord, event: ClusterEvent) = this@PrimaryLoop.emitFor(record, event)
+
+        override suspend fun readyIf(record: WorkerRecord, now: ReadyWhen) = this@PrimaryLoop.readyIf(record, now)
+
+        override suspend fun execute(actions: List<SupervisorAction>) = this@PrimaryLoop.execute(actions)
+
+        override fun enqueue(input: PrimaryInput) = this@PrimaryLoop.enqueue(input)
+    }
 
     private companion object {
         const val EVENT_BUFFER = 4096
-        const val LAUNCH_FAILED = 127
-        const val COMMAND_LOG_CHARS = 300
-        val EXIT_DRAIN_WAIT = 5.seconds
         val ROUTE_WAIT = 2.seconds
-        val random = SecureRandom()
     }
 }
