@@ -70,7 +70,9 @@ public class ManagedCluster internal constructor(
 
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
+        val logged = primary.loop.onResized // the primary's lifecycle line comes first
         primary.loop.onResized = { from, to ->
+            logged(from, to)
             emit(PrimaryEvent.WorkersChanged(from, to))
             hooks("onWorkersChanged") { it.onWorkersChanged(this, from, to) }
         }

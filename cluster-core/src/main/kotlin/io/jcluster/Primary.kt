@@ -3,6 +3,7 @@ package io.jcluster
 import io.jcluster.internal.ControlServer
 import io.jcluster.internal.FastStart
 import io.jcluster.internal.JvmProcessLauncher
+import io.jcluster.internal.LifecycleLog
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.ProcessLauncher
 import io.jcluster.internal.SharedArchiveFastStart
@@ -12,9 +13,11 @@ import io.jcluster.internal.WorkerCommands
 import io.jcluster.ipc.Ipc
 import io.jcluster.ipc.IpcServer
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
 import java.nio.file.Files
@@ -50,6 +53,10 @@ public class Primary internal constructor(
 
     init {
         if (settings.fastStart) fastStart?.prepare(settings)
+        // The lifecycle lines, by default: subscribed before the loop runs, so that none is missed.
+        val lifecycle = LifecycleLog()
+        scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { loop.events.collect(lifecycle::on) }
+        loop.onResized = lifecycle::scaled
         loop.start()
         Runtime.getRuntime().addShutdownHook(shutdownHook)
     }
