@@ -1,10 +1,14 @@
 package io.jcluster
 
+import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ipc.Ipc
 import kotlinx.coroutines.awaitCancellation
+import java.net.BindException
 import java.util.ServiceLoader
 import kotlin.reflect.KClass
 import kotlin.system.exitProcess
+
+private val log = KotlinLogging.logger {}
 
 /**
  * Clusters [app] (LearnBoost's `cluster(server)…listen(80)`): the same `main` runs in the primary and
@@ -37,7 +41,14 @@ public suspend fun cluster(app: WorkerApp, configure: ClusterConfig.() -> Unit) 
         System.err.println("jcluster: $missing")
         exitProcess(Supervision.CANNOT_BOOT)
     }
-    val cluster = startCluster(config)
+    val cluster = try {
+        startCluster(config)
+    } catch (e: BindException) {
+        // A port it cannot have is the user's to fix: one line (the stack only at DEBUG), and no worker started.
+        log.debug(e) { "the primary could not bind a listen(…) address" }
+        System.err.println("jcluster: ${e.message}")
+        exitProcess(Supervision.CANNOT_BOOT)
+    }
     PrimarySignals.install(cluster, config.signals.toMap())
     if (cluster.awaitClosed() == PrimaryState.FAILED) exitProcess(Supervision.PRIMARY_FAILED)
 }
@@ -51,6 +62,11 @@ public suspend fun cluster(app: KClass<out WorkerApp>, configure: ClusterConfig.
  * Starts the primary of a cluster configured by [configure] in [environment] (which its workers
  * then share) and returns at once, without signal handlers: for tests and for programs that run the
  * primary themselves. In a worker, use [cluster].
+ *
+ * The primary binds every [ClusterConfig.listen] address before it forks a worker.
+ *
+ * @throws java.net.BindException if one cannot be bound (in use, privileged…): its one-line message
+ *   names the address and, where Linux tells, the process holding it; nothing was started.
  */
 @JvmOverloads
 public fun startCluster(environment: String = ClusterConfig.currentEnvironment(), configure: ClusterConfig.() -> Unit): ManagedCluster {
@@ -59,7 +75,8 @@ public fun startCluster(environment: String = ClusterConfig.currentEnvironment()
 }
 
 private fun startCluster(config: ClusterConfig): ManagedCluster =
-    ManagedCluster(Primary(config.toSettings()), config.plugins.toList(), config.drainDelay).also { it.start(config.workers) }
+    ManagedCluster(Primary(config.toSettings()), config.plugins.toList(), config.drainDelay)
+        .also { it.start(config.workers, config.addresses.toList(), config.listenOptions()) }
 
 private suspend fun serve(app: WorkerApp, config: ClusterConfig): Nothing {
     check(config.addresses.isNotEmpty()) { "the cluster configuration has no listen(…): tell the workers where to serve, for example listen(3000)" }

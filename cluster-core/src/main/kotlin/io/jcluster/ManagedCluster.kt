@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.DeclaredPorts
 import io.jcluster.internal.Resize
 import io.jcluster.internal.StatsCollector
 import io.jcluster.internal.Upgrades
@@ -21,6 +22,7 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.onSubscription
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
+import java.net.SocketAddress
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -83,15 +85,28 @@ public class ManagedCluster internal constructor(
 
     init {
         primary.loop.beforeFork = { slot -> hooks("beforeFork") { it.beforeFork(this, slot) } }
+        val logged = primary.loop.onResized // the primary's lifecycle line comes first
         primary.loop.onResized = { from, to ->
+            logged(from, to)
             emit(PrimaryEvent.WorkersChanged(from, to))
             hooks("onWorkersChanged") { it.onWorkersChanged(this, from, to) }
         }
         scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { primary.events.collect(::onClusterEvent) }
     }
 
-    internal fun start(workers: Int) {
+    /**
+     * Binds [addresses] (see [DeclaredPorts]), then starts the plugins and [workers] workers. A bind
+     * that fails throws its one-line [java.net.BindException] before any plugin or worker started.
+     */
+    internal fun start(workers: Int, addresses: List<SocketAddress> = emptyList(), options: ListenOptions = ListenOptions()) {
         upgrades.inherit() // first: plugins starting see the predecessor, and workers the listeners
+        try {
+            DeclaredPorts.bind(primary.loop.ports, addresses, options, primary.settings)
+        } catch (e: java.net.BindException) {
+            primary.close() // and the ports bound before this one with it
+            scope.cancel()
+            throw e
+        }
         hooks("onStarting") { it.onStarting(this) }
         emit(PrimaryEvent.Started)
         spawn(workers)

@@ -3,6 +3,7 @@ package io.jcluster
 import io.jcluster.internal.ControlServer
 import io.jcluster.internal.FastStart
 import io.jcluster.internal.JvmProcessLauncher
+import io.jcluster.internal.LifecycleLog
 import io.jcluster.internal.PrimaryLoop
 import io.jcluster.internal.ProcessLauncher
 import io.jcluster.internal.SharedArchiveFastStart
@@ -12,13 +13,16 @@ import io.jcluster.internal.WorkerCommands
 import io.jcluster.ipc.Ipc
 import io.jcluster.ipc.IpcServer
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
 import java.nio.file.Files
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 
 /**
@@ -31,7 +35,7 @@ public class Primary internal constructor(
     settings: ClusterSettings,
     launcher: ProcessLauncher,
     private val scope: CoroutineScope,
-    fastStart: FastStart?,
+    private val fastStart: FastStart?,
     private val helloTimeout: Duration = ControlServer.HELLO_TIMEOUT,
 ) : AutoCloseable {
     /** A primary that starts real worker JVMs with [settings]. */
@@ -49,7 +53,10 @@ public class Primary internal constructor(
     private val shutdownHook = Thread(::killWorkers, "jcluster-primary-shutdown")
 
     init {
-        if (settings.fastStart) fastStart?.prepare(settings)
+        // The lifecycle lines, by default: subscribed before the loop runs, so that none is missed.
+        val lifecycle = LifecycleLog()
+        scope.launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { loop.events.collect(lifecycle::on) }
+        loop.onResized = lifecycle::scaled
         loop.start()
         Runtime.getRuntime().addShutdownHook(shutdownHook)
     }
@@ -69,6 +76,7 @@ public class Primary internal constructor(
      */
     @JvmOverloads
     public fun fork(environment: Map<String, String> = emptyMap()): Worker {
+        prepareFastStart()
         controlServer() // bound before the first worker looks for it
         return loop.fork(environment)
     }
@@ -86,6 +94,7 @@ public class Primary internal constructor(
      */
     public fun spawn(count: Int) {
         require(count != 0) { "spawn(0) does nothing: pass how many workers to add (or, negative, to retire)" }
+        prepareFastStart()
         controlServer()
         loop.spawn(count)
     }
@@ -141,6 +150,16 @@ public class Primary internal constructor(
             runCatching { server.close() }
             runCatching { if (ownDirectory) server.path.parent.toFile().deleteRecursively() else Files.deleteIfExists(server.path) }
         }
+    }
+
+    private val fastStartPrepared = AtomicBoolean()
+
+    /**
+     * Starts the fast start's slow preparation (it may train an archive in a JVM of its own) at the
+     * first fork, not before: a primary that fails first (a port it cannot bind) starts nothing.
+     */
+    private fun prepareFastStart() {
+        if (settings.fastStart && fastStartPrepared.compareAndSet(false, true)) fastStart?.prepare(settings)
     }
 
     /** True when the control socket is in a directory this primary created (and so removes). */

@@ -26,6 +26,10 @@ internal class InheritedPorts {
     @Synchronized
     fun take(key: PortKey): Inherited? = ports.remove(key)
 
+    /** The key of an inherited listener for [key]'s address, at any backlog, or null. */
+    @Synchronized
+    fun like(key: PortKey): PortKey? = ports.keys.firstOrNull { it.anyBacklog() == key.anyBacklog() }
+
     /** Closes what no worker asked for (the new primary's workers listen elsewhere now). */
     @Synchronized
     fun closeAll() {

@@ -74,4 +74,7 @@ internal abstract class PortHandle(val key: PortKey, val address: SocketAddress)
  * What identifies a listener the workers share, as in Node: the address asked for (port 0 included),
  * the backlog, for port 0 which of the worker's `listen(0)` calls it is, and whether it is UDP.
  */
-internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int, val datagram: Boolean = false)
+internal data class PortKey(val address: WireAddress, val backlog: Int, val index: Int, val datagram: Boolean = false) {
+    /** This key at whatever backlog: a listener the primary bound ahead ([PortRegistry.declare]) serves every backlog. */
+    fun anyBacklog(): PortKey = copy(backlog = 0)
+}

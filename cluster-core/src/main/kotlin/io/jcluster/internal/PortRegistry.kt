@@ -29,6 +29,7 @@ internal class PortRegistry(
     private val keepFor: (workerId: Int) -> Duration = { Duration.ZERO },
 ) {
     private val handles = HashMap<PortKey, PortHandle>()
+    private val declared = HashMap<PortKey, PortHandle>() // by PortKey.anyBacklog: what a worker asks for at any backlog
     private val leases = HashMap<Int, Lease>()
     private val waitingToClose = LinkedHashMap<Lease, suspend () -> Unit>()
     private var nextLease = 0
@@ -52,7 +53,7 @@ internal class PortRegistry(
     ): Grant {
         val key = PortKey(request.address, request.backlog, request.index, request.datagram)
         val policy = ListenPolicy.of(request, default, sticky).getOrElse { return Grant(ControlMessage.ListenFailed(it.message!!)) }
-        val handle = handles[key] ?: try {
+        val handle = handles[key] ?: declared[key.anyBacklog()] ?: try {
             bind(key, policy, maxPending).also { handles[key] = it }
         } catch (e: BindException) {
             log.info { "worker $workerId cannot listen: ${e.message}" }
@@ -62,6 +63,25 @@ internal class PortRegistry(
         val lease = Lease(++nextLease, workerId, link, handle, late).also { it.draining = draining; it.slot = slot }
         leases[lease.id] = lease
         return handle.add(lease)
+    }
+
+    /**
+     * Binds [request]'s address before any worker asks for it (see [DeclaredPorts]); the handle then
+     * serves every worker's `listen` of that address, at any backlog, and stays open until [closeAll].
+     * Under reuse-port it is the port's reservation, kept: the workers join its `SO_REUSEPORT` group.
+     *
+     * @throws java.net.BindException if the address cannot be bound.
+     * @throws IllegalArgumentException if [request] asks for what the cluster cannot give (sticky reuse-port).
+     */
+    @Synchronized
+    fun declare(request: ControlMessage.Listen, default: SharingStrategy, maxPending: Int, sticky: StickySessions?): SocketAddress {
+        val key = PortKey(request.address, request.backlog, request.index, request.datagram)
+        declared[key.anyBacklog()]?.let { return it.address }
+        val policy = ListenPolicy.of(request, default, sticky).getOrThrow()
+        val handle = bind(inherited.like(key) ?: key, policy, maxPending)
+        handles[handle.key] = handle
+        declared[key.anyBacklog()] = handle
+        return handle.address
     }
 
     /** The worker's server accepts on [leaseId]; returns its address for the Listening event, or null for an unknown lease. */
@@ -132,7 +152,7 @@ internal class PortRegistry(
     @Synchronized
     fun release() {
         holding = false
-        handles.values.filter { it.leases.isEmpty() }.forEach(::close)
+        handles.values.filter(::unused).forEach(::close)
     }
 
     /**
@@ -150,6 +170,7 @@ internal class PortRegistry(
     fun closeAll() {
         handles.values.forEach { runCatching { it.close() } }
         handles.clear()
+        declared.clear()
         inherited.closeAll()
         leases.clear()
         waitingToClose.clear()
@@ -211,7 +232,7 @@ internal class PortRegistry(
         val handle = lease.handle
         handle.remove(lease)
         val keep = keepFor(lease.workerId)
-        if (handle.leases.isEmpty() && !holding) if (keep.isPositive()) closeLater(handle, keep) else close(handle)
+        if (unused(handle)) if (keep.isPositive()) closeLater(handle, keep) else close(handle)
         // Answered last: the worker's close() returns on it, and may listen on the port at once.
         waitingToClose.remove(lease)?.let { scope.launchQuietly(it) }
     }
@@ -221,10 +242,13 @@ internal class PortRegistry(
         scope.launch {
             delay(delay)
             synchronized(this@PortRegistry) {
-                if (handles[handle.key] === handle && handle.leases.isEmpty() && !holding) close(handle)
+                if (handles[handle.key] === handle && unused(handle)) close(handle)
             }
         }
     }
+
+    /** No worker uses [handle], and nothing keeps it open: neither [hold] nor [declare]. */
+    private fun unused(handle: PortHandle) = handle.leases.isEmpty() && !holding && handle !in declared.values
 
     private fun close(handle: PortHandle) {
         handles.remove(handle.key)

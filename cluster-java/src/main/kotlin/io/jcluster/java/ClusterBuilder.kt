@@ -152,12 +152,15 @@ public class ClusterBuilder internal constructor(private val app: WorkerApp, pri
     /**
      * Starts the primary without signal handlers (for tests, and programs that drive the primary
      * themselves); the future completes once every worker is ready (`PrimaryEvent.Listening`), or
-     * fails if the cluster closes first. Only in the primary: a worker's `main` calls [run].
+     * fails if the cluster closes first, or at once (with a `java.net.BindException`) if the primary
+     * cannot bind a `listen(…)` address. Only in the primary: a worker's `main` calls [run].
      */
     public fun start(): CompletableFuture<JavaCluster> {
         check(!nested) { "start() inside env(…) or step(…): call it on the outer builder" }
         check(Cluster.isPrimary) { "start() starts a primary, and this process is a worker: end main with run(), which serves in a worker" }
-        return JavaCluster.of(startCluster { configure() }).whenListening()
+        // A listen(…) address the primary cannot bind fails the future, with its one-line BindException: nothing started.
+        val cluster = try { startCluster { configure() } } catch (e: java.net.BindException) { return CompletableFuture.failedFuture(e) }
+        return JavaCluster.of(cluster).whenListening()
     }
 
     private fun ClusterConfig.configure() = steps.forEach { it() }

@@ -24,6 +24,7 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.Serializable
 import java.io.PrintStream
+import java.net.BindException
 import java.nio.file.Path
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.system.exitProcess
@@ -73,18 +74,25 @@ object HelloCluster {
         val control = Plugins.control(options.controlSocket)
         val metrics = options.metricsPort?.let { Plugins.metrics(it, options.host) }
         val logger = options.logDir?.let { Plugins.logger(it) }
-        terminal.println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
-        val cluster = startCluster {
-            workers = options.workers
-            strategy = options.strategy
-            supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby)
-            drainDelay = options.drainDelay
-            settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
-            use(console)
-            use(control)
-            metrics?.let { use(it) }
-            logger?.let { use(it) }
+        val cluster = try {
+            startCluster {
+                workers = options.workers
+                // The primary binds the workers' port before it forks them: a port it cannot have stops it here, in one line.
+                listen(options.port, options.host)
+                strategy = options.strategy
+                supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby)
+                drainDelay = options.drainDelay
+                settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
+                use(console)
+                use(control)
+                metrics?.let { use(it) }
+                logger?.let { use(it) }
+            }
+        } catch (e: BindException) {
+            System.err.println("hello-cluster: ${e.message}")
+            exitProcess(Supervision.CANNOT_BOOT)
         }
+        terminal.println("primary ${ProcessHandle.current().pid()}: ${options.workers} workers on http://127.0.0.1:${options.port}/ (${options.strategy}); Ctrl-C stops, HUP reloads")
         control.path?.let { terminal.println("control socket $it: bin/jcluster status") }
         metrics?.address?.let { terminal.println("metrics on http://${it.hostString}:${it.port}/metrics") }
         StopSignals.onStop {

@@ -9,11 +9,8 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
-import io.jcluster.Supervision
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
-import java.net.InetAddress
-import java.net.ServerSocket
 import java.net.URI
 import java.util.Collections
 import java.util.concurrent.atomic.AtomicLong
@@ -92,21 +89,6 @@ class HelloClusterSpec : FunSpec({
             (reloaded - victim + replacementPid).filter { ProcessHandle.of(it).map(ProcessHandle::isAlive).orElse(false) } shouldHaveSize 2
         } finally {
             primary.destroyAll()
-        }
-    }
-
-    test("workers that cannot boot (the port is taken) make the primary exit with 69, saying why") {
-        ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")).use { taken ->
-            val (primary, lines) = helloCluster("--workers", "1", "--port", "${taken.localPort}")
-            try {
-                val failed = withTimeout(60_000) { lines.next { it.takeIf { line -> line.startsWith("cluster failed:") } } }
-                failed shouldContain "3 workers in a row died before they were ready"
-                withContext(Dispatchers.IO) { primary.waitFor(20, TimeUnit.SECONDS) } shouldBe true
-                primary.exitValue() shouldBe Supervision.PRIMARY_FAILED
-                generateSequence { lines.poll() }.joinToString("\n") shouldContain "Address already in use"
-            } finally {
-                primary.destroyAll()
-            }
         }
     }
 
