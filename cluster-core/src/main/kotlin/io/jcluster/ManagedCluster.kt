@@ -72,9 +72,7 @@ public class ManagedCluster internal constructor(
     /** Where the workers' output lines go under [Stdio.PIPE]: the console by default; the logger plugin sets files. */
     public var workerOutput: WorkerOutput
         get() = primary.loop.output
-        set(value) {
-            primary.loop.output = value
-        }
+        set(value) { primary.loop.output = value }
 
     /** What the cluster did so far and every worker now: the one source of the stats, control and metrics plugins. */
     public fun stats(): ClusterStats = counters.snapshot()
@@ -100,12 +98,10 @@ public class ManagedCluster internal constructor(
      */
     internal fun start(workers: Int, addresses: List<SocketAddress> = emptyList(), options: ListenOptions = ListenOptions()) {
         upgrades.inherit() // first: plugins starting see the predecessor, and workers the listeners
-        try {
-            DeclaredPorts.bind(primary.loop.ports, addresses, options, primary.settings)
-        } catch (e: java.net.BindException) {
+        runCatching { DeclaredPorts.bind(primary.loop.ports, addresses, options, primary.settings) }.onFailure {
             primary.close() // and the ports bound before this one with it
             scope.cancel()
-            throw e
+            throw it
         }
         hooks("onStarting") { it.onStarting(this) }
         emit(PrimaryEvent.Started)

@@ -103,7 +103,7 @@ internal class Reloads(
     }
 
     private fun abort(plan: Plan, run: ReloadRun, why: String) {
-        log.warn { "reload stopped: $why; the workers not yet replaced keep serving" }
+        log.debug { "reload stopped: $why; the workers not yet replaced keep serving" } // LifecycleLog says "reload failed"
         run.failure = why
         run.queue.clear()
         finishIfDone(plan, run)

@@ -170,7 +170,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     private fun Plan.fail(reason: String) {
-        log.error { "the cluster failed, nothing will be respawned: $reason" }
+        log.debug { "the cluster failed, nothing will be respawned: $reason" } // LifecycleLog says it at ERROR
         _state.value = ClusterState.Failed(reason)
         slots.forEach { it.respawnToken = null }
         standbys.retireAll(this)
