@@ -7,7 +7,7 @@ import io.jcluster.PrimaryState
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import io.github.oshai.kotlinlogging.KotlinLogging
-import io.jcluster.ops.internal.PrometheusText
+import io.jcluster.ops.internal.PrometheusExposition
 import java.net.BindException
 import java.net.InetSocketAddress
 
@@ -15,8 +15,9 @@ private val log = KotlinLogging.logger {}
 
 /**
  * `Plugins.metrics(port)`: the JDK's HTTP server in the primary, on [host]:[port] (127.0.0.1 by
- * default), with `/metrics` (Prometheus text format 0.0.4: workers by state, restarts by reason,
- * messages, requests, open connections, per-worker heap/RSS), `/healthz` (200 while the primary
+ * default), with `/metrics` (by the official Prometheus client's writers: text format 0.0.4, or
+ * OpenMetrics when `Accept` asks for it; workers by state, restarts by reason, messages, requests,
+ * open connections, per-worker heap/RSS), `/healthz` (200 while the primary
  * runs, has not failed and can admit workers: 503 while its workers' control socket fails to
  * accept) and `/readyz` (200 while every slot has a ready worker and the cluster
  * is neither closing nor failed; 503 otherwise, from the first moment of a graceful close, so that
@@ -53,10 +54,11 @@ public class MetricsPlugin internal constructor(private val host: String, privat
     }
 
     private fun respond(cluster: ManagedCluster, exchange: HttpExchange) {
+        val path = exchange.requestURI.path
         if (exchange.requestMethod != "GET" && exchange.requestMethod != "HEAD") return send(exchange, 405, "GET only\n")
         val snapshot = cluster.stats()
-        when (exchange.requestURI.path) {
-            "/metrics" -> send(exchange, 200, PrometheusText.render(snapshot), PrometheusText.CONTENT_TYPE)
+        when (path) {
+            "/metrics" -> PrometheusExposition.render(snapshot, exchange.requestHeaders.getFirst("Accept")).let { (body, type) -> send(exchange, 200, body, type) }
             "/healthz" -> health(cluster, snapshot)?.let { send(exchange, 503, "$it\n") } ?: send(exchange, 200, "ok\n")
             "/readyz" -> if (snapshot.isReady) send(exchange, 200, "ready\n") else send(exchange, 503, "not ready: ${readiness(snapshot)}\n")
             else -> send(exchange, 404, "not found; try /metrics, /healthz, /readyz\n")
@@ -70,8 +72,9 @@ public class MetricsPlugin internal constructor(private val host: String, privat
     private fun readiness(stats: ClusterStats) =
         "${stats.state.name.lowercase()}, ${stats.workers.count { it.active }} of ${stats.wanted} slots ready"
 
-    private fun send(exchange: HttpExchange, status: Int, body: String, type: String = "text/plain; charset=utf-8") {
-        val bytes = body.toByteArray()
+    private fun send(exchange: HttpExchange, status: Int, body: String) = send(exchange, status, body.toByteArray(), "text/plain; charset=utf-8")
+
+    private fun send(exchange: HttpExchange, status: Int, bytes: ByteArray, type: String) {
         exchange.responseHeaders.add("Content-Type", type)
         exchange.sendResponseHeaders(status, if (exchange.requestMethod == "HEAD") -1 else bytes.size.toLong())
         if (exchange.requestMethod != "HEAD") exchange.responseBody.write(bytes)
