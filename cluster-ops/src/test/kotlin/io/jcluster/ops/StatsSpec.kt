@@ -9,6 +9,7 @@ import io.jcluster.dslTestConfig
 import io.jcluster.startCluster
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import java.net.StandardProtocolFamily
 import java.net.URI
@@ -53,9 +54,15 @@ class StatsSpec : FunSpec({
 
             val exposition = httpGet(metrics.address!!.port, "/metrics")
             withClue(exposition) {
-                exposition.lines() shouldContainLine "jcluster_messages_total 3"
-                exposition.lines() shouldContainLine "jcluster_restarts_total{reason=\"signal\"} 1"
+                exposition.lines() shouldContainSample ("jcluster_messages_total" to 3.0)
+                exposition.lines() shouldContainSample ("jcluster_restarts_total{reason=\"signal\"}" to 1.0)
                 exposition.lines().filter { it.startsWith("jcluster_restarts_total{") }.sumOf { it.substringAfterLast(' ').toDouble() } shouldBe 1.0
+                exposition.lines().filter { it.startsWith("jcluster_worker_rss_bytes{") } shouldHaveSize 2 // read by the primary; heap waits for a heartbeat
+            }
+            val open = httpGet(metrics.address!!.port, "/metrics", accept = "application/openmetrics-text; version=1.0.0")
+            withClue(open) {
+                open.lines() shouldContainSample ("jcluster_messages_total" to 3.0)
+                open.trimEnd().lines().last() shouldBe "# EOF" // OpenMetrics, not the 0.0.4 text
             }
             val reply = AdminProtocol.json.decodeFromString<AdminReply>(ask(control.path!!, """{"command":"stats"}"""))
             reply.stats!!.messages shouldBe 3
@@ -76,10 +83,15 @@ private suspend fun awaitStats(stats: StatsPlugin, done: (ClusterStats) -> Boole
         }
     }
 
-private infix fun List<String>.shouldContainLine(line: String) = withClue("a line \"$line\"") { contains(line) shouldBe true }
+/** A sample line "name value" with this value (the writers print a double: `3.0`). */
+private infix fun List<String>.shouldContainSample(sample: Pair<String, Double>) = withClue("a sample ${sample.first} ${sample.second}") {
+    any { it.substringBeforeLast(' ') == sample.first && it.substringAfterLast(' ').toDoubleOrNull() == sample.second } shouldBe true
+}
 
-private suspend fun httpGet(port: Int, path: String): String = withContext(Dispatchers.IO) {
-    URI("http://127.0.0.1:$port$path").toURL().readText()
+private suspend fun httpGet(port: Int, path: String, accept: String? = null): String = withContext(Dispatchers.IO) {
+    val connection = URI("http://127.0.0.1:$port$path").toURL().openConnection()
+    accept?.let { connection.setRequestProperty("Accept", it) }
+    connection.getInputStream().use { it.readBytes().decodeToString() }
 }
 
 /** One request line to a control socket, and its reply line. */
