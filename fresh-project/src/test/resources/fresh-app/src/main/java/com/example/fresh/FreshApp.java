@@ -1,7 +1,7 @@
 package com.example.fresh;
 
 import com.sun.net.httpserver.HttpExchange;
-import io.jcluster.Plugins;
+import io.jcluster.ops.Plugins;
 import io.jcluster.http.JdkHttp;
 import io.jcluster.java.Clusters;
 import java.io.IOException;
