@@ -20,6 +20,7 @@ final class WorkerAgent {
     /** The exit code of a worker whose primary went away (cluster-core's {@code EXIT_PRIMARY_GONE}). */
     static final int EXIT_PRIMARY_GONE = 70;
     private static final long HALT_AFTER_MILLIS = 500;
+    private static final long SETTLE_MILLIS = 250;
     private static final java.util.concurrent.CompletableFuture<WorkerAgent> JOINED = new java.util.concurrent.CompletableFuture<>();
     private static volatile boolean worker;
 
@@ -143,12 +144,22 @@ final class WorkerAgent {
 
     /**
      * As {@code TERM} would: {@code System.exit(0)} from a thread of its own runs the app's shutdown
-     * hooks. The app stops taking connections from the shared sockets first ({@link ListenerParking}).
+     * hooks. The app stops taking connections from the shared sockets first ({@link ListenerParking}),
+     * then has {@link #SETTLE_MILLIS} for the ones it accepted just before to bring their requests in:
+     * a server whose shutdown began answers a request it had not yet read with 503 (Jetty's context
+     * does), though its connection was accepted while it served.
      */
     private void disconnect() {
         disconnecting = true;
         ListenerParking.parkAll();
-        Thread exit = new Thread(() -> System.exit(0), "jcluster-agent-disconnect");
+        Thread exit = new Thread(() -> {
+            try {
+                Thread.sleep(SETTLE_MILLIS);
+            } catch (InterruptedException ignored) {
+                // Exit now.
+            }
+            System.exit(0);
+        }, "jcluster-agent-disconnect");
         exit.start();
     }
 
