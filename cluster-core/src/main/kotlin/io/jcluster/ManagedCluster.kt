@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.internal.OutputTee
 import io.jcluster.internal.Resize
 import io.jcluster.internal.StatsCollector
 import io.jcluster.internal.Upgrades
@@ -69,10 +70,14 @@ public class ManagedCluster internal constructor(
 
     /** Where the workers' output lines go under [Stdio.PIPE]: the console by default; the logger plugin sets files. */
     public var workerOutput: WorkerOutput
-        get() = primary.loop.output
+        get() = output.sink
         set(value) {
-            primary.loop.output = value
+            output.sink = value
         }
+    private val output = OutputTee().also { primary.loop.output = it }
+
+    /** Also sends every worker's output lines to [listener], whatever [workerOutput] is (the control plugin keeps the recent ones). */
+    public fun addOutputListener(listener: WorkerOutput): Unit = output.listeners.add(listener).let {}
 
     /** What the cluster did so far and every worker now: the one source of the stats, control and metrics plugins. */
     public fun stats(): ClusterStats = counters.snapshot()
