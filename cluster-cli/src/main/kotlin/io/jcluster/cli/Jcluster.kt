@@ -14,7 +14,7 @@ import kotlin.system.exitProcess
  * Exit codes: 0 done, 1 the cluster refused (the reason is printed), 2 usage, 3 no cluster reached.
  */
 public object Jcluster {
-    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID | upgrade [-- COMMAND…]"
+    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID | upgrade [-- COMMAND…] | logs [-f] [--lines N] [ID] | top [--once]"
 
     @JvmStatic
     public fun main(args: Array<String>) {
@@ -30,9 +30,12 @@ public object Jcluster {
             return USAGE_ERROR
         } ?: return out(USAGE).let { 0 }
         return try {
-            val socket = command.socket ?: ControlClient.find()
-            val reply = ControlClient(socket).call(command.request, command.timeoutMillis)
-            show(command, reply, out, err)
+            val client = ControlClient(command.socket ?: ControlClient.find())
+            when (command.name) {
+                "logs" -> LogsView(client, out, err).run(command.request)
+                "top" -> TopView(client, out).run(command.once)
+                else -> show(command, client.call(command.request, command.timeoutMillis), out, err)
+            }
         } catch (e: UnreachableException) {
             err("jcluster: ${e.message}")
             UNREACHABLE_EXIT
@@ -58,7 +61,7 @@ public object Jcluster {
 }
 
 /** A parsed command line: the [request], and the [socket] if `--socket` named one. */
-internal data class Command(val request: AdminRequest, val socket: Path?) {
+internal data class Command(val request: AdminRequest, val socket: Path?, val name: String = request.command, val once: Boolean = false) {
     /** How long to wait for the answer: a reload, restart or upgrade waits for every worker to boot. */
     val timeoutMillis: Long get() = if (request.command in setOf("reload", "restart", "upgrade")) 10 * 60_000L else 15_000L
 
@@ -85,12 +88,38 @@ internal data class Command(val request: AdminRequest, val socket: Path?) {
                 "upgrade" -> AdminRequest(name, argv = argv?.also { require(it.isNotEmpty()) { "upgrade -- needs the new primary's command line after --" } })
                 "scale" -> AdminRequest(name, workers = number("a number of workers"))
                 "kill" -> AdminRequest(name, id = number("a worker id (see status)"))
+                "logs" -> return Command(logs(words.drop(1)), socket).also { require(argv == null) { "only upgrade takes a command line after --" } }
+                "top" -> return top(words.drop(1), socket).also { require(argv == null) { "only upgrade takes a command line after --" } }
                 else -> throw IllegalArgumentException("unknown command \"$name\"")
             }
             require(argv == null || name == "upgrade") { "only upgrade takes a command line after --" }
             val expected = if (request.workers != null || request.id != null) 2 else 1
             require(words.size == expected) { "too many arguments: ${words.drop(expected).joinToString(" ")}" }
             return Command(request, socket)
+        }
+
+        /** `logs [-f|--follow] [-n|--lines N] [ID]`. */
+        private fun logs(words: List<String>): AdminRequest {
+            var request = AdminRequest("logs")
+            val rest = words.iterator()
+            fun count(value: String?): Int = value?.toIntOrNull()?.takeIf { it >= 0 } ?: throw IllegalArgumentException("logs --lines needs a number of lines: logs --lines N")
+            while (rest.hasNext()) {
+                val word = rest.next()
+                request = when {
+                    word == "-f" || word == "--follow" -> request.copy(follow = true)
+                    word == "-n" || word == "--lines" -> request.copy(lines = count(if (rest.hasNext()) rest.next() else null))
+                    word.startsWith("--lines=") -> request.copy(lines = count(word.substringAfter('=')))
+                    word.toIntOrNull() != null && request.id == null -> request.copy(id = word.toInt())
+                    else -> throw IllegalArgumentException("logs takes [-f] [--lines N] [ID], not \"$word\"")
+                }
+            }
+            return request
+        }
+
+        /** `top [--once]`. */
+        private fun top(words: List<String>, socket: Path?): Command {
+            require(words.all { it == "--once" }) { "top takes only --once, not \"${words.first { it != "--once" }}\"" }
+            return Command(AdminRequest("stats"), socket, name = "top", once = words.isNotEmpty())
         }
     }
 }
