@@ -10,7 +10,7 @@ import picocli.CommandLine.Unmatched
 import java.nio.file.Path
 
 @CommandLine.Command(
-    name = "upgrade", customSynopsis = ["jcluster upgrade [--socket PATH] [-- COMMAND...]"],
+    name = "upgrade", customSynopsis = ["jcluster upgrade [-hV] [--socket=PATH] [-- COMMAND...]"],
     description = [
         "Replaces the primary itself, no connection lost: a new primary (same command line, or COMMAND after --) takes over the sockets; the old one exits once its workers are done.",
     ],
@@ -27,7 +27,7 @@ internal class Logs : Remote() {
     @Option(names = ["-f", "--follow"], description = ["then print new lines as they come, until Ctrl-C"])
     var follow: Boolean = false
 
-    @Option(names = ["-n", "--lines"], paramLabel = "N", description = ["how many recent lines (the cluster's default if not given)"])
+    @Option(names = ["-n", "--lines"], paramLabel = "N", description = ["how many recent lines (50 if not given)"])
     var lines: Int? = null
 
     @Parameters(paramLabel = "ID", arity = "0..1", description = ["only this worker's lines"])
