@@ -6,18 +6,38 @@ import java.nio.file.Path
 
 /**
  * One request on a cluster's admin socket (the control plugin's), a JSON object on one line:
- * [command] is `status`, `stats`, `reload`, `restart`, `scale` (with [workers]), `kill` (with [id]) or
- * `upgrade` (with [argv], the new primary's command line, or none: the old primary's own).
+ * [command] is `status`, `stats`, `reload`, `restart`, `scale` (with [workers]), `kill` (with [id]),
+ * `upgrade` (with [argv], the new primary's command line, or none: the old primary's own) or `logs`
+ * (the last [lines] output lines of worker [id], or of all; with [follow], the connection stays open
+ * and more replies bring each new line until the client leaves or the cluster closes).
  */
 @Serializable
-public data class AdminRequest(val command: String, val workers: Int? = null, val id: Int? = null, val argv: List<String>? = null)
+public data class AdminRequest(
+    val command: String,
+    val workers: Int? = null,
+    val id: Int? = null,
+    val argv: List<String>? = null,
+    val lines: Int? = null,
+    val follow: Boolean? = null,
+)
 
 /**
  * The answer to an [AdminRequest], one JSON line: [ok], with a [message] or an error, the [stats] when
- * asked for, and after an `upgrade` the new primary's pid ([upgradedTo]).
+ * asked for, after an `upgrade` the new primary's pid ([upgradedTo]), and the [output] lines of `logs`
+ * (a followed `logs` also sends replies without lines now and then, to notice a client that left).
  */
 @Serializable
-public data class AdminReply(val ok: Boolean, val message: String? = null, val stats: ClusterStats? = null, val upgradedTo: Long? = null)
+public data class AdminReply(
+    val ok: Boolean,
+    val message: String? = null,
+    val stats: ClusterStats? = null,
+    val upgradedTo: Long? = null,
+    val output: List<OutputLine>? = null,
+)
+
+/** One line a worker printed ([stderr] if on its standard error), as `logs` returns it. */
+@Serializable
+public data class OutputLine(val worker: Int, val text: String, val stderr: Boolean = false)
 
 /** The admin socket's wire format and where admin sockets are found; shared by the control plugin and `bin/jcluster`. */
 public object AdminProtocol {

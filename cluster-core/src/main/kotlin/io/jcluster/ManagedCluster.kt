@@ -2,6 +2,8 @@ package io.jcluster
 
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.internal.DeclaredPorts
+import io.jcluster.internal.OutputTee
+import io.jcluster.internal.PluginHooks
 import io.jcluster.internal.Resize
 import io.jcluster.internal.StatsCollector
 import io.jcluster.internal.Upgrades
@@ -58,6 +60,7 @@ public class ManagedCluster internal constructor(
     /** How many workers the cluster keeps: the supervisor's slots, as of the last change the primary's loop took. */
     public val workers: Int get() = primary.loop.desired.value
 
+    private val pluginHooks = PluginHooks(plugins, ::emit)
     private val upgrades = Upgrades(this, scope, { name, hook -> hooks(name, hook) }, ::emit)
 
     /** The pid of the primary this one takes over from, in a primary that an [upgrade] started; otherwise null. */
@@ -71,8 +74,12 @@ public class ManagedCluster internal constructor(
 
     /** Where the workers' output lines go under [Stdio.PIPE]: the console by default; the logger plugin sets files. */
     public var workerOutput: WorkerOutput
-        get() = primary.loop.output
-        set(value) { primary.loop.output = value }
+        get() = output.sink
+        set(value) { output.sink = value }
+    private val output = OutputTee().also { primary.loop.output = it }
+
+    /** Also sends every worker's output lines to [listener], whatever [workerOutput] is (the control plugin keeps the recent ones). */
+    public fun addOutputListener(listener: WorkerOutput): Unit = output.listeners.add(listener).let {}
 
     /** What the cluster did so far and every worker now: the one source of the stats, control and metrics plugins. */
     public fun stats(): ClusterStats = counters.snapshot()
@@ -270,18 +277,7 @@ public class ManagedCluster internal constructor(
     }
 
     /** Runs [hook] on every plugin; one that throws is logged and reported, and the others still run. */
-    private inline fun hooks(name: String, hook: (ClusterPlugin) -> Unit) {
-        for (plugin in plugins) {
-            try {
-                hook(plugin)
-            } catch (e: Exception) {
-                // A plugin's refusal of its setting (a path it may not use, a port in use) is one line to act on; anything else is a bug, with its trace.
-                if (e is java.io.IOException || e is IllegalArgumentException) log.error { "plugin ${plugin.name} failed in $name: ${e.message}; the cluster goes on without it" }
-                else log.error(e) { "plugin ${plugin.name} failed in $name; the cluster goes on" }
-                emit(PrimaryEvent.PluginFailed(plugin.name, name, e))
-            }
-        }
-    }
+    private fun hooks(name: String, hook: (ClusterPlugin) -> Unit) = pluginHooks.run(name, hook)
 
     private fun emit(event: PrimaryEvent) {
         if (!_events.tryEmit(event)) log.warn { "a collector of the primary's events is too slow; dropped $event" }

@@ -5,17 +5,16 @@ import io.jcluster.AdminReply
 import io.jcluster.AdminRequest
 import io.jcluster.ClusterStats
 import kotlinx.serialization.json.Json
-import java.nio.file.Path
+import picocli.CommandLine.ParameterException
 import kotlin.system.exitProcess
 
 /**
  * `bin/jcluster`: steers a running cluster through its control socket (`Plugins.control()`), the
  * way `pm2` and `pumactl` do. Plain blocking IO and one JSON line each way, so that it starts fast.
  * Exit codes: 0 done, 1 the cluster refused (the reason is printed), 2 usage, 3 no cluster reached.
+ * The command line is picocli's ([Cli]): `--help` per command, one-line errors, bash completion.
  */
 public object Jcluster {
-    internal const val USAGE = "usage: jcluster [--socket PATH] status | stats | reload | restart | scale N | kill ID | upgrade [-- COMMAND…]"
-
     @JvmStatic
     public fun main(args: Array<String>) {
         exitProcess(run(args.toList(), System.out::println, System.err::println))
@@ -23,16 +22,23 @@ public object Jcluster {
 
     /** Runs the command in [args], printing to [out] and [err]; returns the exit code. */
     internal fun run(args: List<String>, out: (String) -> Unit, err: (String) -> Unit): Int {
-        val command = try {
-            Command.parse(args)
-        } catch (e: IllegalArgumentException) {
-            err("jcluster: ${e.message}\n$USAGE")
+        val invocation = try {
+            Cli.parse(args)
+        } catch (e: ParameterException) {
+            err(Cli.error(e))
             return USAGE_ERROR
-        } ?: return out(USAGE).let { 0 }
+        }
+        val command = when (invocation) {
+            is Printed -> return out(invocation.text).let { 0 }
+            is Command -> invocation
+        }
         return try {
-            val socket = command.socket ?: ControlClient.find()
-            val reply = ControlClient(socket).call(command.request, command.timeoutMillis)
-            show(command, reply, out, err)
+            val client = ControlClient(command.socket ?: ControlClient.find())
+            when (command.name) {
+                "logs" -> LogsView(client, out, err).run(command.request)
+                "top" -> TopView(client, out).run(command.once)
+                else -> show(command, client.call(command.request, command.timeoutMillis), out, err)
+            }
         } catch (e: UnreachableException) {
             err("jcluster: ${e.message}")
             UNREACHABLE_EXIT
@@ -55,42 +61,4 @@ public object Jcluster {
     private const val USAGE_ERROR = 2
     /** The exit code when no cluster could be reached. */
     public const val UNREACHABLE_EXIT: Int = 3
-}
-
-/** A parsed command line: the [request], and the [socket] if `--socket` named one. */
-internal data class Command(val request: AdminRequest, val socket: Path?) {
-    /** How long to wait for the answer: a reload, restart or upgrade waits for every worker to boot. */
-    val timeoutMillis: Long get() = if (request.command in setOf("reload", "restart", "upgrade")) 10 * 60_000L else 15_000L
-
-    companion object {
-        /** Null for `--help`; throws [IllegalArgumentException] with what is wrong. */
-        fun parse(args: List<String>): Command? {
-            var socket: Path? = null
-            val words = ArrayList<String>()
-            var argv: List<String>? = null // after `--`: the new primary's command line, for upgrade
-            val rest = args.iterator()
-            while (rest.hasNext()) {
-                when (val arg = rest.next()) {
-                    "-h", "--help" -> return null
-                    "--" -> argv = rest.asSequence().toList()
-                    "--socket" -> socket = Path.of(if (rest.hasNext()) rest.next() else throw IllegalArgumentException("--socket needs a path"))
-                    else -> if (arg.startsWith("--socket=")) socket = Path.of(arg.substringAfter('=')) else words += arg
-                }
-            }
-            require(words.isNotEmpty()) { "no command" }
-            val name = words.first()
-            fun number(what: String): Int = words.getOrNull(1)?.toIntOrNull() ?: throw IllegalArgumentException("$name needs $what: $name N")
-            val request = when (name) {
-                "status", "stats", "reload", "restart" -> AdminRequest(name)
-                "upgrade" -> AdminRequest(name, argv = argv?.also { require(it.isNotEmpty()) { "upgrade -- needs the new primary's command line after --" } })
-                "scale" -> AdminRequest(name, workers = number("a number of workers"))
-                "kill" -> AdminRequest(name, id = number("a worker id (see status)"))
-                else -> throw IllegalArgumentException("unknown command \"$name\"")
-            }
-            require(argv == null || name == "upgrade") { "only upgrade takes a command line after --" }
-            val expected = if (request.workers != null || request.id != null) 2 else 1
-            require(words.size == expected) { "too many arguments: ${words.drop(expected).joinToString(" ")}" }
-            return Command(request, socket)
-        }
-    }
 }

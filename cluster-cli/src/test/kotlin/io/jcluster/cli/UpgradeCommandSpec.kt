@@ -6,6 +6,7 @@ import io.jcluster.AdminRequest
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import picocli.CommandLine.ParameterException
 import java.net.StandardProtocolFamily
 import java.net.UnixDomainSocketAddress
 import java.nio.channels.Channels
@@ -26,9 +27,9 @@ class UpgradeCommandSpec : FunSpec({
         Command.parse(listOf("upgrade")) shouldBe Command(AdminRequest("upgrade"), null)
         Command.parse(listOf("--socket", "/s.sock", "upgrade", "--", "java", "-jar", "new.jar", "--port", "80")) shouldBe
             Command(AdminRequest("upgrade", argv = listOf("java", "-jar", "new.jar", "--port", "80")), Path.of("/s.sock"))
-        Command.parse(listOf("upgrade"))!!.timeoutMillis shouldBe 600_000L
-        shouldThrow<IllegalArgumentException> { Command.parse(listOf("upgrade", "--")) }.message shouldBe "upgrade -- needs the new primary's command line after --"
-        shouldThrow<IllegalArgumentException> { Command.parse(listOf("reload", "--", "java")) }.message shouldBe "only upgrade takes a command line after --"
+        Command.parse(listOf("upgrade")).timeoutMillis shouldBe 600_000L
+        shouldThrow<ParameterException> { Command.parse(listOf("upgrade", "--")) }.message shouldBe "upgrade -- needs the new primary's command line after --"
+        shouldThrow<ParameterException> { Command.parse(listOf("reload", "--", "java")) }.message shouldBe "only upgrade takes a command line after --"
     }
 
     test("upgrade prints the primary's answer and exits 0; a refusal goes to stderr with exit 1") {

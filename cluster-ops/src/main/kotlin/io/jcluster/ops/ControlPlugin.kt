@@ -8,7 +8,10 @@ import io.jcluster.ManagedCluster
 import io.jcluster.ClusterStats
 import io.jcluster.Signal
 import io.github.oshai.kotlinlogging.KotlinLogging
+import io.jcluster.WorkerEvent
 import io.jcluster.ops.internal.CommandSocket
+import io.jcluster.ops.internal.LogsCommand
+import io.jcluster.ops.internal.RecentOutput
 import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import kotlin.time.TimeSource
@@ -21,7 +24,8 @@ private val log = KotlinLogging.logger {}
  * [AdminReply] line: `status`/`stats` (a [ClusterStats]), `reload` (zero-downtime, answered once
  * done), `restart` (every worker killed with TERM and replaced), `scale N`, `kill ID`, `upgrade`
  * (a new primary, [ManagedCluster.upgrade], with [AdminRequest.argv] as its command line if given;
- * answered once it is ready). `bin/jcluster` is its client. Not to be confused with the workers'
+ * answered once it is ready), `logs` (the workers' recent output lines, which this plugin keeps in
+ * memory whatever else takes them, see [RecentOutput]; followed if asked). `bin/jcluster` is its client. Not to be confused with the workers'
  * private channel to the primary.
  *
  * A new primary that an upgrade started binds a socket at a path of its own (the default path has the
@@ -30,11 +34,13 @@ private val log = KotlinLogging.logger {}
 public class ControlPlugin internal constructor(private val requestedPath: Path?) : ClusterPlugin {
     override val name: String = "control"
     @Volatile private var socket: CommandSocket? = null
+    private val recent = RecentOutput()
 
     /** Where the socket listens, once the cluster started. */
     public val path: Path? get() = socket?.path
 
     override fun onStarting(cluster: ManagedCluster) {
+        cluster.addOutputListener(recent)
         if (cluster.predecessor == null || requestedPath == null) bind(cluster, replace = false)
     }
 
@@ -43,9 +49,13 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     }
 
     private fun bind(cluster: ManagedCluster, replace: Boolean) {
-        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath(), replace) { answer(cluster, it) }
+        socket = CommandSocket(requestedPath ?: AdminProtocol.defaultPath(), replace) { request, send ->
+            if (request.command == "logs") LogsCommand(cluster, recent).run(request, send) else send(answer(cluster, request))
+        }
         log.info { "control socket: ${socket?.path}" }
     }
+
+    override fun onWorkerExit(cluster: ManagedCluster, exit: WorkerEvent.Exited): Unit = recent.exited(exit.worker.id)
 
     override fun onExit(cluster: ManagedCluster) {
         socket?.close()
@@ -95,6 +105,6 @@ public class ControlPlugin internal constructor(private val requestedPath: Path?
     }
 
     private companion object {
-        const val COMMANDS = "status, stats, reload, restart, scale N, kill ID, upgrade"
+        const val COMMANDS = "status, stats, reload, restart, scale N, kill ID, upgrade, logs"
     }
 }

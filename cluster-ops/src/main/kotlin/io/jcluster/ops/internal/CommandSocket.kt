@@ -24,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermission
 import java.nio.file.attribute.PosixFilePermissions
 import java.nio.file.attribute.UserPrincipal
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.RejectedExecutionException
 import java.util.concurrent.SynchronousQueue
 import java.util.concurrent.ThreadPoolExecutor
@@ -36,19 +37,25 @@ private val log = KotlinLogging.logger {}
  * The server of `Plugins.control()`: a JDK Unix socket (no native library) in a directory only its
  * owner can enter, mode 0600, that also checks each peer's uid (`SO_PEERCRED`) in case the file
  * system is opened up. One thread per connection reads one request line and writes one reply line,
- * so a long `reload` holds up no `status`; at most [MAX_PEERS] at once (more are answered "busy"), and
+ * so a long `reload` holds up no `status` (a followed `logs` sends more replies through [handle]'s
+ * second argument, until the peer leaves or the socket closes); at most [MAX_PEERS] at once (more are answered "busy"), and
  * a peer has [READ_TIMEOUT_SECONDS] to send its line. A failed accept (out of descriptors, say) pauses
  * and accepting goes on ([AcceptBackoff]). With [replace], a live socket at the path is replaced (the
  * new primary of an upgrade takes the path from the old one); a socket closes by removing its file
  * only if the file is still its own.
  */
-internal class CommandSocket(path: Path, replace: Boolean = false, private val handle: (AdminRequest) -> AdminReply) : AutoCloseable {
+internal class CommandSocket(
+    path: Path,
+    replace: Boolean = false,
+    private val handle: (AdminRequest, send: (AdminReply) -> Unit) -> Unit,
+) : AutoCloseable {
     val path: Path = path.toAbsolutePath()
     private val owner: UserPrincipal
     private val server: ServerSocketChannel
     private val file: Any?
     private val backoff = AcceptBackoff("control socket ${this.path}")
     private val refusals = LogThrottle(log)
+    private val open: MutableSet<SocketChannel> = ConcurrentHashMap.newKeySet()
     private val peers = ThreadPoolExecutor(0, MAX_PEERS, 30, TimeUnit.SECONDS, SynchronousQueue()) { task ->
         Thread(task, "jcluster-control").apply { isDaemon = true }
     }
@@ -68,6 +75,7 @@ internal class CommandSocket(path: Path, replace: Boolean = false, private val h
     override fun close() {
         runCatching { server.close() }
         peers.shutdown()
+        open.forEach { runCatching { it.close() } } // followers of `logs` see the end
         runCatching { if (file != null && fileKey(path) == file) Files.deleteIfExists(path) }
     }
 
@@ -104,7 +112,16 @@ internal class CommandSocket(path: Path, replace: Boolean = false, private val h
         }
     }
 
-    private fun serve(connection: SocketChannel): Unit = connection.use {
+    private fun serve(connection: SocketChannel) {
+        open += connection
+        try {
+            connection.use { answer(it) }
+        } finally {
+            open -= connection
+        }
+    }
+
+    private fun answer(connection: SocketChannel) {
         val peer = runCatching { connection.getOption(ExtendedSocketOptions.SO_PEERCRED).user() }.getOrNull()
         if (peer != owner) {
             log.warn { "refused a connection to the control socket $path from user ${peer?.name ?: "unknown"}: only ${owner.name} may control this cluster" }
@@ -124,18 +141,26 @@ internal class CommandSocket(path: Path, replace: Boolean = false, private val h
         } finally {
             done.complete(Unit)
         }
-        val reply = runCatching { AdminProtocol.json.decodeFromString(AdminRequest.serializer(), line) }
-            .fold(handle) { AdminReply(false, "not a request (${it.message?.lineSequence()?.first()}); send one JSON line such as {\"command\":\"status\"}") }
-        reply(connection, reply)
-    }
-
-    private fun reply(connection: SocketChannel, reply: AdminReply) {
-        val buffer = ByteBuffer.wrap(replyLine(reply))
+        val request = runCatching { AdminProtocol.json.decodeFromString(AdminRequest.serializer(), line) }.getOrElse {
+            return reply(connection, AdminReply(false, "not a request (${it.message?.lineSequence()?.first()}); send one JSON line such as {\"command\":\"status\"}"))
+        }
         try {
-            while (buffer.hasRemaining()) connection.write(buffer)
+            handle(request) { send(connection, it) }
         } catch (e: IOException) {
             log.debug { "control client left before its reply: $e" }
         }
+    }
+
+    private fun reply(connection: SocketChannel, reply: AdminReply) = try {
+        send(connection, reply)
+    } catch (e: IOException) {
+        log.debug { "control client left before its reply: $e" }
+    }
+
+    /** Writes [reply]; throws [IOException] once the peer left (or [close] closed it). */
+    private fun send(connection: SocketChannel, reply: AdminReply) {
+        val buffer = ByteBuffer.wrap(replyLine(reply))
+        while (buffer.hasRemaining()) connection.write(buffer)
     }
 
     private fun readLine(connection: SocketChannel): String {
