@@ -4,6 +4,8 @@ package io.jcluster.agent;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,13 +25,41 @@ final class Instrumenter implements ClassFileTransformer {
     private Instrumenter() {
     }
 
-    /** Opens what the agent reads by reflection, then instruments the seams. */
+    /**
+     * Opens what the agent reads by reflection, then instruments the seams: each as it loads, or at once
+     * if it is loaded already. Loading them here would instrument them before the app's {@code main},
+     * ASM's class loading and a first, interpreted transform included: {@link #prepareInBackground}
+     * does it meanwhile.
+     */
     static void install(Instrumentation inst) throws Exception {
         Module java = Object.class.getModule();
         Module agent = Instrumenter.class.getModule();
         inst.redefineModule(java, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
         inst.addTransformer(new Instrumenter(), true);
-        inst.retransformClasses(Class.forName("sun.nio.ch.Net"), Class.forName("sun.nio.ch.ServerSocketChannelImpl"));
+        List<Class<?>> loaded = new ArrayList<>();
+        for (Class<?> type : inst.getAllLoadedClasses()) {
+            String name = type.getName();
+            if (name.equals("sun.nio.ch.Net") || name.equals("sun.nio.ch.ServerSocketChannelImpl")) loaded.add(type);
+        }
+        if (!loaded.isEmpty()) inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+    }
+
+    /**
+     * Loads {@code sun.nio.ch.Net} (so instruments it) on a thread of its own while the app's {@code main}
+     * starts: the app's first socket finds it ready, or waits for this load as for any class's.
+     */
+    static void prepareInBackground(boolean timing) {
+        Thread prepare = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                Class.forName("sun.nio.ch.Net");
+            } catch (ClassNotFoundException | LinkageError e) {
+                System.err.println("jcluster agent: cannot load sun.nio.ch.Net: " + e);
+            }
+            if (timing) System.err.println("jcluster agent: instrumented in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        }, "jcluster-agent-instrument");
+        prepare.setDaemon(true);
+        prepare.start();
     }
 
     @Override

@@ -20,7 +20,11 @@ final class WorkerAgent {
     /** The exit code of a worker whose primary went away (cluster-core's {@code EXIT_PRIMARY_GONE}). */
     static final int EXIT_PRIMARY_GONE = 70;
     private static final long HALT_AFTER_MILLIS = 500;
-    private static final java.util.concurrent.CompletableFuture<WorkerAgent> JOINED = new java.util.concurrent.CompletableFuture<>();
+    // A latch and two fields, not a CompletableFuture: this class loads in premain, and that one's
+    // initialisation brings the ForkJoinPool up before the app's main.
+    private static final CountDownLatch JOINED = new CountDownLatch(1);
+    private static volatile WorkerAgent joinedAgent;
+    private static volatile Throwable joinFailure;
     private static volatile boolean worker;
 
     final int id;
@@ -42,13 +46,14 @@ final class WorkerAgent {
     /** The worker agent of this JVM, once it joined its primary: a bind waits for it. */
     static WorkerAgent joined() throws java.io.IOException {
         try {
-            return JOINED.get();
+            JOINED.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while joining the jcluster primary");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new java.io.IOException("this worker could not join its jcluster primary: " + e.getCause(), e.getCause());
         }
+        Throwable failure = joinFailure;
+        if (failure != null) throw new java.io.IOException("this worker could not join its jcluster primary: " + failure, failure);
+        return joinedAgent;
     }
 
     /**
@@ -60,10 +65,12 @@ final class WorkerAgent {
         Thread join = new Thread(() -> {
             long start = System.nanoTime();
             try {
-                JOINED.complete(start(env));
-                if (timing) System.err.printf("jcluster agent: joined in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+                joinedAgent = start(env);
+                JOINED.countDown();
+                if (timing) System.err.println("jcluster agent: joined in " + (System.nanoTime() - start) / 1_000_000 + " ms");
             } catch (Exception | LinkageError e) {
-                JOINED.completeExceptionally(e);
+                joinFailure = e;
+                JOINED.countDown();
                 System.err.println("jcluster agent: this worker cannot join its cluster: " + e);
                 exit(EXIT_PRIMARY_GONE);
             }
