@@ -24,7 +24,7 @@ public final class JclusterAgent {
         boolean timing = Boolean.getBoolean("jcluster.agent.timing"); // start-up figures (docs/run.md)
         try {
             Instrumenter.install(inst);
-            Instrumenter.prepareInBackground(timing);
+            Instrumenter.prepareInBackground(inst, timing);
         } catch (Exception | LinkageError e) {
             System.err.println("jcluster agent: this worker cannot take the app's listeners: " + e);
             System.exit(WorkerAgent.EXIT_PRIMARY_GONE);
