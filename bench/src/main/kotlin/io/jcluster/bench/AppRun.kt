@@ -51,7 +51,8 @@ class AppRun private constructor(
     /** What the agent printed about its start in each worker, averaged. */
     fun agentTimings(): AgentTimings {
         fun average(regex: Regex) = synchronized(seen) { seen.mapNotNull { regex.find(it)?.groupValues?.get(1)?.toDouble() } }.average().takeIf { !it.isNaN() }
-        return AgentTimings(average(INSTRUMENTED), average(JOINED))
+        // An agent before the background instrumentation printed only "instrumented in", from premain.
+        return AgentTimings(average(PREMAIN) ?: average(INSTRUMENTED), average(INSTRUMENTED).takeIf { average(PREMAIN) != null }, average(JOINED))
     }
 
     override fun close() = stop()
@@ -87,13 +88,18 @@ class AppRun private constructor(
         return pids
     }
 
-    /** The agent's own figures, in ms: `premain`'s instrumentation, and the join with the primary. */
-    data class AgentTimings(val premainMillis: Double?, val joinMillis: Double?) {
-        override fun toString() = "instrumented in %s ms, joined in %s ms (means over the workers)".format(premainMillis?.let { "%.0f".format(it) }, joinMillis?.let { "%.0f".format(it) })
+    /**
+     * The agent's own figures, in ms: `premain` (what it adds before the app's `main`), the
+     * instrumentation and the join with the primary (both on threads of their own, as the app starts).
+     */
+    data class AgentTimings(val premainMillis: Double?, val instrumentMillis: Double?, val joinMillis: Double?) {
+        override fun toString() = "premain %s ms, instrumented in %s ms, joined in %s ms (means over the workers)"
+            .format(*listOf(premainMillis, instrumentMillis, joinMillis).map { it?.let { "%.0f".format(it) } }.toTypedArray())
     }
 
     companion object {
         private const val DEADLINE_SECONDS = 120L
+        private val PREMAIN = Regex("""jcluster agent: premain in (\d+) ms""")
         private val INSTRUMENTED = Regex("""jcluster agent: instrumented in (\d+) ms""")
         private val JOINED = Regex("""jcluster agent: joined in (\d+) ms""")
 

@@ -15,8 +15,8 @@ import kotlin.system.exitProcess
  *   `Connection: close`: on a keep-alive connection, a request that crosses the server's close of that
  *   idle connection fails in wrk, which does not retry it as an HTTP client would;
  * - the agent's start-up cost in each worker, as the agent reports it (`-Djcluster.agent.timing`):
- *   the instrumentation, which `premain` does before the app's `main` (the target is ≤ 50 ms), and
- *   the join with the primary, which runs beside the app's own start.
+ *   `premain`, what it adds before the app's `main` (the target is ≤ 50 ms); then the instrumentation
+ *   of the JDK's bind and the join with the primary, both on threads beside the app's own start.
  *
  *     AppsBench [RESULTS_DIR] [APP,APP...]
  */
@@ -57,6 +57,7 @@ object AppsBench {
             BenchResult("${app.name}_deploy_failed", load.deployFailed.toDouble(), "requests", "one JVM restart", single.deployFailed.toDouble()),
             BenchResult("${app.name}_deploy_time", load.deployMillis.toDouble(), "ms", "one JVM restart", single.deployMillis.toDouble()),
             timings.premainMillis?.let { BenchResult("${app.name}_agent_premain", it, "ms") },
+            timings.instrumentMillis?.let { BenchResult("${app.name}_agent_instrument", it, "ms") },
             timings.joinMillis?.let { BenchResult("${app.name}_agent_join", it, "ms") },
         )
     }

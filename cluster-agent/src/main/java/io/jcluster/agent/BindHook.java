@@ -1,16 +1,16 @@
 package io.jcluster.agent;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.ClassWriter;
-import net.bytebuddy.jar.asm.Label;
-import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
-import net.bytebuddy.jar.asm.Type;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 /**
- * Rewrites a bind method so that it first asks {@link ListenerBinder}, in plain ASM (Byte Buddy's copy,
- * relocated): Byte Buddy's own redefinition cost 5-10 times a JVM's start in class loading alone, and
+ * Rewrites a bind method so that it first asks {@link ListenerBinder}, in plain ASM (relocated into the
+ * agent jar): Byte Buddy's redefinition cost 5-10 times a JVM's start in class loading alone, and
  * every worker would pay it. The code put at the method's entry is, in Java:
  * <pre>
  * Object r = Class.forName("io.jcluster.agent.ListenerBinder", true, ClassLoader.getSystemClassLoader())
@@ -32,7 +32,7 @@ final class BindHook {
      * method, boxed, up to four.
      */
     static byte[] hook(byte[] bytes, String method, String descriptor, String binder) {
-        return rewrite(bytes, method, descriptor, (mv, isStatic, arguments) -> emit(mv, isStatic, arguments, binder));
+        return rewrite(bytes, method, descriptor, binder, false);
     }
 
     /**
@@ -40,17 +40,11 @@ final class BindHook {
      * dropped) at the entry of {@code method}: a count of the calls, for a method of any return type.
      */
     static byte[] count(byte[] bytes, String method, String descriptor, String counter) {
-        return rewrite(bytes, method, descriptor, (mv, isStatic, arguments) -> {
-            call(mv, true, new Type[0], counter);
-            mv.visitInsn(Opcodes.POP);
-        });
+        return rewrite(bytes, method, descriptor, counter, true);
     }
 
-    private interface Entry {
-        void emit(MethodVisitor mv, boolean isStatic, Type[] arguments);
-    }
-
-    private static byte[] rewrite(byte[] bytes, String method, String descriptor, Entry entry) {
+    // No lambdas here: each spins a class up at its first use, and this runs at every worker's start.
+    private static byte[] rewrite(byte[] bytes, String method, String descriptor, String binder, boolean counter) {
         ClassReader reader = new ClassReader(bytes);
         ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
@@ -62,7 +56,12 @@ final class BindHook {
                     @Override
                     public void visitCode() {
                         super.visitCode();
-                        entry.emit(mv, (access & Opcodes.ACC_STATIC) != 0, Type.getArgumentTypes(desc));
+                        if (counter) {
+                            call(mv, true, new Type[0], binder);
+                            mv.visitInsn(Opcodes.POP);
+                        } else {
+                            emit(mv, (access & Opcodes.ACC_STATIC) != 0, Type.getArgumentTypes(desc), binder);
+                        }
                     }
                 };
             }
@@ -124,27 +123,21 @@ final class BindHook {
         int slot = 0;
         int index = 0;
         if (!isStatic) {
-            store(mv, index++, () -> mv.visitVarInsn(Opcodes.ALOAD, 0));
+            store(mv, index++, Opcodes.ALOAD, 0);
             slot = 1;
         }
         for (Type argument : arguments) {
-            int at = slot;
-            if (argument.getSort() == Type.INT) {
-                store(mv, index++, () -> {
-                    mv.visitVarInsn(Opcodes.ILOAD, at);
-                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
-                });
-            } else {
-                store(mv, index++, () -> mv.visitVarInsn(Opcodes.ALOAD, at));
-            }
+            store(mv, index++, argument.getSort() == Type.INT ? Opcodes.ILOAD : Opcodes.ALOAD, slot);
             slot += argument.getSize();
         }
     }
 
-    private static void store(MethodVisitor mv, int index, Runnable load) {
+    /** {@code array[index] = local}, the local loaded by {@code load} from {@code slot}, an int boxed. */
+    private static void store(MethodVisitor mv, int index, int load, int slot) {
         mv.visitInsn(Opcodes.DUP);
         mv.visitLdcInsn(index);
-        load.run();
+        mv.visitVarInsn(load, slot);
+        if (load == Opcodes.ILOAD) mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
         mv.visitInsn(Opcodes.AASTORE);
     }
 }

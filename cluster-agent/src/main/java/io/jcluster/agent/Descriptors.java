@@ -11,6 +11,10 @@ import java.util.List;
  * {@code sun.nio.ch} (the agent opens it to itself): no JNI of our own. The same on JDK 17 and 25.
  */
 final class Descriptors {
+    static {
+        Instrumenter.awaitOpened(); // a worker's premain opens sun.nio.ch on another thread
+    }
+
     private static final Method FD_VAL = method("sun.nio.ch.IOUtil", "fdVal", FileDescriptor.class);
     private static final Method NEW_FD = method("sun.nio.ch.IOUtil", "newFD", int.class);
     private static final Method CONFIGURE_BLOCKING = method("sun.nio.ch.IOUtil", "configureBlocking", FileDescriptor.class, boolean.class);

@@ -15,6 +15,7 @@ public final class JclusterAgent {
 
     /** Called by the JVM before the app's {@code main}. */
     public static void premain(String options, Instrumentation inst) {
+        long start = System.nanoTime();
         Map<String, String> env = System.getenv();
         if (env.get("JCLUSTER_WORKER_ID") == null && env.get("CLUSTER_WORKER") == null) {
             PrimaryMode.run(options, inst);
@@ -22,14 +23,15 @@ public final class JclusterAgent {
         }
         boolean timing = Boolean.getBoolean("jcluster.agent.timing"); // start-up figures (docs/run.md)
         try {
-            long start = System.nanoTime();
             Instrumenter.install(inst);
-            if (timing) System.err.printf("jcluster agent: instrumented in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            Instrumenter.prepareInBackground(inst, timing);
         } catch (Exception | LinkageError e) {
             System.err.println("jcluster agent: this worker cannot take the app's listeners: " + e);
             System.exit(WorkerAgent.EXIT_PRIMARY_GONE);
         }
         WorkerAgent.joinInBackground(env, timing);
+        // println, not printf: a Formatter loads locale data, tens of ms before the app's main.
+        if (timing) System.err.println("jcluster agent: premain in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     /** {@code java -jar jcluster-agent.jar [options] -- JAVA_ARGS...}: the primary, as {@code jcluster run}. */

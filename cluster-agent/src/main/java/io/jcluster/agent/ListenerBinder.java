@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code false}, and the real bind runs untouched.
  */
 public final class ListenerBinder {
+    static {
+        Instrumenter.awaitOpened(); // a worker's premain opens sun.nio.ch on another thread
+    }
+
     /** Node's default backlog, which the Kotlin workers send too: it is part of a shared listener's key. */
     private static final int BACKLOG = 511;
     private static final long LISTEN_TIMEOUT_MILLIS = 60_000;
@@ -86,6 +90,16 @@ public final class ListenerBinder {
         return WorkerAgent.isWorker() && OWN_BIND.get() == null;
     }
 
+    /**
+     * The one line for a bind the primary may not make: no worker, nor a restart, can fix that, so
+     * the cluster stops with it rather than each worker's app failing with its own stack trace.
+     */
+    private static String privileged(String reason, int port) {
+        String where = reason.contains(": ") ? reason.substring(reason.lastIndexOf(": ") + 2) : "port " + port;
+        return "jcluster: cannot listen on " + where + ": permission denied (ports below 1024 need root or"
+            + " CAP_NET_BIND_SERVICE in the primary: start it as root, with jcluster run --user NAME for the workers)";
+    }
+
     private static void take(int fd, InetAddress address, int port) throws IOException {
         WorkerAgent agent = WorkerAgent.joined();
         agent.awaitPromotion();
@@ -96,7 +110,9 @@ public final class ListenerBinder {
         Map<String, Object> answer = reply.message();
         if ("listen-failed".equals(answer.get("type"))) {
             Descriptors.closeAll(reply.fds());
-            throw new BindException(answer.get("reason") + " (bound by the jcluster primary for worker " + agent.id + ")");
+            String reason = String.valueOf(answer.get("reason"));
+            if (reason.toLowerCase(java.util.Locale.ROOT).contains("denied")) WorkerAgent.cannotBoot(privileged(reason, port));
+            throw new BindException(reason + " (bound by the jcluster primary for worker " + agent.id + ")");
         }
         int lease = ((Number) answer.get("lease")).intValue();
         @SuppressWarnings("unchecked") Map<String, Object> granted = (Map<String, Object>) answer.get("address");

@@ -19,9 +19,15 @@ import java.util.concurrent.CountDownLatch;
 final class WorkerAgent {
     /** The exit code of a worker whose primary went away (cluster-core's {@code EXIT_PRIMARY_GONE}). */
     static final int EXIT_PRIMARY_GONE = 70;
+    /** The exit code of a worker that no restart can fix (cluster-core's {@code Supervision.CANNOT_BOOT}). */
+    static final int CANNOT_BOOT = 78;
     private static final long HALT_AFTER_MILLIS = 500;
     private static final long SETTLE_MILLIS = 250;
-    private static final java.util.concurrent.CompletableFuture<WorkerAgent> JOINED = new java.util.concurrent.CompletableFuture<>();
+    // A latch and two fields, not a CompletableFuture: this class loads in premain, and that one's
+    // initialisation brings the ForkJoinPool up before the app's main.
+    private static final CountDownLatch JOINED = new CountDownLatch(1);
+    private static volatile WorkerAgent joinedAgent;
+    private static volatile Throwable joinFailure;
     private static volatile boolean worker;
 
     final int id;
@@ -43,13 +49,14 @@ final class WorkerAgent {
     /** The worker agent of this JVM, once it joined its primary: a bind waits for it. */
     static WorkerAgent joined() throws java.io.IOException {
         try {
-            return JOINED.get();
+            JOINED.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while joining the jcluster primary");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new java.io.IOException("this worker could not join its jcluster primary: " + e.getCause(), e.getCause());
         }
+        Throwable failure = joinFailure;
+        if (failure != null) throw new java.io.IOException("this worker could not join its jcluster primary: " + failure, failure);
+        return joinedAgent;
     }
 
     /**
@@ -58,19 +65,28 @@ final class WorkerAgent {
      */
     static void joinInBackground(Map<String, String> env, boolean timing) {
         worker = true;
-        Thread join = new Thread(() -> {
-            long start = System.nanoTime();
-            try {
-                JOINED.complete(start(env));
-                if (timing) System.err.printf("jcluster agent: joined in %d ms%n", (System.nanoTime() - start) / 1_000_000);
-            } catch (Exception | LinkageError e) {
-                JOINED.completeExceptionally(e);
-                System.err.println("jcluster agent: this worker cannot join its cluster: " + e);
-                exit(EXIT_PRIMARY_GONE);
+        Thread join = new Thread(new Runnable() { // not a lambda: premain would spin the JDK's up
+            @Override
+            public void run() {
+                join(env, timing);
             }
         }, "jcluster-agent-join");
         join.setDaemon(true);
         join.start();
+    }
+
+    private static void join(Map<String, String> env, boolean timing) {
+        long start = System.nanoTime();
+        try {
+            joinedAgent = start(env);
+            JOINED.countDown();
+            if (timing) System.err.println("jcluster agent: joined in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        } catch (Exception | LinkageError e) {
+            joinFailure = e;
+            JOINED.countDown();
+            System.err.println("jcluster agent: this worker cannot join its cluster: " + e);
+            exit(EXIT_PRIMARY_GONE);
+        }
     }
 
     /** Connects to the primary named by {@code env} and says hello; the reader thread then runs on its own. */
@@ -163,7 +179,17 @@ final class WorkerAgent {
         exit.start();
     }
 
-    private static void exit(int code) {
+    /**
+     * Prints {@code line} and exits with cluster-core's {@code CANNOT_BOOT} (78): the primary fails the
+     * cluster with that line instead of respawning a worker that would fail the same way.
+     */
+    static void cannotBoot(String line) {
+        System.err.println(line);
+        System.err.flush();
+        exit(CANNOT_BOOT);
+    }
+
+    static void exit(int code) {
         Thread halt = new Thread(() -> {
             try {
                 Thread.sleep(HALT_AFTER_MILLIS);

@@ -24,7 +24,10 @@ internal object AgentJar {
      * otherwise extract it to the temporary directory in every worker, 80-170 ms of each start.
      */
     fun workerFlags(jar: Path): List<String> =
-        listOf("-javaagent:$jar") + (nativeLibrary(jar)?.let { listOf("-Dorg.newsclub.net.unix.library.override=$it") } ?: emptyList())
+        agentFlag(jar) + (nativeLibrary(jar)?.let { listOf("-Dorg.newsclub.net.unix.library.override=$it") } ?: emptyList())
+
+    /** `-javaagent` alone. */
+    fun agentFlag(jar: Path): List<String> = listOf("-javaagent:$jar")
 
     private fun nativeLibrary(jar: Path): Path? = runCatching {
         val dir = cacheRoot().resolve("agent-" + digest(jar))

@@ -58,6 +58,12 @@ public class RunCommand : Callable<Int> {
     @Option(names = ["--ready-when"], description = ["listening (default: the app's first listener accepts) or started (connected)."])
     internal var readyWhen: String = "listening"
 
+    @Option(names = ["--user"], description = ["Run the workers as this user (a name or uid, through setpriv); the primary keeps its own (root, to bind ports below 1024)."])
+    internal var user: String? = null
+
+    @Option(names = ["--group"], description = ["The workers' group (a name or gid; default: the --user's primary group)."])
+    internal var group: String? = null
+
     @Option(names = ["--agent-jar"], hidden = true, description = ["The agent jar (default: the property jcluster.agent.jar)."])
     internal var agentJar: Path? = null
 
@@ -76,6 +82,8 @@ public class RunCommand : Callable<Int> {
                 use(Plugins.control(controlSocket))
                 metricsPort?.let { use(Plugins.metrics(it)) }
                 pidDir?.let { use(Plugins.pidfiles(it)) }
+                user = settings.user
+                group = settings.group
                 settings { it.copy(jvmArgs = settings.workerJvmArgs, javaArgs = settings.javaArgs, fastStart = false) }
             }
         }
@@ -114,6 +122,8 @@ internal class RunSettings(
     val readyWhen: ReadyWhen,
     val workerJvmArgs: List<String>,
     val javaArgs: List<String>,
+    val user: String?,
+    val group: String?,
 ) {
     companion object {
         fun of(command: RunCommand): RunSettings = with(command) {
@@ -129,8 +139,11 @@ internal class RunSettings(
                 "started" -> ReadyWhen.STARTED
                 else -> throw UsageException("--ready-when must be listening or started, was '$readyWhen'")
             }
+            if (group != null && user == null) throw UsageException("--group needs --user: the workers change both through setpriv")
             val agent = AgentJar.locate(agentJar)
-            RunSettings(workers, strategy, timeout.seconds, drainDelay.seconds, bootTimeout.seconds, ready, AgentJar.workerFlags(agent), JavaArgs.check(javaArgs))
+            // Another user cannot read this user's cache of junixsocket's library: it extracts its own.
+            val flags = if (user == null) AgentJar.workerFlags(agent) else AgentJar.agentFlag(agent)
+            RunSettings(workers, strategy, timeout.seconds, drainDelay.seconds, bootTimeout.seconds, ready, flags, JavaArgs.check(javaArgs), user, group)
         }
     }
 }
