@@ -14,9 +14,6 @@ internal object Admission {
     /** A fresh token for a worker about to be launched. */
     fun newToken(): String = HexFormat.of().formatHex(ByteArray(24).also { random.nextBytes(it) })
 
-    /** A random number below [bound], from the same source (the jitter of `maxRequests`). */
-    fun nextLong(bound: Long): Long = random.nextLong(bound)
-
     /** Why the [hello] must be refused for [record] (the record of its claimed id, if any), or null to admit it. */
     fun refusal(record: WorkerRecord?, hello: PrimaryInput.Hello): String? {
         val expectedPid = record?.process?.pid

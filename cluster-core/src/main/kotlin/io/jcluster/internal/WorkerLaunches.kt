@@ -10,6 +10,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlin.random.Random
 import kotlin.time.Duration
 
 private val log = KotlinLogging.logger {}
@@ -101,7 +102,7 @@ internal class WorkerLaunches(
     private fun supervisedEnvironment(): Map<String, String> {
         val supervision = settings().supervision
         val limit = supervision.maxRequests
-        val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) Admission.nextLong(supervision.maxRequestsJitter + 1) else 0
+        val jitter = if (limit > 0 && supervision.maxRequestsJitter > 0) Random.nextLong(supervision.maxRequestsJitter + 1) else 0
         return if (limit > 0) mapOf(WorkerEnvironment.MAX_REQUESTS to (limit + jitter).toString()) else emptyMap()
     }
 
