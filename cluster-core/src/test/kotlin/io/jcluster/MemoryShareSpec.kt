@@ -25,11 +25,21 @@ class MemoryShareSpec : FunSpec({
         MemoryShare.flags(processorsPerWorker = 4, standbys = 0, jvmArgs = emptyList(), processors = 4).shouldBeEmpty()
     }
 
-    test("any heap option in the JVM options means the user chose: nothing is added") {
-        listOf("-Xmx512m", "-Xms64m", "-XX:MaxHeapSize=1g", "-XX:InitialHeapSize=1g", "-XX:MaxRAM=4g", "-XX:MaxRAMPercentage=50",
-            "-XX:InitialRAMPercentage=5", "-XX:MinRAMPercentage=20", "-XX:MaxRAMFraction=2").forEach { option ->
-            MemoryShare.flags(1, 1, listOf("-Dx=y", option), processors = 2).shouldBeEmpty()
+    test("an option that sizes the largest heap leaves the share only the starting heap") {
+        listOf("-Xmx512m", "-XX:MaxHeapSize=1g", "-XX:MaxRAMPercentage=50", "-XX:MinRAMPercentage=20", "-XX:MaxRAMFraction=2").forEach { option ->
+            MemoryShare.flags(1, 1, listOf("-Dx=y", option), processors = 2) shouldBe listOf("-XX:InitialRAMPercentage=0.5208")
         }
+    }
+
+    test("an option that sizes the starting heap leaves the share only the largest one") {
+        listOf("-Xms16m", "-XX:InitialHeapSize=1g", "-XX:InitialRAMPercentage=5", "-XX:MinHeapSize=8m").forEach { option ->
+            MemoryShare.flags(1, 1, listOf(option), processors = 2) shouldBe listOf("-XX:MaxRAMPercentage=8.3333", "-XX:MinRAMPercentage=16.6667")
+        }
+    }
+
+    test("options that size both heaps, or the memory the JVM sees, mean the user chose: nothing is added") {
+        MemoryShare.flags(1, 1, listOf("-Xms64m", "-Xmx512m"), processors = 2).shouldBeEmpty()
+        MemoryShare.flags(1, 1, listOf("-XX:MaxRAM=4g"), processors = 2).shouldBeEmpty()
     }
 
     test("the percentages have a dot in every locale (the JVM would not start with a comma)") {

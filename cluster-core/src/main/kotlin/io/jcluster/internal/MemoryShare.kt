@@ -16,28 +16,39 @@ import java.util.Locale
  * P / `processorsPerWorker` workers; with the warm standbys, that many JVMs split the JVM's default
  * percentages, so all of them together are sized as one JVM would be. Percentages, not sizes: the
  * JVM applies them to the container's memory limit when it runs in one (its own container
- * detection), so the share holds in a container too. Any heap option in the worker's JVM options
- * (`-Xmx`, `-Xms`, `-XX:MaxRAMPercentage`, …) means the user chose: nothing is added.
+ * detection), so the share holds in a container too. The user's own heap options win, limit by
+ * limit: an option that sizes the largest heap (`-Xmx`, `-XX:MaxRAMPercentage`, …) leaves the
+ * share only the starting one, and the other way round (`-Xms16m` keeps a small starting heap and
+ * still gets the share's ceiling); `-XX:MaxRAM` sizes both.
  */
 internal object MemoryShare {
-    private val HEAP_OPTIONS = listOf(
-        "-Xmx", "-Xms", "-XX:MaxHeapSize=", "-XX:InitialHeapSize=", "-XX:MinHeapSize=", "-XX:MaxRAM=",
-        "-XX:MaxRAMPercentage=", "-XX:MinRAMPercentage=", "-XX:InitialRAMPercentage=",
-        "-XX:MaxRAMFraction=", "-XX:MinRAMFraction=", "-XX:InitialRAMFraction=",
+    private const val MAX_RAM = "-XX:MaxRAM="
+
+    /** The options that size the largest heap (the `Min` percentage is the largest heap where memory is small). */
+    private val MAX_OPTIONS = listOf(
+        "-Xmx", "-XX:MaxHeapSize=", "-XX:MaxRAMPercentage=", "-XX:MinRAMPercentage=", "-XX:MaxRAMFraction=", "-XX:MinRAMFraction=", MAX_RAM,
     )
 
-    /** The JVM's defaults (HotSpot, JDK 10 and later): one JVM's share of the memory. */
-    private val DEFAULT_PERCENTAGES = listOf("MaxRAMPercentage" to 25.0, "MinRAMPercentage" to 50.0, "InitialRAMPercentage" to 1.5625)
+    /** The options that size the starting heap. */
+    private val INITIAL_OPTIONS = listOf("-Xms", "-XX:InitialHeapSize=", "-XX:MinHeapSize=", "-XX:InitialRAMPercentage=", "-XX:InitialRAMFraction=", MAX_RAM)
+
+    /** The JVM's defaults (HotSpot, JDK 10 and later): one JVM's share of the memory, with the options that take each one's place. */
+    private val DEFAULT_PERCENTAGES = listOf(
+        Triple("MaxRAMPercentage", 25.0, MAX_OPTIONS),
+        Triple("MinRAMPercentage", 50.0, MAX_OPTIONS),
+        Triple("InitialRAMPercentage", 1.5625, INITIAL_OPTIONS),
+    )
 
     /**
      * The flags for a worker counting [processorsPerWorker] of [processors], with [standbys] warm
-     * standbys besides the workers; none if [jvmArgs] set a heap option, or if the worker is alone.
+     * standbys besides the workers; none for a limit [jvmArgs] size themselves, none at all if the worker is alone.
      */
     fun flags(processorsPerWorker: Int, standbys: Int, jvmArgs: List<String>, processors: Int = Runtime.getRuntime().availableProcessors()): List<String> {
-        if (jvmArgs.any { arg -> HEAP_OPTIONS.any(arg::startsWith) }) return emptyList()
         val jvms = (processors + processorsPerWorker - 1) / processorsPerWorker + standbys
         if (jvms <= 1) return emptyList()
-        return DEFAULT_PERCENTAGES.map { (flag, percent) -> "-XX:$flag=${format(percent / jvms)}" }
+        return DEFAULT_PERCENTAGES
+            .filter { (_, _, options) -> jvmArgs.none { arg -> options.any(arg::startsWith) } }
+            .map { (flag, percent, _) -> "-XX:$flag=${format(percent / jvms)}" }
     }
 
     /** A percentage as the JVM parses it: a dot, whatever the locale, at most four decimals. */
