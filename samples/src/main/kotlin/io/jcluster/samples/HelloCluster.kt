@@ -1,6 +1,5 @@
 package io.jcluster.samples
 
-import com.sun.net.httpserver.HttpExchange
 import io.jcluster.Cluster
 import io.jcluster.ClusterEvent
 import io.jcluster.ClusterFailed
@@ -13,7 +12,6 @@ import io.jcluster.startCluster
 import io.jcluster.SharingStrategy
 import io.jcluster.Supervision
 import io.jcluster.WorkerEvent
-import io.jcluster.http.JdkHttp
 import io.jcluster.ipc.Ipc
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -48,7 +46,7 @@ data class NotifyRequest(val path: String)
  * `bin/jcluster upgrade` replaces the primary itself (same flags), without dropping a request.
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
- * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]`
+ * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR] [--server netty|jdk]`
  */
 object HelloCluster {
     private const val LOGGING_BANNER = "kotlin-logging.logStartupMessage"
@@ -123,14 +121,8 @@ object HelloCluster {
     private fun worker(options: HelloOptions) = runBlocking {
         val worker = Cluster.worker
         // Shares the port with the other workers; stops gracefully when the worker disconnects.
-        JdkHttp.serve(options.port, options.host, ListenOptions(strategy = options.strategy)) { exchange: HttpExchange ->
-            exchange.use {
-                val body = "Hello World\n".toByteArray()
-                it.responseHeaders.add("Content-Type", "text/plain")
-                it.sendResponseHeaders(200, body.size.toLong())
-                it.responseBody.write(body)
-            }
-            worker.post(NotifyRequest(exchange.requestURI.path)) // Node's process.send: no coroutine on a request thread
+        options.server.serve(options.port, options.host, ListenOptions(strategy = options.strategy)) { path ->
+            worker.post(NotifyRequest(path)) // Node's process.send: no coroutine on a request thread
         }
     }
 }
@@ -195,14 +187,17 @@ data class HelloOptions(
     val controlSocket: Path? = null,
     val drainDelay: Duration = Duration.ZERO,
     val logDir: Path? = null,
+    val server: HelloServer = HelloServer.NETTY,
 ) {
-    fun toWorkerEnvironment(): Map<String, String> = mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName)
+    fun toWorkerEnvironment(): Map<String, String> =
+        mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName, SERVER to server.configName)
 
     companion object {
         private const val PORT = "HELLO_PORT"
         private const val HOST = "HELLO_HOST"
         private const val STRATEGY = "HELLO_STRATEGY"
-        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--standby N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR]"
+        private const val SERVER = "HELLO_SERVER"
+        private const val USAGE = "usage: hello-cluster [--port N] [--host ADDRESS] [--workers N] [--strategy shared|round-robin|reuse-port] [--max-restarts N] [--standby N] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR] [--server netty|jdk]"
 
         fun parse(args: Array<String>): HelloOptions {
             var options = HelloOptions()
@@ -221,6 +216,7 @@ data class HelloOptions(
                     "--metrics-port" -> options.copy(metricsPort = value.toIntOrNull()?.takeIf { it in 0..65535 } ?: fail("--metrics-port: not a port: $value"))
                     "--control-socket" -> options.copy(controlSocket = Path.of(value))
                     "--log-dir" -> options.copy(logDir = Path.of(value))
+                    "--server" -> options.copy(server = runCatching { HelloServer.parse(value) }.getOrElse { fail("--server: ${it.message}") })
                     "--drain-delay" -> options.copy(drainDelay = value.toIntOrNull()?.takeIf { it in 0..60 }?.seconds ?: fail("--drain-delay: not 0..60 seconds: $value"))
                     else -> fail("unknown flag $flag")
                 }
@@ -229,7 +225,8 @@ data class HelloOptions(
         }
 
         fun fromWorkerEnvironment(env: Map<String, String> = System.getenv()) = HelloOptions(
-            port = env.getValue(PORT).toInt(), host = env.getValue(HOST), strategy = SharingStrategy.parse(env.getValue(STRATEGY)))
+            port = env.getValue(PORT).toInt(), host = env.getValue(HOST), strategy = SharingStrategy.parse(env.getValue(STRATEGY)),
+            server = HelloServer.parse(env.getValue(SERVER)))
 
         private fun cpus() = Runtime.getRuntime().availableProcessors()
 

@@ -92,6 +92,32 @@ class HelloClusterSpec : FunSpec({
         }
     }
 
+    test("--server jdk answers the same through the JDK's own server, and the primary counts it") {
+        val (primary, lines) = helloCluster("--workers", "1", "--standby", "0", "--port", "0", "--server", "jdk")
+        try {
+            val port = withTimeout(40_000) { lines.next { listening.find(it) } }.groupValues[2].toInt()
+            val response = withContext(Dispatchers.IO) {
+                HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI("http://127.0.0.1:$port/")).build(), HttpResponse.BodyHandlers.ofString())
+            }
+            (response.statusCode() to response.body()) shouldBe (200 to "Hello World\n")
+            response.headers().firstValue("content-length").orElse(null) shouldBe "12" // not chunked: the JDK server's own framing
+            withTimeout(10_000) { lines.next { it.takeIf { line -> line == "numReqs = 1" } } }
+        } finally {
+            primary.destroyAll()
+        }
+    }
+
+    test("an unknown --server: one line naming the choices, exit 2, nothing started") {
+        val (primary, lines) = helloCluster("--port", "0", "--server", "tomcat")
+        try {
+            withContext(Dispatchers.IO) { primary.waitFor(30, TimeUnit.SECONDS) } shouldBe true
+            primary.exitValue() shouldBe 2
+            withTimeout(5_000) { lines.next { it } } shouldBe "hello-cluster: --server: unknown server 'tomcat': use netty|jdk" // the first line
+        } finally {
+            primary.destroyAll()
+        }
+    }
+
     test("a primary started without --add-opens java.base/sun.nio.ch exits at once with one line naming the flag") {
         val (primary, lines) = helloCluster("--workers", "1", "--port", "0", jvmFlags = emptyList())
         try {
