@@ -8,7 +8,6 @@ import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import io.kotest.matchers.collections.shouldNotContain
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
 import kotlinx.coroutines.delay
@@ -23,30 +22,11 @@ class FastStartSpec : FunSpec({
     timeout = 120_000
 
     test("the first flags point at the extracted library; once trained, the archive is used and the worker still comes online") {
-        val cache = Files.createTempDirectory("jcluster-cache")
-        try {
-            val fastStart = SharedArchiveFastStart(cache)
-            // The JVM archives classes from jars only, so the application runs packaged, as deployed.
-            val settings = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
-            val first = fastStart.flags(settings)
-            first.single { it.startsWith("-Dorg.newsclub.net.unix.library.override=") }
-            first.none { it.startsWith("-XX:SharedArchiveFile") } shouldBe true
-            val archive = withTimeout(60.seconds) { awaitArchive(cache) } // trained in the background by that first call
-            val later = fastStart.flags(settings)
-            later shouldContain "-XX:SharedArchiveFile=$archive"
-            later shouldNotContain "-XX:ArchiveClassesAtExit"
-            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-            Primary(settings, JvmProcessLauncher, scope, fastStart).use { primary ->
-                primary.recording { log ->
-                    val worker = primary.fork()
-                    log.await<WorkerEvent.Online>(worker)
-                    // The JVM maps the archive it uses: proof that the worker started from it.
-                    Files.readString(Path.of("/proc/${worker.pid}/maps")) shouldContain archive.toString()
-                }
-            }
-        } finally {
-            cache.toFile().deleteRecursively()
-        }
+        archiveIsMapped(java = null, fileName = "worker.jsa", flag = "-XX:SharedArchiveFile=")
+    }
+
+    test("on JDK 25 the archive is an AOT cache, and the worker maps it").config(enabledIf = { Files.isExecutable(JDK_25) }) {
+        archiveIsMapped(java = JDK_25, fileName = "worker.aot", flag = "-XX:AOTCache=")
     }
 
     test("the default cache lives under the user's cache directory") {
@@ -54,10 +34,42 @@ class FastStartSpec : FunSpec({
     }
 })
 
-/** Waits until the archive is in place: it appears by an atomic rename, only after it was checked. */
-private suspend fun awaitArchive(cache: Path): Path {
+private val JDK_25: Path = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
+
+/**
+ * Fast start on [java] (null: this JVM's): the first flags name the extracted library and no archive;
+ * once trained, the archive [fileName] is passed with [flag], and a forked worker maps it.
+ */
+private suspend fun archiveIsMapped(java: Path?, fileName: String, flag: String) {
+    val cache = Files.createTempDirectory("jcluster-cache")
+    try {
+        val fastStart = SharedArchiveFastStart(cache)
+        // The JVM archives classes from jars only, so the application runs packaged, as deployed.
+        val packaged = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+        val settings = java?.let { packaged.copy(java = it) } ?: packaged
+        val first = fastStart.flags(settings)
+        first.single { it.startsWith("-Dorg.newsclub.net.unix.library.override=") }
+        first.none { it.startsWith(flag) } shouldBe true
+        val archive = withTimeout(60.seconds) { awaitArchive(cache, fileName) } // trained in the background by that first call
+        fastStart.flags(settings) shouldContain "$flag$archive"
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        Primary(settings, JvmProcessLauncher, scope, fastStart).use { primary ->
+            primary.recording { log ->
+                val worker = primary.fork()
+                log.await<WorkerEvent.Online>(worker)
+                // The JVM maps the archive it uses: proof that the worker started from it.
+                Files.readString(Path.of("/proc/${worker.pid}/maps")) shouldContain archive.toString()
+            }
+        }
+    } finally {
+        cache.toFile().deleteRecursively()
+    }
+}
+
+/** Waits until the archive [fileName] is in place: it appears by an atomic rename, only after it was checked. */
+private suspend fun awaitArchive(cache: Path, fileName: String): Path {
     while (true) {
-        cache.listDirectoryEntries().filter { Files.isDirectory(it) }.flatMap { it.listDirectoryEntries("worker.jsa") }.firstOrNull()?.let { return it }
+        cache.listDirectoryEntries().filter { Files.isDirectory(it) }.flatMap { it.listDirectoryEntries(fileName) }.firstOrNull()?.let { return it }
         delay(100)
     }
 }

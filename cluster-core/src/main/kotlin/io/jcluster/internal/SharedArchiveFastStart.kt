@@ -19,11 +19,13 @@ private val log = KotlinLogging.logger {}
  * Fast start, managed by the primary alone. Per JDK, classpath and JVM options it keeps, under
  * [cacheRoot]:
  * - junixsocket's native library, extracted once (a worker would otherwise extract it at every start);
- * - a dynamic class-data archive (AppCDS) of what a worker loads on its way online, made once by a
- *   training JVM in the background ([StartupTraining]) and checked with `-Xshare:on` before any
- *   worker uses it. Forks before it is ready simply start without it.
+ * - an archive of what a worker loads on its way online, made once by a training JVM in the
+ *   background ([StartupTraining]) and checked by a JVM that must map it before any worker uses it.
+ *   Forks before it is ready simply start without it. Which archive is the worker JDK's best
+ *   ([StartupArchive]): JDK 25's AOT cache, else a dynamic class-data archive (AppCDS).
  *
- * A changed classpath or JDK gives a new key, hence a new archive: a stale one is never used.
+ * A changed classpath or JDK gives a new key, hence a new archive: a stale one is never used. The key
+ * matters most for the AOT cache, which JDK 25.0.3 does not check against changed jars.
  */
 internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     private val training = ConcurrentHashMap<String, Thread>()
@@ -32,9 +34,10 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         val dir = cacheDirectory(settings) ?: return emptyList()
         val flags = mutableListOf<String>()
         nativeLibrary(dir, settings.classpath)?.let { flags += "-Dorg.newsclub.net.unix.library.override=$it" }
-        val archive = dir.resolve(ARCHIVE)
-        if (Files.isRegularFile(archive)) flags += listOf("-XX:SharedArchiveFile=$archive", "-Xshare:auto")
-        else startTraining(dir, settings, flags.toList())
+        val kind = StartupArchive.of(settings.java)
+        val archive = dir.resolve(kind.fileName)
+        if (Files.isRegularFile(archive)) flags += kind.useFlags(archive)
+        else startTraining(dir, settings, kind, flags.toList())
         return flags
     }
 
@@ -48,7 +51,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
      * are gone: one killed with SIGKILL cannot remove its own. Each such name carries its writer's pid.
      */
     private fun sweep(dir: Path) {
-        runCatching { dir.listDirectoryEntries("*.tmp") }.getOrDefault(emptyList()).forEach { file ->
+        runCatching { dir.listDirectoryEntries("*.tmp*") }.getOrDefault(emptyList()).forEach { file ->
             val pid = PARTIAL.matchEntire(file.fileName.toString())?.groupValues?.get(1)?.toLongOrNull() ?: return@forEach
             if (ProcessHandle.of(pid).isEmpty) runCatching { Files.deleteIfExists(file) }.onSuccess { log.debug { "removed $file, left by pid $pid" } }
         }
@@ -84,14 +87,14 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         }.onFailure { log.debug { "no extracted junixsocket library for fast start: $it" } }.getOrNull()
     }
 
-    private fun startTraining(dir: Path, settings: ClusterSettings, flags: List<String>) {
+    private fun startTraining(dir: Path, settings: ClusterSettings, kind: StartupArchive, flags: List<String>) {
         training.computeIfAbsent(dir.toString()) {
             directoryOnClasspath(settings.classpath)?.let { directory ->
                 // The JVM cannot archive classes from directories: say it once and keep the library part.
                 log.info { "fast start uses no class-data archive: the classpath holds the directory $directory; package the application as jars" }
                 return@computeIfAbsent Thread {}
             }
-            Thread({ train(dir, settings, flags) }, "jcluster-fast-start-training").apply { isDaemon = true; start() }
+            Thread({ train(dir, settings, kind, flags) }, "jcluster-fast-start-training").apply { isDaemon = true; start() }
         }
     }
 
@@ -100,13 +103,13 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     }
 
     /** Dumps the archive from a training run, checks that a JVM maps it, and only then puts it in place. */
-    private fun train(dir: Path, settings: ClusterSettings, flags: List<String>) {
-        val partial = dir.resolve("$ARCHIVE.${ProcessHandle.current().pid()}.tmp")
+    private fun train(dir: Path, settings: ClusterSettings, kind: StartupArchive, flags: List<String>) {
+        val partial = dir.resolve("${kind.fileName}.${ProcessHandle.current().pid()}.tmp")
         val common = listOf(settings.java.toString()) + WorkerCommands.IPC_FLAGS + flags + settings.jvmArgs + listOf("-cp", settings.classpath)
-        val trained = run(common + listOf("-XX:ArchiveClassesAtExit=$partial", StartupTraining::class.java.name))
-        val usable = trained && run(common + listOf("-XX:SharedArchiveFile=$partial", "-Xshare:on", StartupTraining::class.java.name))
-        if (usable) Files.move(partial, dir.resolve(ARCHIVE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
-        else log.info { "fast start: no class-data archive for this JDK and classpath; workers start without one" }
+        val trained = run(common + kind.dumpFlags(partial) + StartupTraining::class.java.name)
+        val usable = trained && run(common + kind.checkFlags(partial) + StartupTraining::class.java.name)
+        if (usable) Files.move(partial, dir.resolve(kind.fileName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
+        else log.info { "fast start: no ${kind.description} for this JDK and classpath; workers start without one" }
         Files.deleteIfExists(partial)
     }
 
@@ -116,10 +119,9 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     }.getOrDefault(false)
 
     companion object {
-        private const val ARCHIVE = "worker.jsa"
         private const val KEY_CHARS = 24
         private const val TRAINING_SECONDS = 60L
-        private val PARTIAL = Regex("""(?:worker\.jsa|lib)\.(\d+)\..*tmp""")
+        private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|lib)\.(\d+)\..*tmp(?:\.config)?""")
 
         /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
         fun defaultCacheRoot(): Path =
