@@ -35,9 +35,9 @@ public enum class CullOrder {
  *   (recluster's `respawn`); each further death in a row multiplies it by [backoffFactor], up to
  *   [maxRespawnDelay] (PM2's `exp_backoff_restart_delay`).
  * @property healthyUptime a worker that served (was ready) this long before it died resets the backoff
- *   of its slot, so that a worker killed after serving comes back after [respawnDelay] (PM2's
- *   `min_uptime`); workers that die while booting, or soon after, back off. Crash loops of workers that
- *   serve a while are the restart budget's to stop.
+ *   of its slot and is replaced at once, without [respawnDelay], so that a worker killed after serving
+ *   comes back at once (PM2's `min_uptime`); workers that die while booting, or soon after, back off.
+ *   Crash loops of workers that serve a while are the restart budget's to stop.
  * @property maxRestarts the restart budget: more unexpected deaths than this within [restartWindow]
  *   (Erlang's intensity and period) and the cluster stops respawning and goes [ClusterState.Failed].
  * @property maxBootFailures this many workers in a row that die before they are ready, or any exit

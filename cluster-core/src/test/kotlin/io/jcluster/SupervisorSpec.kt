@@ -47,15 +47,32 @@ class SupervisorSpec : FunSpec({
         }
     }
 
-    test("a worker that served for healthyUptime resets the backoff of its slot; booting time does not count") {
+    test("a worker that served for healthyUptime is replaced at once and resets the backoff of its slot; booting time does not count") {
         runTest {
             val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, healthyUptime = 10.seconds))
             h.spawn(1)
             h.up(); h.exit(h.process(0)); h.after(100.milliseconds)
             h.up(); h.exit(h.process(1)); h.after(200.milliseconds)
-            h.up(); h.after(10.seconds); h.exit(h.process(2)); h.after(100.milliseconds)
+            h.up(); h.after(10.seconds); h.exit(h.process(2))
+            h.launcher.launched.size shouldBe 4 // at once: no time passed since the healthy worker died
             h.after(20.seconds); h.exit(h.process(3)) // 20 s of booting, never ready: not healthy
-            h.delays() shouldContainExactly listOf(100, 200, 100, 200).map { it.milliseconds }
+            h.delays() shouldContainExactly listOf(100, 200, 0, 100).map { it.milliseconds }
+            h.events.filterIsInstance<RespawnScheduled>().map { it.restarts } shouldContainExactly listOf(1, 2, 3, 4) // each spends the budget
+        }
+    }
+
+    test("a serving worker that dies gives its slot to the standby at once") {
+        runTest {
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1))
+            h.spawn(1)
+            h.up() // the slot's worker, then the standby it lets start
+            h.up()
+            h.after(1.seconds) // healthyUptime
+            val standby = h.process(1)
+            h.exit(h.process(0))
+            h.loop.workers.value.getValue(standby.spec.workerId).slot shouldBe 0
+            h.links.getValue(standby.pid).control shouldContain ControlMessage.Promote(0)
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(standby.spec.workerId)
         }
     }
 

@@ -6,6 +6,7 @@ import io.jcluster.ExitReason
 import io.jcluster.Signal
 import io.jcluster.WorkerInput
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
@@ -39,7 +40,7 @@ internal class Stopper(
 
     fun sendDisconnect(record: WorkerRecord) {
         val link = record.link ?: return
-        scope.launch { runCatching { link.sendControl(ControlMessage.Disconnect) } }
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { runCatching { link.sendControl(ControlMessage.Disconnect) } }
     }
 
     fun startDisconnectTimer(record: WorkerRecord) {

@@ -19,6 +19,7 @@ import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlin.time.Duration
 import kotlin.time.TimeSource
 
 private val log = KotlinLogging.logger {}
@@ -154,11 +155,15 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
         if (!budget.spend(clock.markNow(), supervision)) {
             return fail("${budget.spent} unexpected worker deaths within ${supervision.restartWindow} (maxRestarts = ${supervision.maxRestarts}); the last ${record.describe(reason)}")
         }
+        // A worker that served for healthyUptime died of something other than a crash loop (a kill, an
+        // OOM under load): its slot is filled at once, by a standby if there is one, as Node's and PM2's
+        // are. The backoff resets, and only the deaths in a row after it wait; the budget counts them all.
         val served = record.readyAt?.elapsedNow()
-        if (served != null && served >= supervision.healthyUptime) slot.deathsInARow = 0
-        slot.deathsInARow++
-        val delay = respawnDelay(supervision, slot.deathsInARow)
+        val healthy = served != null && served >= supervision.healthyUptime
+        slot.deathsInARow = if (healthy) 0 else slot.deathsInARow + 1
+        val delay = if (healthy) Duration.ZERO else respawnDelay(supervision, slot.deathsInARow)
         this += Emit(RespawnScheduled(slot.index, delay, budget.spent))
+        if (healthy) return // reconcile fills the slot in this step
         val token = ++respawnTokens
         slot.respawnToken = token
         this += After(delay, PrimaryInput.Respawn(slot.index, token))

@@ -7,6 +7,7 @@ import io.jcluster.Signal
 import io.jcluster.WorkerEvent
 import io.jcluster.WorkerOutput
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
@@ -77,10 +78,11 @@ internal class WorkerLaunches(
         record.standby = false
         record.worker.slot = slot
         join(record)
+        // Written from the loop's own thread, before the events: the standby goes on while the cluster hears of it.
+        record.link?.let { link -> scope.launch(start = CoroutineStart.UNDISPATCHED) { runCatching { link.sendControl(ControlMessage.Promote(slot)) } } }
         log.info { "worker ${record.worker.id} (pid ${record.process?.pid}), a warm standby, now serves slot $slot" }
         loop.emit(WorkerEvent.Forked(record.worker))
         loop.emit(WorkerEvent.Online(record.worker))
-        record.link?.let { link -> scope.launch { runCatching { link.sendControl(ControlMessage.Promote(slot)) } } }
         loop.enqueue(PrimaryInput.Promoted(record.worker.id))
     }
 

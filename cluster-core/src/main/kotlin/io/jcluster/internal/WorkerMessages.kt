@@ -8,6 +8,7 @@ import io.jcluster.WorkerEvent
 import io.jcluster.WorkerInput
 import io.jcluster.ipc.Handle
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.launch
 import kotlin.time.TimeSource
 
@@ -70,9 +71,9 @@ internal class WorkerMessages(
         loop.readyIf(record, ReadyWhen.LISTENING)
     }
 
-    /** Answers a worker's call without holding up the loop. */
+    /** Answers a worker's call without holding up the loop: written at once from the loop's thread, unless the socket is busy. */
     private fun answer(reply: CallReply?, message: ControlMessage.ToWorker, handle: Handle?) {
         reply ?: return
-        scope.launch { runCatching { reply.send(message, handle) } }
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { runCatching { reply.send(message, handle) } }
     }
 }

@@ -3,6 +3,11 @@ package io.jcluster.internal
 import io.github.oshai.kotlinlogging.KotlinLogging
 import io.jcluster.ClusterListener
 import io.jcluster.ListenOptions
+import io.jcluster.SharingStrategy
+import io.jcluster.internal.ControlMessage.Listen
+import io.jcluster.internal.ControlMessage.ListenGranted
+import io.jcluster.internal.ControlMessage.Listening
+import io.jcluster.internal.ControlMessage.Promote
 import io.jcluster.WorkerLoad
 import io.jcluster.ipc.Handle
 import io.jcluster.ipc.Incoming
@@ -77,7 +82,20 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
         runBlocking { control.send(ControlMessage.Hello(id, environment.token)) }
         scope.launch { control.incoming.collect { onControl(it) } }
         Thread(::exitWhenClosed, "jcluster-worker-channel").start()
-        if (environment.standby) log.debug { "worker $id: a warm standby, waiting for a slot" } // the logging is set up by then too
+        if (environment.standby) {
+            rehearsePromotion()
+            log.debug { "worker $id: a warm standby, waiting for a slot" } // the logging is set up by then too
+        }
+    }
+
+    /**
+     * A standby hears nothing from the primary until its promotion: the messages of that moment are
+     * encoded and decoded once now, so that their code is loaded and has run before a slot waits on it.
+     */
+    private fun rehearsePromotion() {
+        val address = WireAddress("127.0.0.1", 1)
+        val messages = listOf(Promote(0), Listen(address, 0), ListenGranted(0, SharingStrategy.SHARED, address), Listening(address, 0))
+        messages.forEach { message -> runCatching { controlCodec.decode(controlCodec.encode(message)) } }
     }
 
     val messages: Flow<Incoming<Any>> = user.incoming
