@@ -37,7 +37,7 @@ internal class IpcWorkerLink(
         try {
             control.send(ControlMessage.Handoff(lease, refusedBy), connection)
         } finally {
-            connection.close() // send returns once the descriptor is in the socket
+            connection.close() // send returns once the descriptor is in the socket or duplicated in the queue
         }
     }
 
@@ -45,7 +45,7 @@ internal class IpcWorkerLink(
         try {
             control.send(ControlMessage.PipeOpened(name), end)
         } finally {
-            end.close() // send returns once the descriptor is in the socket
+            end.close() // send returns once the descriptor is in the socket or duplicated in the queue
         }
     }
 

@@ -13,7 +13,8 @@ import java.nio.channels.SocketChannel
  * An operating-system handle that travels with a message as a file descriptor (`SCM_RIGHTS`).
  *
  * Ownership: the **sender keeps** its handle; [MessageChannel.send] returns once the descriptor is in
- * the socket, and the sender closes its copy when it no longer needs it. The **receiver owns** every
+ * the socket or queued as a duplicate that the IPC layer closes once written (or dropped), and the
+ * sender closes its copy when it no longer needs it, which may be at once. The **receiver owns** every
  * handle it is given and must close it (closing the channel a handle wraps closes the handle). A handle
  * the receiver never gets, because the channel closed first or the message could not be decoded, is
  * closed by the IPC layer.

@@ -104,9 +104,7 @@ public class IpcConnection internal constructor(
         if (!isOpen) throw IpcClosedException("cannot send on the closed connection to ${describePeer()}", closeCause)
         if (handles.isEmpty()) return writer.send(OutboundFrame(WireFormat.encode(kind, flags, correlation, 0, EMPTY, payload)))
         val (descriptors, fds) = HandleWire.describe(handles)
-        val written = CompletableDeferred<Unit>()
-        writer.send(OutboundFrame(WireFormat.encode(kind, flags, correlation, handles.size, descriptors, payload), fds, written))
-        written.await()
+        writer.send(OutboundFrame(WireFormat.encode(kind, flags, correlation, handles.size, descriptors, payload), fds))
     }
 
     /** [sendFrame] without suspending and without descriptors (see [FrameWriter.post]). */

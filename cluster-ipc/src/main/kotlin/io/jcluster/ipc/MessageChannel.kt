@@ -49,8 +49,8 @@ public class MessageChannel<M : Any> internal constructor(
 
     /**
      * Sends [message], with [handle] if given. Messages arrive in the order they were sent. Suspends
-     * while the send queue is full; with a handle, returns only once its descriptor is in the socket
-     * (the caller still owns [handle]). Throws [IpcClosedException] if the connection is closed.
+     * while the send queue is full; with a handle, returns once its descriptor is in the socket or
+     * queued as a duplicate (the caller still owns [handle], and may close it at once). Throws [IpcClosedException] if the connection is closed.
      */
     public suspend fun send(message: M, handle: Handle? = null) {
         connection.sendFrame(kind, 0, 0, listOfNotNull(handle), encode(message))

@@ -12,14 +12,15 @@ import java.nio.ByteBuffer
 /**
  * Reads frames off the (non-blocking) socket in large reads and hands each complete one to [sink].
  *
- * Descriptors arrive with the read that holds the first byte of their frame (each frame with
- * descriptors is its own `sendmsg`). They wait in a queue, tagged with the stream offset where their
- * read ended, until a frame that announces them completes; a frame without handles that starts past
- * that offset proves nobody announced them.
+ * Descriptors arrive with the read that holds the first byte of their `sendmsg` (a frame with
+ * descriptors, or a run of such frames: see [WireFormat]). They wait in a queue, tagged with the
+ * stream offset where their read ended, until the frames that announce them complete; a frame
+ * without handles that starts past that offset proves nobody announced them.
  *
  * The buffer grows only as bytes actually arrive, so a forged length allocates nothing. Descriptors
- * are bounded too: once complete frames have taken theirs, only the one incomplete frame at the end
- * can be owed any, so more than [WireFormat.MAX_HANDLES] waiting means a peer is piling them up.
+ * are bounded too: once complete frames have taken theirs, only the incomplete frames at the end, of
+ * one `sendmsg`, can be owed any, so more than [WireFormat.MAX_HANDLES] waiting means a peer is
+ * piling them up.
  */
 internal class FrameReader(
     private val socket: AFUNIXSocketChannel,

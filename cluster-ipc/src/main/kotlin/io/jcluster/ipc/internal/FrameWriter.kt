@@ -19,7 +19,11 @@ import kotlin.concurrent.withLock
  * keeps round trips short. Otherwise (or if the socket takes only part of the frame) frames go through
  * a bounded queue to the writer thread, which packs what is queued into large writes and alone waits
  * for the socket to drain. So no sender ever blocks on a slow peer: a full queue suspends it instead.
- * A frame that carries descriptors always starts a write of its own.
+ *
+ * Descriptors: a frame written directly sends the caller's; a queued frame owns duplicates of them
+ * ([OutboundFrame.owningCopies]), closed once written or once the frame is dropped, so the caller may
+ * close its handle as soon as [send] returns. The writer packs a run of queued frames with descriptors
+ * into one `sendmsg` ([WireFormat.MAX_HANDLES] descriptors at most), never with frames that carry none.
  */
 internal class FrameWriter(
     private val socket: AFUNIXSocketChannel,
@@ -27,9 +31,7 @@ internal class FrameWriter(
     queueCapacity: Int,
     private val onFailure: (Throwable) -> Unit,
 ) {
-    private val queue = Channel<OutboundFrame>(queueCapacity) { undelivered ->
-        undelivered.written?.completeExceptionally(IpcClosedException("the connection closed before the frame was sent"))
-    }
+    private val queue = Channel<OutboundFrame>(queueCapacity) { undelivered -> undelivered.closeDescriptors() }
     private val lock = ReentrantLock()
     private val pending = AtomicInteger() // frames queued or carried, not yet written: senders may write directly only at 0
     @Volatile private var finished = false
@@ -37,17 +39,22 @@ internal class FrameWriter(
     @Volatile private var carry: OutboundFrame? = null // the rest of a directly written frame, written next
     @Volatile private var bytesWritten = 0L
     private val batch: ByteBuffer = ByteBuffer.allocateDirect(BATCH_SIZE)
+    private val batchFds = ArrayList<FileDescriptor>(WireFormat.MAX_HANDLES) // owned; non-empty: the batch is a run of frames with descriptors
     private val writable = Readiness(socket, SelectionKey.OP_WRITE)
     private val thread = Thread({ runBlocking { drain() } }, name).apply { isDaemon = true }
 
     fun start() = thread.start()
 
-    /** Sends [frame] or queues it; suspends only while the queue is full. Throws [IpcClosedException] once closed. */
+    /**
+     * Sends [frame] or queues it (its descriptors duplicated: the caller keeps its own); suspends only
+     * while the queue is full. Throws [IpcClosedException] once closed.
+     */
     suspend fun send(frame: OutboundFrame) {
         if (tryWriteDirectly(frame)) return
+        val queued = frame.owningCopies()
         pending.incrementAndGet()
         try {
-            queue.send(frame)
+            queue.send(queued) // a frame the queue refuses is handed to its undelivered handler, which closes the copies
         } catch (e: Exception) {
             pending.decrementAndGet()
             // A sender cancelled while it waited for room is just cancelled; only a closed queue means a closed connection.
@@ -137,17 +144,18 @@ internal class FrameWriter(
         return now - previous < BURST_NANOS
     }
 
-    /** Called with the lock held and nothing pending. False if the connection is closing (the caller then queues, and fails). */
+    /**
+     * Called with the lock held and nothing pending. False if the connection is closing (the caller
+     * then queues, and fails) or if the socket took none of a frame with descriptors (the caller
+     * queues it with copies of them).
+     */
     private fun writeDirectly(frame: OutboundFrame): Boolean {
         if (finished) return false
         val buffer = ByteBuffer.wrap(frame.bytes)
-        val fdsSent = write(buffer, frame.fds) > 0
-        if (!buffer.hasRemaining()) {
-            frame.written?.complete(Unit)
-            return true
-        }
-        // The socket took part of the frame: its rest must go before anything else, by the writer thread.
-        carry = OutboundFrame(frame.bytes.copyOfRange(buffer.position(), frame.bytes.size), frame.fds.takeUnless { fdsSent }, frame.written)
+        if (write(buffer, frame.fds) == 0 && frame.fds != null) return false
+        if (!buffer.hasRemaining()) return true
+        // The socket took part of the frame (and its descriptors): its rest must go before anything else, by the writer thread.
+        carry = OutboundFrame(frame.bytes.copyOfRange(buffer.position(), frame.bytes.size))
         pending.addAndGet(2) // the rest, and the wake-up token (each uncounted when the writer is done with it)
         if (queue.trySend(WAKE_UP).isSuccess) return true
         pending.addAndGet(-2)
@@ -159,14 +167,21 @@ internal class FrameWriter(
         try {
             for (first in queue) {
                 lock.withLock {
-                    carry?.let { writeFully(it) }.also { carry = null }
-                    take(first)
-                    while (true) take(queue.tryReceive().getOrNull() ?: break)
-                    flush()
+                    var current = first // off the queue: if writing fails before it is in the batch, its descriptors are closed here
+                    try {
+                        carry?.let { writeFully(it) }.also { carry = null }
+                        take(current)
+                        while (true) take(queue.tryReceive().getOrNull()?.also { current = it } ?: break)
+                        flush()
+                    } catch (e: Throwable) {
+                        current.closeDescriptors()
+                        throw e
+                    }
                 }
             }
         } catch (e: Throwable) {
             finished = true
+            releaseBatch()
             queue.cancel(kotlinx.coroutines.CancellationException("writer failed", e))
             onFailure(e)
         } finally {
@@ -176,28 +191,52 @@ internal class FrameWriter(
 
     private fun take(frame: OutboundFrame) {
         if (frame !== WAKE_UP) {
-            if (frame.fds != null || frame.bytes.size > batch.remaining()) {
-                flush()
-                if (frame.fds != null || frame.bytes.size > batch.capacity()) return writeFully(frame)
-            }
+            if (!fitsBatch(frame)) flush()
+            if (frame.bytes.size > batch.capacity()) return writeFully(frame)
             batch.put(frame.bytes)
+            frame.fds?.let { batchFds.addAll(it) }
         }
         pending.decrementAndGet()
+    }
+
+    /**
+     * Whether [frame] may join the batch: it has room, and frames with descriptors go only with others
+     * like them, so that the kernel attaches the descriptors to a read that holds no frame without any
+     * (which is how the reader tells descriptors nobody announced: see [FrameReader]).
+     */
+    private fun fitsBatch(frame: OutboundFrame): Boolean {
+        if (batch.position() == 0) return true
+        val fds = frame.fds ?: return batchFds.isEmpty() && frame.bytes.size <= batch.remaining()
+        return batchFds.isNotEmpty() && frame.bytes.size <= batch.remaining() && batchFds.size + fds.size <= WireFormat.MAX_HANDLES
     }
 
     private fun writeFully(frame: OutboundFrame) {
-        val buffer = ByteBuffer.wrap(frame.bytes)
-        var fds = frame.fds
-        while (buffer.hasRemaining()) {
-            if (write(buffer, fds) > 0) fds = null else writable.await()
+        try {
+            val buffer = ByteBuffer.wrap(frame.bytes)
+            var fds = frame.fds
+            while (buffer.hasRemaining()) {
+                if (write(buffer, fds) > 0) fds = null else writable.await()
+            }
+        } finally {
+            frame.closeDescriptors()
         }
-        frame.written?.complete(Unit)
         pending.decrementAndGet()
     }
 
+    /** Writes the batch, its descriptors with its first bytes, then closes them: in the socket, the kernel holds its own. */
     private fun flush() {
         batch.flip()
-        while (batch.hasRemaining()) if (write(batch, null) == 0) writable.await()
+        var fds = batchFds.takeIf { it.isNotEmpty() }?.toTypedArray()
+        try {
+            while (batch.hasRemaining()) if (write(batch, fds) > 0) fds = null else writable.await()
+        } finally {
+            releaseBatch()
+        }
+    }
+
+    private fun releaseBatch() {
+        batchFds.forEach { runCatching { FileDescriptors.close(it) } }
+        batchFds.clear()
         batch.clear()
     }
 

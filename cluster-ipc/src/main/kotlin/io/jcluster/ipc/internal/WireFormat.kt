@@ -2,7 +2,6 @@ package io.jcluster.ipc.internal
 
 import java.io.FileDescriptor
 import java.nio.ByteBuffer
-import kotlinx.coroutines.CompletableDeferred
 
 /**
  * The frame layout, big-endian:
@@ -18,8 +17,10 @@ import kotlinx.coroutines.CompletableDeferred
  * | 16     | 2    | length of the handle descriptors                              |
  * | 18     | …    | handle descriptors, then the payload                          |
  *
- * A frame that carries descriptors is written by its own `sendmsg`, so the kernel attaches them to
- * the frame's first byte and a read never returns them with another frame's bytes.
+ * Frames that carry descriptors are written by `sendmsg`s of their own: one such frame, or a run of
+ * them with at most [MAX_HANDLES] descriptors in all, never with a frame that carries none. The kernel
+ * hands the descriptors over with the read that holds the first byte of their `sendmsg`, so every
+ * frame between that byte and the end of the read announces descriptors (see [FrameReader]).
  */
 internal object WireFormat {
     const val MAGIC: Byte = 0x4A
@@ -47,12 +48,32 @@ internal object WireFormat {
     }
 }
 
-/** A frame on its way out. [written] completes once the frame is in the socket (frames with handles). */
+/**
+ * A frame on its way out. Its [fds] are the sender's while it is written directly; a queued frame
+ * owns them ([owningCopies]) and whoever drops or writes it closes them ([closeDescriptors]).
+ */
 internal class OutboundFrame(
     val bytes: ByteArray,
     val fds: Array<FileDescriptor>? = null,
-    val written: CompletableDeferred<Unit>? = null,
-)
+) {
+    /** This frame with duplicates of its descriptors (`dup`), for the queue; itself if it has none. */
+    fun owningCopies(): OutboundFrame {
+        val own = fds ?: return this
+        val copies = ArrayList<FileDescriptor>(own.size)
+        try {
+            own.forEach { copies += FileDescriptors.duplicate(it) }
+        } catch (e: Throwable) {
+            copies.forEach { runCatching { FileDescriptors.close(it) } }
+            throw e
+        }
+        return OutboundFrame(bytes, copies.toTypedArray())
+    }
+
+    /** Closes the descriptors this frame owns. */
+    fun closeDescriptors() {
+        fds?.forEach { runCatching { FileDescriptors.close(it) } }
+    }
+}
 
 /** A frame as read, its descriptors already turned into handles the receiver owns. */
 internal class InboundFrame(
