@@ -1,5 +1,6 @@
 package io.jcluster.bench
 
+import io.jcluster.ClusterSettings
 import io.jcluster.SharingStrategy
 import java.net.URI
 import java.nio.file.Path
@@ -28,7 +29,7 @@ sealed class MainTarget(val key: String, val label: String) {
      */
     class Hello(private val strategy: SharingStrategy) : MainTarget(
         "hello_${strategy.configName.replace('-', '_')}",
-        "hello-cluster $strategy" + if (strategy == HELLO_DEFAULT) " (default)" else "",
+        "hello-cluster $strategy" + if (strategy == ClusterSettings().strategy) " (default)" else "",
     ) {
         override fun command(port: Int, metricsPort: Int) = listOf("bin/hello-cluster", "--port", "$port",
             "--workers", "${MainBench.WORKERS}", "--strategy", strategy.configName, "--metrics-port", "$metricsPort")
@@ -70,9 +71,6 @@ sealed class MainTarget(val key: String, val label: String) {
     }
 
     companion object {
-        /** bin/hello-cluster's own default (`HelloOptions`), not the library's: the bench does not link the samples. */
-        val HELLO_DEFAULT = SharingStrategy.ROUND_ROBIN
-
         /** hello-cluster under each strategy, then Node's default (rr on Linux) and `none`. */
         fun all(nodeScript: Path): List<MainTarget> =
             SharingStrategy.entries.map(::Hello) + if (nodeAvailable()) listOf(Node(nodeScript, "rr"), Node(nodeScript, "none")) else emptyList()

@@ -230,14 +230,7 @@ data class HelloOptions(
 
         private fun cpus() = Runtime.getRuntime().availableProcessors()
 
-        /**
-         * Round-robin, as Node's cluster on Linux, unless `JCLUSTER_SCHED_POLICY` names one: measured
-         * with `bench/run main`, it serves this job's keep-alive load fastest and splits it exactly
-         * between the workers (docs/sharing.md). The library's own default stays `shared`, which
-         * unmodified apps under `jcluster run` need.
-         */
-        private fun defaultStrategy(): SharingStrategy =
-            if (System.getenv(SharingStrategy.ENVIRONMENT_VARIABLE).isNullOrBlank()) SharingStrategy.ROUND_ROBIN else ClusterSettings().strategy
+        private fun defaultStrategy() = ClusterSettings().strategy
 
         fun fail(message: String, usage: Boolean = true): Nothing {
             System.err.println("hello-cluster: $message" + if (usage) "\n$USAGE" else "")
