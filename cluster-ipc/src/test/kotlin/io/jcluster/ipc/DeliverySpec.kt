@@ -8,7 +8,6 @@ import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
-import java.nio.file.Files
 import kotlin.random.Random
 import kotlin.time.Duration.Companion.seconds
 
@@ -21,7 +20,7 @@ class DeliverySpec : FunSpec({
     timeout = 60_000
 
     test("both sides sending at once on both lanes, small and large messages: each side gets each message once, in order") {
-        withConnectedPair { a, b ->
+        withConnectedPair("jcluster-delivery") { a, b ->
             val count = 20_000
             val random = Random(42)
             val sizes = IntArray(count) { if (random.nextInt(200) == 0) 100_000 + random.nextInt(100_000) else random.nextInt(300) }
@@ -39,7 +38,7 @@ class DeliverySpec : FunSpec({
     test("100,000 messages and then close() at once: the peer gets every one, though it stops reading for longer than a second") {
         // The receiver takes 16 messages at a time; with 1 KB messages the socket holds a few hundred. So when it
         // pauses 1,000 messages before the end, the sender has handed over all it has and closes, with hundreds queued.
-        withConnectedPair(receiveQueueCapacity = 16) { sender, receiver ->
+        withConnectedPair("jcluster-delivery", receiveQueueCapacity = 16) { sender, receiver ->
             val count = 100_000
             val channel = receiver.open(Lane.USER, ByteArrayCodec)
             coroutineScope {
@@ -77,21 +76,4 @@ private suspend fun receiveSequence(channel: MessageChannel<ByteArray>, count: I
         next++
     }
     return next
-}
-
-/** A server and a client connection in this JVM over a socket in a fresh 0700 directory; both closed afterwards. */
-private suspend fun withConnectedPair(receiveQueueCapacity: Int = 1024, block: suspend (IpcConnection, IpcConnection) -> Unit) {
-    val dir = Files.createTempDirectory("jcluster-delivery")
-    try {
-        IpcServer.bind(dir.resolve("s.sock")).use { server ->
-            coroutineScope {
-                val accepted = async(Dispatchers.IO) { server.accept(IpcOptions(name = "server", receiveQueueCapacity = receiveQueueCapacity)) }
-                Ipc.connect(server.path, IpcOptions(name = "client")).use { client ->
-                    accepted.await().use { block(client, it) }
-                }
-            }
-        }
-    } finally {
-        dir.toFile().deleteRecursively()
-    }
 }

@@ -57,7 +57,7 @@ class HandleBurstSpec : FunSpec({
     }
 
     test("bursts of handles, with messages without one among them: each handle comes with its own message, in order, and none leaks") {
-        withConnectedPair { a, b ->
+        withConnectedPair("jcluster-burst") { a, b ->
             val out = a.open(Lane.USER, ByteArrayCodec)
             val into = b.open(Lane.USER, ByteArrayCodec)
             suspend fun round(count: Int) = coroutineScope {
@@ -73,7 +73,7 @@ class HandleBurstSpec : FunSpec({
     }
 
     test("a receiving end that closes mid-burst, its lane never opened: every descriptor sent or queued is closed on both sides") {
-        suspend fun closeMidBurst() = withConnectedPair(receiveQueueCapacity = 16) { a, b ->
+        suspend fun closeMidBurst() = withConnectedPair("jcluster-burst", receiveQueueCapacity = 16) { a, b ->
             val out = a.open(Lane.USER, ByteArrayCodec)
             val start = openFdCount()
             coroutineScope {
@@ -151,21 +151,4 @@ private suspend fun settledFdCount(): Int {
         if (now != count) stableSince = System.nanoTime().also { count = now }
     }
     return count
-}
-
-/** A server and a client connection in this JVM over a socket in a fresh directory; both closed afterwards. */
-private suspend fun withConnectedPair(receiveQueueCapacity: Int = 1024, block: suspend (IpcConnection, IpcConnection) -> Unit) {
-    val dir = Files.createTempDirectory("jcluster-burst")
-    try {
-        IpcServer.bind(dir.resolve("s.sock")).use { server ->
-            coroutineScope {
-                val accepted = async(Dispatchers.IO) { server.accept(IpcOptions(name = "server", receiveQueueCapacity = receiveQueueCapacity)) }
-                Ipc.connect(server.path, IpcOptions(name = "client")).use { client ->
-                    accepted.await().use { block(client, it) }
-                }
-            }
-        }
-    } finally {
-        dir.toFile().deleteRecursively()
-    }
 }
