@@ -43,7 +43,8 @@ internal sealed class Subcommand {
 
 /** A subcommand answered by the cluster: its [request], given the command line after `--` ([argv]). */
 internal sealed class Remote : Subcommand() {
-    abstract fun request(argv: List<String>?): AdminRequest
+    /** The request to send; by default the one named as the subcommand, with no argument. */
+    open fun request(argv: List<String>?): AdminRequest = AdminRequest(spec.name())
 
     /** The [Command] to run, aimed at [socket]. */
     open fun command(socket: Path?, argv: List<String>?): Command {
@@ -58,24 +59,16 @@ internal sealed class Local : Subcommand() {
 }
 
 @CommandLine.Command(name = "status", description = ["The primary's state and one row per worker (pid, state, uptime, restarts, memory, requests), like pm2 list."])
-internal class Status : Remote() {
-    override fun request(argv: List<String>?) = AdminRequest("status")
-}
+internal class Status : Remote()
 
 @CommandLine.Command(name = "stats", description = ["The same figures as status, as pretty JSON."])
-internal class Stats : Remote() {
-    override fun request(argv: List<String>?) = AdminRequest("stats")
-}
+internal class Stats : Remote()
 
 @CommandLine.Command(name = "reload", description = ["Replaces the workers one by one, each new one ready before the old one goes (zero downtime)."])
-internal class Reload : Remote() {
-    override fun request(argv: List<String>?) = AdminRequest("reload")
-}
+internal class Reload : Remote()
 
 @CommandLine.Command(name = "restart", description = ["Replaces every worker with a new process, as many as before."])
-internal class Restart : Remote() {
-    override fun request(argv: List<String>?) = AdminRequest("restart")
-}
+internal class Restart : Remote()
 
 @CommandLine.Command(name = "scale", description = ["Grows or shrinks the cluster to N workers."])
 internal class Scale : Remote() {
