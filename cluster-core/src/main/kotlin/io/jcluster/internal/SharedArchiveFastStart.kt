@@ -29,12 +29,13 @@ private val log = KotlinLogging.logger {}
  */
 internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     private val training = ConcurrentHashMap<String, Thread>()
+    private val archiveKinds = ConcurrentHashMap<Path, StartupArchive>() // per worker JDK: its release file is read once, not at every fork
 
     override fun flags(settings: ClusterSettings): List<String> {
         val dir = cacheDirectory(settings) ?: return emptyList()
         val flags = mutableListOf<String>()
         nativeLibrary(dir, settings.classpath)?.let { flags += "-Dorg.newsclub.net.unix.library.override=$it" }
-        val kind = StartupArchive.of(settings.java)
+        val kind = archiveKinds.computeIfAbsent(settings.java, StartupArchive::of)
         val archive = dir.resolve(kind.fileName)
         if (Files.isRegularFile(archive)) flags += kind.useFlags(archive)
         else startTraining(dir, settings, kind, flags.toList())
