@@ -1,15 +1,20 @@
 package io.jcluster.http
 
+import io.jcluster.SharingStrategy
 import io.jcluster.Worker
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.inspectors.forAll
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.ints.shouldBeLessThanOrEqual
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.runInterruptible
+import java.io.File
 
 /**
  * The adapter in real worker JVMs, under every sharing strategy at once: each of two workers serves
@@ -75,7 +80,13 @@ abstract class ClusterHttpContract(adapter: AdapterUnderTest) : FunSpec({
                     closed shouldBe true
                 }
                 for ((strategy, load) in loads) withClue("$strategy: $load") {
-                    load.errors.toList().shouldBeEmpty()
+                    if (strategy == SharingStrategy.REUSE_PORT.configName && !KERNEL_MIGRATES_QUEUED_CONNECTIONS) {
+                        // docs/sharing.md: the kernel resets what reaches the closing socket between its last accept and its close.
+                        load.errors.size shouldBeLessThanOrEqual MAX_RESETS_AT_A_REUSE_PORT_CLOSE
+                        load.errors.forAll { it shouldContain "Connection reset" }
+                    } else {
+                        load.errors.toList().shouldBeEmpty()
+                    }
                     load.answers.filter { it.sentAt > exitedAt }.map { it.workerId }.toSet() shouldBe setOf(workers.last().id)
                 }
             } finally {
@@ -85,6 +96,15 @@ abstract class ClusterHttpContract(adapter: AdapterUnderTest) : FunSpec({
         probes.values.forEach { it.close() }
     }
 })
+
+/**
+ * Whether Linux moves the connections queued at a closing `SO_REUSEPORT` listener to another one
+ * (`net.ipv4.tcp_migrate_req=1`); by default it resets them.
+ */
+private val KERNEL_MIGRATES_QUEUED_CONNECTIONS = runCatching { File("/proc/sys/net/ipv4/tcp_migrate_req").readText().trim() == "1" }.getOrDefault(false)
+
+/** Without migration, connections that arrive in the instant between a closing reuse-port socket's last accept and its close: seen 0–1 per close. */
+private const val MAX_RESETS_AT_A_REUSE_PORT_CLOSE = 2
 
 /** Opens connections (each answered once, then closed) until every worker that answers has answered; at most 200. */
 private suspend fun answeringWorkers(port: Int): Set<Int> = coroutineScope {
