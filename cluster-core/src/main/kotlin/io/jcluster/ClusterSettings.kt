@@ -37,7 +37,9 @@ public enum class Stdio {
  * @property environment extra environment variables for every worker.
  * @property stdio where the worker's output goes.
  * @property fastStart start workers with a class-data archive the primary creates on its first start and
- *   reuses after (AppCDS), and with junixsocket's native library extracted once for all workers.
+ *   reuses after (AppCDS), and with junixsocket's native library extracted once for all workers. On
+ *   JDKs before 25 the first worker also writes, as it exits, an archive of all it loaded, the
+ *   application's classes included, which later workers of the same build start from.
  * @property disconnectTimeout how long a disconnecting worker may take before the primary kills it.
  * @property killTimeout after `TERM`, how long before `KILL`.
  * @property strategy how workers share a port, unless a listener says otherwise; the environment

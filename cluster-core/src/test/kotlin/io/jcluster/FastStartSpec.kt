@@ -3,8 +3,10 @@ package io.jcluster
 import io.jcluster.internal.SharedArchiveFastStart
 import io.kotest.core.spec.style.FunSpec
 import io.jcluster.internal.JvmProcessLauncher
+import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldNotContain
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -27,6 +29,36 @@ class FastStartSpec : FunSpec({
 
     test("on JDK 25 the archive is an AOT cache, and the worker maps it").config(enabledIf = { Files.isExecutable(JDK_25) }) {
         archiveIsMapped(java = JDK_25, fileName = "worker.aot", flag = "-XX:AOTCache=")
+    }
+
+    test("the first worker writes what it loaded at its exit; once checked, later forks start from that archive") {
+        val cache = Files.createTempDirectory("jcluster-cache")
+        try {
+            val fastStart = SharedArchiveFastStart(cache)
+            val settings = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            Primary(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), fastStart).use { primary ->
+                primary.recording { log ->
+                    val learner = primary.fork()
+                    log.await<WorkerEvent.Online>(learner)
+                    val second = primary.fork() // while the first lives: the trained archive, or none yet
+                    log.await<WorkerEvent.Online>(second)
+                    commandLine(learner) shouldContain "-XX:ArchiveClassesAtExit="
+                    commandLine(second) shouldNotContain "-XX:ArchiveClassesAtExit="
+                    cache.listDirectoryEntries().filter { Files.isDirectory(it) }.flatMap { it.listDirectoryEntries("worker-app.jsa") }.shouldBeEmpty()
+
+                    learner.disconnect()
+                    log.awaitGone(learner)
+                    val learned = withTimeout(60.seconds) { awaitArchive(cache, "worker-app.jsa") }
+                    val third = primary.fork()
+                    log.await<WorkerEvent.Online>(third)
+                    Files.readString(Path.of("/proc/${third.pid}/maps")) shouldContain learned.toString()
+                    commandLine(third) shouldNotContain "-XX:ArchiveClassesAtExit="
+                }
+            }
+            cache.listDirectoryEntries().filter { Files.isDirectory(it) }.flatMap { it.listDirectoryEntries("worker-app.jsa.*") }.shouldBeEmpty()
+        } finally {
+            cache.toFile().deleteRecursively()
+        }
     }
 
     test("the default cache lives under the user's cache directory") {
@@ -65,6 +97,8 @@ private suspend fun archiveIsMapped(java: Path?, fileName: String, flag: String)
         cache.toFile().deleteRecursively()
     }
 }
+
+private fun commandLine(worker: Worker): String = Files.readString(Path.of("/proc/${worker.pid}/cmdline")).replace('\u0000', ' ')
 
 /** Waits until the archive [fileName] is in place: it appears by an atomic rename, only after it was checked. */
 private suspend fun awaitArchive(cache: Path, fileName: String): Path {

@@ -37,7 +37,9 @@ object ReloadBench {
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val only = args.getOrNull(2)?.split(',')?.toSet()
         killDescendantsOnExit()
-        val outcomes = ReloadTarget.all(nodeScript).filter { only == null || it.key in only }.map { target ->
+        val targets = ReloadTarget.all(nodeScript).filter { only == null || it.key in only }
+        targets.firstOrNull { !it.isNode }?.let { hello -> LearnedArchive.prime({ port -> hello.command(port) }, WORKERS) }
+        val outcomes = targets.map { target ->
             ReloadOutcome(
                 target,
                 reload = scenario(target, "reload") { cluster, _ -> cluster.reload() }

@@ -11,4 +11,7 @@ internal interface FastStart {
     fun prepare(settings: ClusterSettings) {
         flags(settings)
     }
+
+    /** Called once a worker started with [command] (which holds [flags]' answer) has exited; never waits. */
+    fun exited(command: List<String>) {}
 }

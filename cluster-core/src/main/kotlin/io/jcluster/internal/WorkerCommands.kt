@@ -28,6 +28,11 @@ internal class WorkerCommands(private val controlSocket: () -> Path, private val
         return LaunchSpec(workerId, command, variables, settings.workingDirectory, settings.stdio)
     }
 
+    /** Called once the process of [spec] has exited: fast start may take what it left behind. */
+    fun exited(spec: LaunchSpec) {
+        fastStart?.exited(spec.command)
+    }
+
     /**
      * kotlin-logging prints a banner on stdout as each JVM starts ("kotlin-logging: initializing..."),
      * which in a worker lands among the app's own output: off, unless the primary's environment says.

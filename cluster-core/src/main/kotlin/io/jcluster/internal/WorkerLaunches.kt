@@ -49,6 +49,7 @@ internal class WorkerLaunches(
             launcher.launch(spec)
         } catch (e: Exception) {
             log.error { "cannot start worker ${worker.id}: $e (command: ${spec.command.joinToString(" ").take(COMMAND_LOG_CHARS)}…)" }
+            commands.exited(spec)
             loop.emitFor(record, WorkerEvent.Forked(worker))
             exits.exited(record, ExitStatus(LAUNCH_FAILED, null), listOf("cannot start ${spec.command.first()}: ${e.message}"))
             return
@@ -58,7 +59,10 @@ internal class WorkerLaunches(
         process.handle?.let { records.processStarted(worker.id, it) }
         if (closing) process.signal(Signal.KILL)
         loop.emitFor(record, WorkerEvent.Forked(worker))
-        process.onExit { exit, stderr -> loop.enqueue(PrimaryInput.Exited(worker.id, exit, stderr)) }
+        process.onExit { exit, stderr ->
+            commands.exited(spec)
+            loop.enqueue(PrimaryInput.Exited(worker.id, exit, stderr))
+        }
     }
 
     /** Launches [record], a supervised worker of its slot or a warm standby, and starts its boot timeout. */
