@@ -16,6 +16,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.withTimeout
 import java.nio.file.Files
 import java.nio.file.Path
+import java.nio.file.attribute.FileTime
 import kotlin.io.path.listDirectoryEntries
 import kotlin.time.Duration.Companion.seconds
 
@@ -31,16 +32,18 @@ class FastStartSpec : FunSpec({
         archiveIsMapped(java = JDK_25, fileName = "worker.aot", flag = "-XX:AOTCache=")
     }
 
-    test("the first worker writes what it loaded at its exit; once checked, later forks start from that archive") {
+    test("once trained, the next worker writes what it loaded at its exit; once checked, later forks start from that archive") {
         val cache = Files.createTempDirectory("jcluster-cache")
         try {
             val fastStart = SharedArchiveFastStart(cache)
             val settings = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            fastStart.prepare(settings)
+            withTimeout(60.seconds) { awaitArchive(cache, "worker.jsa") } // a worker learns only once training has dumped an archive
             Primary(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), fastStart).use { primary ->
                 primary.recording { log ->
                     val learner = primary.fork()
                     log.await<WorkerEvent.Online>(learner)
-                    val second = primary.fork() // while the first lives: the trained archive, or none yet
+                    val second = primary.fork() // while the first lives: the trained archive
                     log.await<WorkerEvent.Online>(second)
                     commandLine(learner) shouldContain "-XX:ArchiveClassesAtExit="
                     commandLine(second) shouldNotContain "-XX:ArchiveClassesAtExit="
@@ -59,6 +62,29 @@ class FastStartSpec : FunSpec({
         } finally {
             cache.toFile().deleteRecursively()
         }
+    }
+
+    test("the cache keeps the 8 builds used last, and those used within a day: a primary removes the others as it starts") {
+        val hour = 3_600_000L
+        // 10 builds last used two days ago, and [recent] used an hour ago: what a primary keeps besides its own build.
+        fun keptOf(recent: Int): Pair<List<Path>, List<Path>> {
+            val cache = Files.createTempDirectory("jcluster-cache")
+            try {
+                val now = System.currentTimeMillis()
+                val old = List(10) { n -> Files.createDirectory(cache.resolve("old$n")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - 48 * hour + n * 1_000L)) } }
+                val new = List(recent) { n -> Files.createDirectory(cache.resolve("new$n")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - hour + n * 1_000L)) } }
+                SharedArchiveFastStart(cache).flags(testSettings("idle").copy(fastStart = true))
+                val kept = cache.listDirectoryEntries().map { it.fileName }.toSet()
+                return old.filter { it.fileName in kept } to new.filter { it.fileName in kept }
+            } finally {
+                cache.toFile().deleteRecursively()
+            }
+        }
+        val (oldKept, _) = keptOf(recent = 1)
+        oldKept.map { it.fileName.toString() } shouldBe (4..9).map { "old$it" } // this build, the recent one, and the 6 newest old ones
+        val (noOld, recentKept) = keptOf(recent = 9)
+        noOld.shouldBeEmpty()
+        recentKept.size shouldBe 9 // more than 8 with this build's, but all used within a day
     }
 
     test("the default cache lives under the user's cache directory") {
@@ -83,7 +109,8 @@ private suspend fun archiveIsMapped(java: Path?, fileName: String, flag: String)
         first.single { it.startsWith("-Dorg.newsclub.net.unix.library.override=") }
         first.none { it.startsWith(flag) } shouldBe true
         val archive = withTimeout(60.seconds) { awaitArchive(cache, fileName) } // trained in the background by that first call
-        fastStart.flags(settings) shouldContain "$flag$archive"
+        val next = List(2) { fastStart.flags(settings) } // where workers learn (before JDK 25), the first of them is appointed to
+        next.last() shouldContain "$flag$archive"
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         Primary(settings, JvmProcessLauncher, scope, fastStart).use { primary ->
             primary.recording { log ->

@@ -10,7 +10,7 @@ import java.nio.file.Path
  * [MAX_STARTS] times, so the figures after it are the steady state, not the build's first start.
  */
 object LearnedArchive {
-    private const val MAX_STARTS = 4
+    private const val MAX_STARTS = 6
     private const val FILE_NAME = "worker-app.jsa"
 
     /** Primes the cache for [command] (the cluster on a port, given by [ReloadTarget.command]'s shape); prints what it did. */

@@ -6,10 +6,13 @@ import java.io.File
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
+import java.nio.file.attribute.FileTime
 import java.security.MessageDigest
+import java.time.Instant
 import java.util.HexFormat
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.zip.ZipFile
 import kotlin.io.path.listDirectoryEntries
@@ -24,11 +27,12 @@ private val log = KotlinLogging.logger {}
  *   background ([StartupTraining]) and checked by a JVM that must map it before any worker uses it.
  *   Forks before it is ready simply start without it. Which archive is the worker JDK's best
  *   ([StartupArchive]): JDK 25's AOT cache, else a dynamic class-data archive (AppCDS).
- * - with a class-data archive, one learned from a real worker: the first fork that finds none is
- *   appointed to write one when it exits (a reload, a recycle, the cluster's stop), holding what it
- *   loaded in its life, the application's server included. Checked like the trained one, it then
- *   replaces it for later forks: a worker of the same build boots on half the CPU. The appointed
- *   worker itself starts without an archive (JDK 17 dumps on top of the JDK's own archive only).
+ * - with a class-data archive, one learned from a real worker: the first fork that finds none, once
+ *   the trained one is in place (proof that this JDK and these options can dump), is appointed to
+ *   write one when it exits (a reload, a recycle, the cluster's stop), holding what it loaded in its
+ *   life, the application's server included. Checked like the trained one, it then replaces it for
+ *   later forks: a worker of the same build boots on half the CPU. The appointed worker itself starts
+ *   without an archive (JDK 17 dumps on top of the JDK's own archive only).
  *
  * A changed classpath or JDK gives a new key, hence a new archive: a stale one is never used. The key
  * matters most for the AOT cache, which JDK 25.0.3 does not check against changed jars.
@@ -39,6 +43,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     private val learners = ConcurrentHashMap<Path, Learner>() // per cache directory: the worker appointed to write the learned archive
     private val adopting = ConcurrentHashMap.newKeySet<Path>() // partial learned archives being checked
     private val learnerCount = AtomicInteger()
+    private val pruned = AtomicBoolean()
 
     /** The worker appointed to write [partial] at its exit, and how to check that archive then. */
     private class Learner(val dir: Path, val partial: Path, val settings: ClusterSettings, val kind: StartupArchive, val libraryFlags: List<String>)
@@ -60,7 +65,8 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         val trained = dir.resolve(kind.fileName)
         val learned = kind.learnedFileName?.let(dir::resolve)?.takeIf { Files.isRegularFile(it) }
         if (learned == null && !Files.isRegularFile(trained)) startTraining(dir, settings, kind, libraryFlags)
-        val learner = if (learned == null && forFork) appointLearner(dir, settings, kind, libraryFlags) else null
+        // Only once a training run has dumped an archive with this JDK and these options can a worker surely start with the dump flag.
+        val learner = if (learned == null && forFork && Files.isRegularFile(trained)) appointLearner(dir, settings, kind, libraryFlags) else null
         when {
             learned != null -> flags += kind.useFlags(learned)
             learner != null -> flags += kind.dumpFlags(learner.partial)
@@ -71,14 +77,13 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     override fun exited(command: List<String>) {
         val learner = learners.values.firstOrNull { learner -> learner.kind.dumpFlags(learner.partial).all { it in command } } ?: return
-        adoptInBackground(learner.dir, learner.partial, learner.settings, learner.kind, learner.libraryFlags) {
-            learners.remove(learner.dir, learner) // a worker that left nothing usable (killed, say): the next fork is appointed
-        }
+        // The appointment stays: a learner that left nothing usable (killed, say) costs later forks nothing; the next primary tries again.
+        adoptInBackground(learner.dir, learner.partial, learner.settings, learner.kind, learner.libraryFlags)
     }
 
     /**
-     * The learner for the fork about to start, unless the JDK cannot learn, one is already appointed,
-     * an archive a worker left is being checked, or no archive can be made.
+     * The learner for the fork about to start, unless the JDK cannot learn, this primary has appointed
+     * one already (one per build), an archive a worker left is being checked, or no archive can be made.
      */
     private fun appointLearner(dir: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>): Learner? {
         val fileName = kind.learnedFileName ?: return null
@@ -90,17 +95,16 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     /**
      * Checks, on a thread of its own, the learned archive a worker wrote at [partial]; puts it in place
-     * if a JVM maps it, removes [partial], then runs [then]. Nothing if [partial] is already being checked.
+     * if a JVM maps it, and removes [partial]. Nothing if [partial] is already being checked.
      */
-    private fun adoptInBackground(dir: Path, partial: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>, then: () -> Unit = {}) {
-        if (!adopting.add(partial)) return then()
+    private fun adoptInBackground(dir: Path, partial: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) {
+        if (!adopting.add(partial)) return
         Thread({
             try {
                 adopt(dir, partial, settings, kind, libraryFlags)
             } finally {
                 runCatching { Files.deleteIfExists(partial) }
                 adopting.remove(partial)
-                then()
             }
         }, "jcluster-fast-start-learn").apply { isDaemon = true; start() }
     }
@@ -127,8 +131,27 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     private fun cacheDirectory(settings: ClusterSettings): Path? = runCatching {
         val key = keyOf(settings)
-        cacheRoot.resolve(key).also { Files.createDirectories(it); sweep(it) }
+        cacheRoot.resolve(key).also { dir ->
+            Files.createDirectories(dir)
+            Files.setLastModifiedTime(dir, FileTime.from(Instant.now())) // when this build was last used: see pruneOldBuilds
+            if (pruned.compareAndSet(false, true)) pruneOldBuilds()
+            sweep(dir)
+        }
     }.onFailure { log.warn { "fast start is off: cannot use the cache directory $cacheRoot: $it" } }.getOrNull()
+
+    /**
+     * Keeps the directories of the [KEPT_BUILDS] builds (keys) used last, and any used within
+     * [KEPT_HOURS], and removes the others, once per primary: every rebuild of an application is a
+     * new key, with ~25 MB of archives.
+     */
+    private fun pruneOldBuilds() {
+        val builds = runCatching { cacheRoot.listDirectoryEntries().filter { Files.isDirectory(it) } }.getOrDefault(emptyList())
+        val usedAt = builds.associateWith { runCatching { Files.getLastModifiedTime(it).toMillis() }.getOrDefault(0) }
+        val recent = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(KEPT_HOURS)
+        builds.sortedByDescending { usedAt.getValue(it) }.drop(KEPT_BUILDS).filter { usedAt.getValue(it) < recent }.forEach { old ->
+            runCatching { old.toFile().deleteRecursively() }.onSuccess { log.debug { "fast start: removed $old, a build not used lately" } }
+        }
+    }
 
     /**
      * Removes the partial files (an archive being trained, a library being copied) of primaries that
@@ -210,6 +233,8 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     companion object {
         private const val KEY_CHARS = 24
+        private const val KEPT_BUILDS = 8
+        private const val KEPT_HOURS = 24L
         private const val TRAINING_SECONDS = 60L
         private val WRITER_PID = Regex("""^\.(\d+)\.""") // worker-app.jsa.<primary pid>.<n>.tmp
         private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|lib)\.(\d+)\..*tmp(?:\.config)?""")
