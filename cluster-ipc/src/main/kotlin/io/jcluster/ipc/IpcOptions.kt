@@ -5,7 +5,8 @@ package io.jcluster.ipc
  *
  * @property maxFrameSize the largest frame, header included, either side may send; a larger one is
  *   refused before it is sent and, if it arrives anyway, closes the connection.
- * @property sendQueueCapacity frames queued for the writer before [MessageChannel.send] suspends.
+ * @property sendQueueCapacity frames queued for the writer before [MessageChannel.send] suspends (until
+ *   half of them are written).
  * @property receiveQueueCapacity frames per lane waiting for their collector before the reader stops
  *   reading, which in turn makes the peer's sends suspend.
  * @property callTimeoutMillis how long [MessageChannel.call] waits for its reply by default.

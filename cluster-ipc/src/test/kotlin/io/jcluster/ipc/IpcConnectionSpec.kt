@@ -13,6 +13,8 @@ import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.map
@@ -114,6 +116,26 @@ class IpcConnectionSpec : FunSpec({
         a.isOpen shouldBe true
         b.close() // first: a's close() would wait for a reader that never reads
         a.close()
+    }
+
+    test("a sender waiting for room in the queue fails with IpcClosedException once the peer is gone") {
+        val (a, b) = connectedPair(IpcOptions(sendQueueCapacity = 8, receiveQueueCapacity = 2))
+        b.open(Lane.USER, ByteArrayCodec) // opened, never read: the socket and the queue fill
+        val sender = a.open(Lane.USER, ByteArrayCodec)
+        val oneThread = java.util.concurrent.Executors.newSingleThreadExecutor().asCoroutineDispatcher()
+        try {
+            withContext(oneThread) {
+                val flood = async { runCatching { repeat(100_000) { sender.send(ByteArray(10_000)) } }.exceptionOrNull() }
+                yield() // on this one thread, the flood runs until its only suspension: waiting for room
+                flood.isActive shouldBe true
+                b.close()
+                withTimeout(10_000) { flood.await() }.shouldBeInstanceOf<IpcClosedException>()
+            }
+        } finally {
+            oneThread.close()
+            b.close()
+            a.close()
+        }
     }
 
     test("frames larger than the socket buffer arrive whole and in order with the small ones around them") {

@@ -1,6 +1,7 @@
 package io.jcluster.ipc.internal
 
 import io.jcluster.ipc.IpcClosedException
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.runBlocking
 import org.newsclub.net.unix.AFUNIXSocketChannel
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
 import java.nio.channels.SelectionKey
 import java.util.concurrent.atomic.AtomicInteger
+import java.util.concurrent.atomic.AtomicReference
 import java.util.concurrent.locks.ReentrantLock
 import kotlin.concurrent.withLock
 
@@ -18,7 +20,9 @@ import kotlin.concurrent.withLock
  * When nothing is queued and no burst is under way, a sender writes its frame itself, at once: no thread hand-off, which is what
  * keeps round trips short. Otherwise (or if the socket takes only part of the frame) frames go through
  * a bounded queue to the writer thread, which packs what is queued into large writes and alone waits
- * for the socket to drain. So no sender ever blocks on a slow peer: a full queue suspends it instead.
+ * for the socket to drain. So no sender ever blocks on a slow peer: a full queue suspends it instead,
+ * until the writer has written half of it. Not until one frame is out: a sender faster than the peer
+ * would then pay a suspension and a wake-up for every frame (a quarter of its CPU, measured).
  *
  * Descriptors: a frame written directly sends the caller's; a queued frame owns duplicates of them
  * ([OutboundFrame.owningCopies]), closed once written or once the frame is dropped, so the caller may
@@ -31,7 +35,11 @@ internal class FrameWriter(
     queueCapacity: Int,
     private val onFailure: (Throwable) -> Unit,
 ) {
-    private val queue = Channel<OutboundFrame>(queueCapacity) { undelivered -> undelivered.closeDescriptors() }
+    // Bounded by [capacity] through [pending] and [room], not by the channel: see the class's comment.
+    private val queue = Channel<OutboundFrame>(Channel.UNLIMITED) { undelivered -> undelivered.closeDescriptors() }
+    private val capacity = queueCapacity
+    private val roomAt = queueCapacity / 2 // senders waiting for room go on once no more than this is pending
+    private val room = AtomicReference<CompletableDeferred<Unit>?>() // completed once there is room again, for the senders that wait
     private val lock = ReentrantLock()
     private val pending = AtomicInteger() // frames queued or carried, not yet written: senders may write directly only at 0
     @Volatile private var finished = false
@@ -51,16 +59,8 @@ internal class FrameWriter(
      */
     suspend fun send(frame: OutboundFrame) {
         if (tryWriteDirectly(frame)) return
-        val queued = frame.owningCopies()
-        pending.incrementAndGet()
-        try {
-            queue.send(queued) // a frame the queue refuses is handed to its undelivered handler, which closes the copies
-        } catch (e: Exception) {
-            pending.decrementAndGet()
-            // A sender cancelled while it waited for room is just cancelled; only a closed queue means a closed connection.
-            if (!finished) throw e
-            throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
-        }
+        if (pending.get() >= capacity) awaitRoom() // a sender cancelled while it waits is just cancelled
+        enqueue(frame.owningCopies())
     }
 
     /**
@@ -70,20 +70,33 @@ internal class FrameWriter(
      */
     fun post(frame: OutboundFrame) {
         if (tryWriteDirectly(frame)) return
+        if (pending.get() >= capacity) runBlocking { awaitRoom() } // an interrupted thread gets its exception
+        enqueue(frame)
+    }
+
+    /** Queues [frame], whose descriptors (if any) it owns; throws [IpcClosedException], its copies closed, once the queue is closed. */
+    private fun enqueue(frame: OutboundFrame) {
         pending.incrementAndGet()
-        val queued = queue.trySend(frame)
+        val queued = queue.trySend(frame) // never full: unlimited
         if (queued.isSuccess) return
-        if (queued.isClosed) {
-            pending.decrementAndGet()
-            throw IpcClosedException("cannot send: the connection is closed", queued.exceptionOrNull())
+        written()
+        frame.closeDescriptors()
+        throw IpcClosedException("cannot send: the connection is closed", queued.exceptionOrNull())
+    }
+
+    /** Suspends while the queue is full, until the writer has written half of it; throws [IpcClosedException] once closed. */
+    private suspend fun awaitRoom() {
+        while (pending.get() >= capacity) {
+            if (finished) throw IpcClosedException("cannot send: the connection is closed")
+            val signal = room.get() ?: CompletableDeferred<Unit>().takeIf { room.compareAndSet(null, it) } ?: continue
+            // Published before this second look: the writer, past roomAt since, has seen it, or this sees the room.
+            if (pending.get() >= capacity && !finished) signal.await()
         }
-        try {
-            runBlocking { queue.send(frame) }
-        } catch (e: Exception) {
-            pending.decrementAndGet()
-            if (!finished) throw e // the waiting thread was interrupted: not a closed connection
-            throw IpcClosedException("cannot send: the connection is closed", e.cause ?: e)
-        }
+    }
+
+    /** One frame (or wake-up token) is done with: counted off, and waiting senders told once there is room. */
+    private fun written() {
+        if (pending.decrementAndGet() <= roomAt && room.get() != null) room.getAndSet(null)?.complete(Unit)
     }
 
     /** Writes [frame] at once if nothing is queued and no burst is under way; false if it must be queued. */
@@ -104,6 +117,7 @@ internal class FrameWriter(
     fun finish(cause: Throwable? = null) {
         finished = true
         queue.close(cause)
+        room.getAndSet(null)?.complete(Unit) // senders waiting for room find the connection closed
     }
 
     /** Waits until the queue is drained and the thread has ended. */
@@ -183,6 +197,7 @@ internal class FrameWriter(
             finished = true
             releaseBatch()
             queue.cancel(kotlinx.coroutines.CancellationException("writer failed", e))
+            room.getAndSet(null)?.complete(Unit)
             onFailure(e)
         } finally {
             writable.close()
@@ -196,7 +211,7 @@ internal class FrameWriter(
             batch.put(frame.bytes)
             frame.fds?.let { batchFds.addAll(it) }
         }
-        pending.decrementAndGet()
+        written()
     }
 
     /**
@@ -220,7 +235,7 @@ internal class FrameWriter(
         } finally {
             frame.closeDescriptors()
         }
-        pending.decrementAndGet()
+        written()
     }
 
     /** Writes the batch, its descriptors with its first bytes, then closes them: in the socket, the kernel holds its own. */
