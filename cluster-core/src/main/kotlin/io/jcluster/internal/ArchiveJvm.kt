@@ -1,0 +1,20 @@
+package io.jcluster.internal
+
+import io.jcluster.ClusterSettings
+import java.util.concurrent.TimeUnit
+
+/** The JVMs fast start runs besides the workers: the training run, and the runs that check an archive maps. */
+internal object ArchiveJvm {
+    private const val TIMEOUT_SECONDS = 60L
+
+    /**
+     * Runs [StartupTraining] as a worker of [settings] would start (with [libraryFlags]), plus
+     * [archiveFlags]; true if it exits with 0 within [TIMEOUT_SECONDS].
+     */
+    fun runTraining(settings: ClusterSettings, libraryFlags: List<String>, archiveFlags: List<String>): Boolean = runCatching {
+        val command = listOf(settings.java.toString()) + WorkerCommands.IPC_FLAGS + libraryFlags + settings.jvmArgs +
+            archiveFlags + listOf("-cp", settings.classpath, StartupTraining::class.java.name)
+        val process = ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) process.destroyForcibly().let { false } else process.exitValue() == 0
+    }.getOrDefault(false)
+}
