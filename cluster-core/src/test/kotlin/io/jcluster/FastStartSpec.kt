@@ -71,17 +71,20 @@ class FastStartSpec : FunSpec({
             val cache = Files.createTempDirectory("jcluster-cache")
             try {
                 val now = System.currentTimeMillis()
-                val old = List(10) { n -> Files.createDirectory(cache.resolve("old$n")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - 48 * hour + n * 1_000L)) } }
-                val new = List(recent) { n -> Files.createDirectory(cache.resolve("new$n")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - hour + n * 1_000L)) } }
+                fun build(name: String, usedAt: Long) = Files.createDirectory(cache.resolve(name.padStart(24, '0'))).also { Files.setLastModifiedTime(it, FileTime.fromMillis(usedAt)) }
+                val old = List(10) { n -> build("a$n", now - 48 * hour + n * 1_000L) }
+                val new = List(recent) { n -> build("b$n", now - hour + n * 1_000L) }
+                val launchers = Files.createDirectory(cache.resolve("run-0123")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - 48 * hour)) }
                 SharedArchiveFastStart(cache).flags(testSettings("idle").copy(fastStart = true))
                 val kept = cache.listDirectoryEntries().map { it.fileName }.toSet()
+                check(launchers.fileName in kept) { "the jcluster run launcher's directory was removed: not a build's" }
                 return old.filter { it.fileName in kept } to new.filter { it.fileName in kept }
             } finally {
                 cache.toFile().deleteRecursively()
             }
         }
         val (oldKept, _) = keptOf(recent = 1)
-        oldKept.map { it.fileName.toString() } shouldBe (4..9).map { "old$it" } // this build, the recent one, and the 6 newest old ones
+        oldKept.map { it.fileName.toString() } shouldBe (4..9).map { "a$it".padStart(24, '0') } // this build, the recent one, and the 6 newest old ones
         val (noOld, recentKept) = keptOf(recent = 9)
         noOld.shouldBeEmpty()
         recentKept.size shouldBe 9 // more than 8 with this build's, but all used within a day

@@ -83,7 +83,8 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
      * new key, with ~25 MB of archives.
      */
     private fun pruneOldBuilds() {
-        val builds = runCatching { cacheRoot.listDirectoryEntries().filter { Files.isDirectory(it) } }.getOrDefault(emptyList())
+        // Only build keys: the cache root holds others' directories too (the `jcluster run` launcher's `run-<hash>`).
+        val builds = runCatching { cacheRoot.listDirectoryEntries().filter { Files.isDirectory(it) && KEY.matches(it.fileName.toString()) } }.getOrDefault(emptyList())
         val usedAt = builds.associateWith { runCatching { Files.getLastModifiedTime(it).toMillis() }.getOrDefault(0) }
         val recent = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(KEPT_HOURS)
         builds.sortedByDescending { usedAt.getValue(it) }.drop(KEPT_BUILDS).filter { usedAt.getValue(it) < recent }.forEach { old ->
@@ -163,6 +164,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         private const val KEY_CHARS = 24
         private const val KEPT_BUILDS = 8
         private const val KEPT_HOURS = 24L
+        private val KEY = Regex("[0-9a-f]{$KEY_CHARS}")
         private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|lib)\.(\d+)\..*tmp(?:\.config)?""")
 
         /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
