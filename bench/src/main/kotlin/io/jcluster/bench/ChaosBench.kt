@@ -41,7 +41,9 @@ object ChaosBench {
         val resultsDir = Path.of(args.getOrElse(1) { "bench/results" })
         val keys = args.getOrElse(2) { "hello_cluster,node_rr" }.split(',').toSet()
         killDescendantsOnExit()
-        val runs = ReloadTarget.all(nodeScript).filter { it.key in keys }.map { target ->
+        val targets = ReloadTarget.all(nodeScript).filter { it.key in keys }
+        targets.firstOrNull { !it.isNode }?.let { hello -> LearnedArchive.prime({ port -> hello.command(port) }, ReloadBench.WORKERS) }
+        val runs = targets.map { target ->
             val phases = mutableListOf<PhaseRun>()
             ChaosRun(target, run(target, phases), phases)
         }
