@@ -23,8 +23,8 @@ import java.nio.ByteBuffer
  * (`runBlocking(Dispatchers.Unconfined)`): a collector on `Dispatchers.Unconfined` (the primary's
  * decoding of user messages, say) that [sink] resumes then runs once all of them are queued, and
  * takes them in one go, instead of being resumed, and suspending again, for each frame on this one
- * thread. A burst of small messages is received at 1.6x the rate. A read of one frame (a call's
- * round trip) is handed over directly.
+ * thread (this alone took the ipc bench's one-way from 1.35M to 1.53M msg/s). A read of one frame
+ * (a call's round trip) is handed over directly.
  *
  * The buffer grows only as bytes actually arrive, so a forged length allocates nothing. Descriptors
  * are bounded too: once complete frames have taken theirs, only the incomplete frames at the end, of
