@@ -7,7 +7,6 @@ import java.nio.file.Path
 import java.nio.file.StandardCopyOption
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
-import kotlin.io.path.listDirectoryEntries
 
 private val log = KotlinLogging.logger {}
 
@@ -22,8 +21,10 @@ private val log = KotlinLogging.logger {}
  * and the next primary tries again.
  */
 internal class ArchiveLearning {
-    /** The worker appointed to write [partial] at its exit, and how to check that archive then. */
-    private class Learner(val dir: Path, val partial: Path, val settings: ClusterSettings, val kind: StartupArchive, val libraryFlags: List<String>)
+    /** The archive a worker writes at [partial] as it exits (in its build's cache directory), and how to check it then. */
+    private class Learner(val partial: Path, val settings: ClusterSettings, val kind: StartupArchive, val libraryFlags: List<String>) {
+        val dir: Path get() = partial.parent
+    }
 
     private val learners = ConcurrentHashMap<Path, Learner>() // per cache directory
     private val adopting = ConcurrentHashMap.newKeySet<Path>() // partial archives being checked
@@ -39,50 +40,45 @@ internal class ArchiveLearning {
     fun appoint(dir: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>): Path? {
         val fileName = kind.learnedFileName ?: return null
         if (learners.containsKey(dir) || adopting.any { it.parent == dir }) return null
-        val learner = Learner(dir, dir.resolve("$fileName.${ProcessHandle.current().pid()}.${count.incrementAndGet()}.tmp"), settings, kind, libraryFlags)
+        val learner = Learner(dir.resolve("$fileName.${ProcessHandle.current().pid()}.${count.incrementAndGet()}.tmp"), settings, kind, libraryFlags)
         return learner.partial.takeIf { learners.putIfAbsent(dir, learner) == null }
     }
 
     /** A worker started with [command] has exited: if it was a learner, its archive is checked and put in place. */
     fun exited(command: List<String>) {
-        val learner = learners.values.firstOrNull { learner -> learner.kind.dumpFlags(learner.partial).all { it in command } } ?: return
-        adoptInBackground(learner.dir, learner.partial, learner.settings, learner.kind, learner.libraryFlags)
+        learners.values.firstOrNull { learner -> learner.kind.dumpFlags(learner.partial).all { it in command } }?.let(::adoptInBackground)
     }
 
-    /** Archives that learners of primaries now gone wrote at their exit (at the cluster's stop, say): checked in the background, kept if usable. */
-    fun adoptLeftBehind(dir: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) {
-        val fileName = kind.learnedFileName ?: return
-        runCatching { dir.listDirectoryEntries("$fileName.*.tmp") }.getOrDefault(emptyList()).forEach { partial ->
-            val pid = WRITER_PID.find(partial.fileName.toString().removePrefix(fileName))?.groupValues?.get(1)?.toLongOrNull() ?: return@forEach
-            if (ProcessHandle.of(pid).isEmpty) adoptInBackground(dir, partial, settings, kind, libraryFlags)
-        }
-    }
+    /** Whether [file] is a learned archive being written, or left by a worker: `<learnedFileName>.<primary pid>.<n>.tmp`. */
+    fun isPartial(file: Path, kind: StartupArchive): Boolean =
+        kind.learnedFileName?.let { file.fileName.toString().startsWith("$it.") } == true
 
-    /** Checks [partial] on a thread of its own, puts it in place if a JVM maps it, and removes it; nothing if it is already being checked. */
-    private fun adoptInBackground(dir: Path, partial: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) {
-        if (!adopting.add(partial)) return
+    /** [partial], which a learner of a primary now gone wrote at its exit (at the cluster's stop, say): checked in the background, kept if usable. */
+    fun adoptLeftBehind(partial: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) =
+        adoptInBackground(Learner(partial, settings, kind, libraryFlags))
+
+    /** Checks [learner]'s archive on a thread of its own, puts it in place if a JVM maps it, and removes the partial; nothing if it is already being checked. */
+    private fun adoptInBackground(learner: Learner) {
+        if (!adopting.add(learner.partial)) return
         Thread({
             try {
-                adopt(dir, partial, settings, kind, libraryFlags)
+                adopt(learner)
             } finally {
-                runCatching { Files.deleteIfExists(partial) }
-                adopting.remove(partial)
+                runCatching { Files.deleteIfExists(learner.partial) }
+                adopting.remove(learner.partial)
             }
         }, "jcluster-fast-start-learn").apply { isDaemon = true; start() }
     }
 
-    private fun adopt(dir: Path, partial: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) {
-        if (!Files.isRegularFile(partial)) return
-        val learned = dir.resolve(kind.learnedFileName ?: return)
-        if (ArchiveJvm.runTraining(settings, libraryFlags, kind.checkFlags(partial))) {
-            Files.move(partial, learned, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
+    private fun adopt(learner: Learner) {
+        val kind = learner.kind
+        if (!Files.isRegularFile(learner.partial)) return
+        val learned = learner.dir.resolve(kind.learnedFileName ?: return)
+        if (ArchiveJvm.runTraining(learner.settings, learner.libraryFlags, kind.checkFlags(learner.partial))) {
+            Files.move(learner.partial, learned, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
             log.debug { "fast start: later workers start from $learned, learned from a worker" }
         } else {
             log.info { "fast start: the ${kind.description} a worker left at its exit does not load; workers go on with the trained one" }
         }
-    }
-
-    private companion object {
-        val WRITER_PID = Regex("""^\.(\d+)\.""") // after the file name: .<primary pid>.<n>.tmp
     }
 }

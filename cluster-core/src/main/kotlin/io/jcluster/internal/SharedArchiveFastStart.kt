@@ -52,15 +52,16 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         nativeLibrary(dir, settings.classpath)?.let { flags += "-Dorg.newsclub.net.unix.library.override=$it" }
         val libraryFlags = flags.toList()
         val kind = archiveKinds.computeIfAbsent(settings.java, StartupArchive::of)
-        learning.adoptLeftBehind(dir, settings, kind, libraryFlags)
-        val trained = dir.resolve(kind.fileName)
+        sweep(dir, settings, kind, libraryFlags)
+        val trained = dir.resolve(kind.fileName).takeIf { Files.isRegularFile(it) }
         val learned = learning.learned(dir, kind)
-        if (learned == null && !Files.isRegularFile(trained)) startTraining(dir, settings, kind, libraryFlags)
-        val learnerArchive = if (learned == null && forFork && Files.isRegularFile(trained)) learning.appoint(dir, settings, kind, libraryFlags) else null
+        if (learned == null && trained == null) startTraining(dir, settings, kind, libraryFlags)
+        // Only once a training run has dumped an archive with this JDK and these options can a worker surely start with the dump flag.
+        val learnerArchive = if (learned == null && trained != null && forFork) learning.appoint(dir, settings, kind, libraryFlags) else null
         when {
             learned != null -> flags += kind.useFlags(learned)
             learnerArchive != null -> flags += kind.dumpFlags(learnerArchive)
-            Files.isRegularFile(trained) -> flags += kind.useFlags(trained)
+            trained != null -> flags += kind.useFlags(trained)
         }
         return flags
     }
@@ -73,7 +74,6 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
             Files.createDirectories(dir)
             Files.setLastModifiedTime(dir, FileTime.from(Instant.now())) // when this build was last used: see pruneOldBuilds
             if (pruned.compareAndSet(false, true)) pruneOldBuilds()
-            sweep(dir)
         }
     }.onFailure { log.warn { "fast start is off: cannot use the cache directory $cacheRoot: $it" } }.getOrNull()
 
@@ -94,14 +94,18 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
 
     /**
      * Removes the partial files (an archive being trained, a library being copied) of primaries that
-     * are gone: one killed with SIGKILL cannot remove its own. Each such name carries its writer's pid.
-     * A learned archive's partial is not among them: its worker writes it as it exits, perhaps after
-     * its primary, and [ArchiveLearning.adoptLeftBehind] checks it.
+     * are gone: one killed with SIGKILL cannot remove its own. Each such name carries its primary's pid.
+     * A learned archive's partial is not removed but checked ([ArchiveLearning.adoptLeftBehind]): its
+     * worker writes it as it exits, perhaps after its primary.
      */
-    private fun sweep(dir: Path) {
+    private fun sweep(dir: Path, settings: ClusterSettings, kind: StartupArchive, libraryFlags: List<String>) {
         runCatching { dir.listDirectoryEntries("*.tmp*") }.getOrDefault(emptyList()).forEach { file ->
             val pid = PARTIAL.matchEntire(file.fileName.toString())?.groupValues?.get(1)?.toLongOrNull() ?: return@forEach
-            if (ProcessHandle.of(pid).isEmpty) runCatching { Files.deleteIfExists(file) }.onSuccess { log.debug { "removed $file, left by pid $pid" } }
+            when {
+                ProcessHandle.of(pid).isPresent -> return@forEach
+                learning.isPartial(file, kind) -> learning.adoptLeftBehind(file, settings, kind, libraryFlags)
+                else -> runCatching { Files.deleteIfExists(file) }.onSuccess { log.debug { "removed $file, left by pid $pid" } }
+            }
         }
     }
 
@@ -165,7 +169,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
         private const val KEPT_BUILDS = 8
         private const val KEPT_HOURS = 24L
         private val KEY = Regex("[0-9a-f]{$KEY_CHARS}")
-        private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|lib)\.(\d+)\..*tmp(?:\.config)?""")
+        private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|worker-app\.jsa|lib)\.(\d+)\..*tmp(?:\.config)?""")
 
         /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
         fun defaultCacheRoot(): Path =
