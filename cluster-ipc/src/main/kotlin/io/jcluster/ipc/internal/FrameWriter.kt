@@ -96,7 +96,12 @@ internal class FrameWriter(
 
     /** One frame (or wake-up token) is done with: counted off, and waiting senders told once there is room. */
     private fun written() {
-        if (pending.decrementAndGet() <= roomAt && room.get() != null) room.getAndSet(null)?.complete(Unit)
+        if (pending.decrementAndGet() <= roomAt && room.get() != null) wakeWaitingSenders()
+    }
+
+    /** Lets the senders waiting in [awaitRoom] look again: there is room, or the connection is closed. */
+    private fun wakeWaitingSenders() {
+        room.getAndSet(null)?.complete(Unit)
     }
 
     /** Writes [frame] at once if nothing is queued and no burst is under way; false if it must be queued. */
@@ -117,7 +122,7 @@ internal class FrameWriter(
     fun finish(cause: Throwable? = null) {
         finished = true
         queue.close(cause)
-        room.getAndSet(null)?.complete(Unit) // senders waiting for room find the connection closed
+        wakeWaitingSenders()
     }
 
     /** Waits until the queue is drained and the thread has ended. */
@@ -197,7 +202,7 @@ internal class FrameWriter(
             finished = true
             releaseBatch()
             queue.cancel(kotlinx.coroutines.CancellationException("writer failed", e))
-            room.getAndSet(null)?.complete(Unit)
+            wakeWaitingSenders()
             onFailure(e)
         } finally {
             writable.close()
