@@ -64,6 +64,23 @@ class FastStartSpec : FunSpec({
         }
     }
 
+    test("with -Xshare:off, which a JVM dumping an archive refuses, no worker is appointed to learn and workers come online") {
+        val cache = Files.createTempDirectory("jcluster-cache")
+        try {
+            val packaged = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            val settings = packaged.copy(jvmArgs = packaged.jvmArgs + "-Xshare:off")
+            Primary(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), SharedArchiveFastStart(cache)).use { primary ->
+                primary.recording { log ->
+                    val worker = primary.fork()
+                    withTimeout(30.seconds) { log.await<WorkerEvent.Online>(worker) } // a worker started with the dump flag never would
+                    commandLine(worker) shouldNotContain "-XX:ArchiveClassesAtExit="
+                }
+            }
+        } finally {
+            cache.toFile().deleteRecursively()
+        }
+    }
+
     test("the cache keeps the 8 builds used last, and those used within a day: a primary removes the others as it starts") {
         val hour = 3_600_000L
         // 10 builds last used two days ago, and [recent] used an hour ago: what a primary keeps besides its own build.
