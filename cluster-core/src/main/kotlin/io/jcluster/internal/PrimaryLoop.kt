@@ -17,7 +17,6 @@ import io.jcluster.WorkerOutput
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -31,8 +30,9 @@ import kotlin.time.TimeSource
 private val log = KotlinLogging.logger {}
 
 /**
- * The primary's loop: one coroutine reads one inbox and alone owns the worker records. Everything
- * else (API calls, process exits, IPC) only enqueues a [PrimaryInput].
+ * The primary's loop: one coroutine reads one inbox ([LoopInbox]: workers' messages after everything
+ * else) and alone owns the worker records. Everything else (API calls, process exits, IPC) only
+ * enqueues a [PrimaryInput].
  */
 internal class PrimaryLoop(
     initialSettings: ClusterSettings,
@@ -42,7 +42,7 @@ internal class PrimaryLoop(
     private val clock: TimeSource.WithComparableMarks = TimeSource.Monotonic,
     memory: MemoryProbe = MemoryProbe.proc,
 ) {
-    private val inbox = Channel<PrimaryInput>(Channel.UNLIMITED)
+    private val inbox = LoopInbox()
     private val records = WorkerTable()
     val nextId = AtomicInteger() // an upgrade's new primary goes on from the old one's ids
     private val _events = MutableSharedFlow<ClusterEvent>(extraBufferCapacity = EVENT_BUFFER)
@@ -83,7 +83,8 @@ internal class PrimaryLoop(
     val standbyPids: StateFlow<List<Long>> get() = supervisor.standbyPids
 
     fun start() = scope.launch {
-        for (input in inbox) {
+        while (true) {
+            val input = inbox.receive()
             // One input that fails must not take the loop, and with it the whole cluster, down.
             try {
                 handle(input)
@@ -110,7 +111,7 @@ internal class PrimaryLoop(
     fun kill(worker: Worker, signal: Signal) = enqueue(PrimaryInput.Kill(worker.id, signal))
 
     fun enqueue(input: PrimaryInput) {
-        inbox.trySend(input) // unlimited: never fails while the loop runs
+        inbox.send(input)
     }
 
     suspend fun setup(change: (ClusterSettings) -> ClusterSettings): ClusterSettings =
@@ -256,7 +257,10 @@ internal class PrimaryLoop(
     private suspend fun perform(action: SupervisorAction) {
         when (action) {
             is SupervisorAction.Fork -> launches.forkSupervised(action.record)
-            is SupervisorAction.Promote -> launches.promote(action.record, action.slot)
+            is SupervisorAction.Promote -> {
+                launches.promote(action.record, action.slot)
+                messages.promoted(action.record)
+            }
             is SupervisorAction.Retire -> stopper.retire(action.record, action.reason)
             is SupervisorAction.DumpAndKill -> stopper.dumpAndKill(action.record, action.reason)
             is SupervisorAction.Dump -> stopper.dump(action.record)
