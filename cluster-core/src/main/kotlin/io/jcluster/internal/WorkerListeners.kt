@@ -47,11 +47,18 @@ internal class WorkerListeners(
         scope.launch { for (action in outbox) runCatching { action() }.onFailure { log.debug { "to the primary: $it" } } }
     }
 
-    suspend fun listen(address: SocketAddress, options: ListenOptions): ClusterListener {
+    /**
+     * Asks the primary for a listener on [address]. In a warm standby ([untilPromoted]) the primary
+     * holds the call until it promotes the standby, and answers it right after the promotion: the
+     * call then waits as long as that takes, and a promoted standby does not wait out a round trip.
+     */
+    suspend fun listen(address: SocketAddress, options: ListenOptions, untilPromoted: Boolean = false): ClusterListener {
         val wire = WireAddress.of(address)
         if (options.exclusive) return exclusive(address, options.backlog)
         val index = if (wire.path == null && wire.port == 0) portZeroCalls.merge(wire, 1, Int::plus)!! - 1 else 0
-        val reply = control.call(ControlMessage.Listen(wire, options.backlog, options.strategy, index, options.sticky))
+        val reply = ControlMessage.Listen(wire, options.backlog, options.strategy, index, options.sticky).let { listen ->
+            if (untilPromoted) control.call(listen, timeoutMillis = Long.MAX_VALUE) else control.call(listen)
+        }
         return when (val answer = reply.message) {
             is ControlMessage.ListenGranted -> granted(answer, reply.handle, options.backlog)
             is ControlMessage.ListenFailed -> {

@@ -30,6 +30,7 @@ internal class WorkerMessages(
 ) {
     suspend fun handle(record: WorkerRecord, input: PrimaryInput.Control) {
         val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
+        if (record.standby && message is ControlMessage.Listen) return record.heldUntilPromoted.plusAssign(input)
         if (record.standby && message !is ControlMessage.Disconnecting && message !is ControlMessage.Exiting) return refuseStandby(record, input)
         if (message !is ControlMessage.HandoffAnswer) input.handle?.close() // only a refused connection comes with one
         val settings = settings()
@@ -55,7 +56,14 @@ internal class WorkerMessages(
         }
     }
 
-    /** A standby's runtime holds its calls until it is promoted: one that sends them anyway is refused. */
+    /** [record], a standby until now, was promoted: the listen calls it made meanwhile are answered now. */
+    suspend fun promoted(record: WorkerRecord) {
+        val held = record.heldUntilPromoted.toList()
+        record.heldUntilPromoted.clear()
+        held.forEach { handle(record, it) }
+    }
+
+    /** A standby's runtime holds its other calls until it is promoted: one that sends them anyway is refused. */
     private fun refuseStandby(record: WorkerRecord, input: PrimaryInput.Control) {
         val text = "worker ${record.worker.id} is a warm standby, not yet promoted: it cannot send ${input.message::class.simpleName}"
         log.warn { text }

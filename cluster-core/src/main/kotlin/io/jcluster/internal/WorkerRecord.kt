@@ -30,6 +30,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     /** A warm standby not yet promoted: the cluster does not see it (no events, not in `workers`). */
     var standby = false
 
+    /** The listen calls it made as a standby: answered once it is promoted, right after its `Promote`. */
+    val heldUntilPromoted = ArrayList<PrimaryInput.Control>()
+
     /** When it became ready; null while it boots. */
     var readyAt: ComparableTimeMark? = null
     var bootTimer: Job? = null

@@ -107,8 +107,9 @@ internal class WorkerRuntime(environment: WorkerEnvironment) {
     suspend fun promoted() = promotion.await()
 
     suspend fun listen(address: SocketAddress, options: ListenOptions): ClusterListener {
-        promoted()
-        return listeners.listen(address, options)
+        if (options.exclusive) promoted() // bound here, without the primary
+        // A standby's call is answered once it is promoted; its reply may overtake the Promote itself.
+        return listeners.listen(address, options, untilPromoted = isStandby).also { promoted() }
     }
 
     suspend fun listenDatagram(address: InetSocketAddress): ClusterDatagram {
