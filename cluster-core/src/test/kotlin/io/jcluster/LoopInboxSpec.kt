@@ -46,6 +46,15 @@ class LoopInboxSpec : FunSpec({
         inbox.receive() shouldBe PrimaryInput.LinkDown(1, worker)
     }
 
+    test("a flood of lifecycle inputs does not starve the messages: one goes after every 64 of them") {
+        val inbox = LoopInbox()
+        val link = FakeLink()
+        repeat(3) { inbox.send(message(link, it)) }
+        repeat(200) { inbox.send(PrimaryInput.Probe(CompletableDeferred())) }
+        val taken = List(203) { inbox.receive() }
+        taken.withIndex().filter { it.value is PrimaryInput.UserMessage }.map { it.index } shouldBe listOf(64, 129, 194)
+    }
+
     test("a receive waiting on an empty inbox wakes for either lane") {
         val inbox = LoopInbox()
         withTimeout(5_000) {

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger
  *
  * The lanes keep the one order across them that a worker's events promise: its [PrimaryInput.LinkDown]
  * (the `Disconnected` event) comes after every message it sent, so it takes the first lane only when
- * none of that worker's messages waits. Safe to call from any thread; one coroutine receives.
+ * none of that worker's messages waits. The first lane does not starve the other: after
+ * [FIRST_IN_A_ROW] of its inputs in a row, a waiting message goes next. Safe to call from any
+ * thread; one coroutine receives.
  */
 internal class LoopInbox {
     private val first = Channel<PrimaryInput>(Channel.UNLIMITED)
@@ -21,6 +23,7 @@ internal class LoopInbox {
 
     /** How many of each link's user messages wait in [messages]. */
     private val waiting = ConcurrentHashMap<WorkerLink, AtomicInteger>()
+    private var firstInARow = 0
 
     /** Queues [input]; never fails, never waits. */
     fun send(input: PrimaryInput) {
@@ -32,15 +35,21 @@ internal class LoopInbox {
         lane.trySend(input)
     }
 
-    /** The next input: the first lane's, if one waits. */
+    /** The next input: the first lane's, if one waits (and it has not had [FIRST_IN_A_ROW] in a row). */
     suspend fun receive(): PrimaryInput {
-        val input = first.tryReceive().getOrNull() ?: messages.tryReceive().getOrNull()
+        val fromFirst = if (firstInARow < FIRST_IN_A_ROW) first.tryReceive().getOrNull() else null
+        val input = fromFirst ?: messages.tryReceive().getOrNull() ?: first.tryReceive().getOrNull()
             ?: select { first.onReceive { it }; messages.onReceive { it } }
+        firstInARow = if (fromFirst != null) firstInARow + 1 else 0
         when (input) {
             is PrimaryInput.UserMessage -> waiting[input.link]?.decrementAndGet()
             is PrimaryInput.LinkDown -> waiting.remove(input.link)
             else -> {}
         }
         return input
+    }
+
+    private companion object {
+        const val FIRST_IN_A_ROW = 64
     }
 }
