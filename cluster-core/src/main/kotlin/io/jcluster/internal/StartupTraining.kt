@@ -1,7 +1,7 @@
 package io.jcluster.internal
 
 import io.github.oshai.kotlinlogging.KotlinLogging
-import io.jcluster.ipc.Ipc
+import io.jcluster.CurrentWorker
 import io.jcluster.ipc.IpcServer
 import io.jcluster.ipc.JsonCodec
 import io.jcluster.ipc.Lane
@@ -12,35 +12,35 @@ import kotlinx.serialization.json.JsonPrimitive
 import java.nio.file.Files
 
 /**
- * Not for applications: the `main` that fast start runs once, under `-XX:ArchiveClassesAtExit`, so that
- * the class-data archive holds what a worker loads on its way online: junixsocket, the IPC
- * connection, the control protocol, JSON, coroutines and logging. Both ends run here.
+ * Not for applications: the `main` that fast start runs once, under `-XX:ArchiveClassesAtExit` (or
+ * JDK 25's AOT training), so that the archive holds what a worker loads on its way online. Both ends
+ * run here: a primary's side of the control socket, and a worker's own runtime ([WorkerRuntime], as
+ * `Cluster.worker` makes it), which connects, says hello, sends a message and disconnects. Its
+ * disconnect ends the process with 0, as a worker's does.
  */
 public object StartupTraining {
     @JvmStatic
     public fun main(args: Array<String>) {
         val dir = Files.createTempDirectory("jcluster-training")
-        try {
-            IpcServer.bind(dir.resolve("training.sock")).use { server ->
-                runBlocking {
-                    val accepted = async(Dispatchers.IO) { server.accept() }
-                    Ipc.connect(server.path).use { client ->
-                        val control = client.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
-                        val user = client.open(Lane.USER, PayloadCodec)
-                        accepted.await().use { primarySide ->
-                            val primaryControl = primarySide.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
-                            val primaryUser = primarySide.open(Lane.USER, PayloadCodec)
-                            control.send(ControlMessage.Hello(0, "training"))
-                            primaryControl.receive()
-                            user.send(JsonPrimitive("training"))
-                            primaryUser.receive()
-                        }
-                    }
+        val socket = dir.resolve("training.sock")
+        // Deleted in reverse order at the exit, which the worker's disconnect brings about.
+        dir.toFile().deleteOnExit()
+        socket.toFile().deleteOnExit()
+        IpcServer.bind(socket).use { server ->
+            runBlocking {
+                val accepted = async(Dispatchers.IO) { server.accept() }
+                val worker = CurrentWorker(WorkerRuntime(WorkerEnvironment(0, socket, "training")))
+                accepted.await().use { primarySide ->
+                    val control = primarySide.open(Lane.CONTROL, JsonCodec(ControlMessage.serializer()))
+                    val user = primarySide.open(Lane.USER, PayloadCodec)
+                    control.receive() // the hello
+                    worker.runtime.post(JsonPrimitive("training"))
+                    user.receive()
+                    KotlinLogging.logger {}.debug { "startup training done" }
+                    worker.runtime.disconnect(askedByPrimary = false) // the channel's end exits with 0
+                    control.receive() // the worker's Disconnecting
                 }
             }
-            KotlinLogging.logger {}.debug { "startup training done" }
-        } finally {
-            dir.toFile().deleteRecursively()
         }
     }
 }
