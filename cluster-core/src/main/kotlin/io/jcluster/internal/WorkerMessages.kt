@@ -30,7 +30,10 @@ internal class WorkerMessages(
 ) {
     suspend fun handle(record: WorkerRecord, input: PrimaryInput.Control) {
         val (id, message, reply) = Triple(record.worker.id, input.message, input.reply)
-        if (record.standby && message is ControlMessage.Listen) return record.heldUntilPromoted.plusAssign(input)
+        if (record.standby && message is ControlMessage.Listen) {
+            record.heldUntilPromoted += input // answered by promoted()
+            return
+        }
         if (record.standby && message !is ControlMessage.Disconnecting && message !is ControlMessage.Exiting) return refuseStandby(record, input)
         if (message !is ControlMessage.HandoffAnswer) input.handle?.close() // only a refused connection comes with one
         val settings = settings()
