@@ -21,6 +21,8 @@ final class Descriptors {
     private static final Method DUP2 = method("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class);
     private static final Method CLOSE = method("sun.nio.ch.InheritedChannel", "close0", int.class);
     private static final Method EPOLL_CTL = method("sun.nio.ch.EPoll", "ctl", int.class, int.class, int.class, int.class);
+    private static final Method LOCAL_ADDRESS = method("sun.nio.ch.Net", "localAddress", FileDescriptor.class);
+    private static final Method AVAILABLE = method("sun.nio.ch.Net", "available", FileDescriptor.class);
     private static final int EPOLL_CTL_ADD = 1;
 
     private Descriptors() {
@@ -51,6 +53,24 @@ final class Descriptors {
     static void epollAdd(int epfd, int fd, int events) throws IOException {
         int error = (int) invoke(EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, events);
         if (error != 0) throw new IOException("epoll_ctl(ADD) of descriptor " + fd + " on epoll " + epfd + " failed: errno " + error);
+    }
+
+    /** The local port of socket {@code fd} ({@code getsockname}), or null if it is no internet socket. */
+    static Integer localPort(int fd) {
+        try {
+            return ((java.net.InetSocketAddress) invoke(LOCAL_ADDRESS, of(fd))).getPort();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The bytes waiting unread in socket {@code fd}'s receive queue ({@code FIONREAD}), or null if the kernel does not say (a listener). */
+    static Integer unreadBytes(int fd) {
+        try {
+            return (Integer) invoke(AVAILABLE, of(fd));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Closes {@code fd}. */

@@ -122,6 +122,7 @@ public final class ListenerBinder {
             agent.channel.send(Json.object("type", "unlisten", "lease", lease));
             throw e;
         }
+        UnreadRequests.listening(((Number) granted.get("port")).intValue());
         agent.channel.send(Json.object("type", "listening", "address", granted, "lease", lease));
     }
 

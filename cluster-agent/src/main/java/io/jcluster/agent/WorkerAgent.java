@@ -23,6 +23,7 @@ final class WorkerAgent {
     static final int CANNOT_BOOT = 78;
     private static final long HALT_AFTER_MILLIS = 500;
     private static final long SETTLE_MILLIS = 250;
+    private static final long UNREAD_WAIT_MILLIS = 3_000;
     // A latch and two fields, not a CompletableFuture: this class loads in premain, and that one's
     // initialisation brings the ForkJoinPool up before the app's main.
     private static final CountDownLatch JOINED = new CountDownLatch(1);
@@ -161,9 +162,10 @@ final class WorkerAgent {
     /**
      * As {@code TERM} would: {@code System.exit(0)} from a thread of its own runs the app's shutdown
      * hooks. The app stops taking connections from the shared sockets first ({@link ListenerParking}),
-     * then has {@link #SETTLE_MILLIS} for the ones it accepted just before to bring their requests in:
-     * a server whose shutdown began answers a request it had not yet read with 503 (Jetty's context
-     * does), though its connection was accepted while it served.
+     * then has {@link #SETTLE_MILLIS} for the ones it accepted just before to bring their requests in,
+     * and up to {@link #UNREAD_WAIT_MILLIS} more to read the requests that came ({@link UnreadRequests}):
+     * a server whose shutdown began closes a connection whose request it had not yet read, or answers
+     * it with 503 (Jetty's context does), though the connection was accepted while it served.
      */
     private void disconnect() {
         disconnecting = true;
@@ -171,6 +173,11 @@ final class WorkerAgent {
         Thread exit = new Thread(() -> {
             try {
                 Thread.sleep(SETTLE_MILLIS);
+                int unread = UnreadRequests.awaitRead(UNREAD_WAIT_MILLIS);
+                if (unread > 0) {
+                    System.err.println("jcluster agent: worker " + id + " stops with " + unread + " connection(s) whose request the app has not read in "
+                        + UNREAD_WAIT_MILLIS + " ms; its shutdown may close them unanswered");
+                }
             } catch (InterruptedException ignored) {
                 // Exit now.
             }

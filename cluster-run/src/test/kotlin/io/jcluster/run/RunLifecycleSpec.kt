@@ -18,7 +18,8 @@ import kotlin.time.Duration.Companion.seconds
 
 /**
  * The cluster's life around an unmodified app (the JDK's `HttpServer`): status on the control socket,
- * a killed worker replaced, a reload under load that loses nothing, and `TERM` that ends it all with 0.
+ * a killed worker replaced, a reload under load that loses nothing, and `TERM` that ends it all with 0;
+ * and a request that a busy app had accepted but not read when its worker stopped, answered all the same.
  */
 class RunLifecycleSpec : FunSpec({
     timeout = 4.minutes.inWholeMilliseconds
@@ -44,6 +45,19 @@ class RunLifecycleSpec : FunSpec({
             run.signal("TERM")
             run.awaitExit() shouldBe 0
             children.filter { it.isAlive } shouldHaveSize 0
+        }
+    }
+
+    test("a request the app accepted but had not read when its worker was told to stop is answered") {
+        // The app reads a request 1.5 s after accepting it, and its shutdown closes what it has not read.
+        RunProcess.start(listOf("--workers", "1"), RunProcess.app("lazy", "0")).use { run ->
+            val port = run.listeningPorts(workers = 1).single()
+            val answer = async(Dispatchers.IO) { runCatching { RunProcess.get(port) } }
+            run.await { " accepted " in it }
+            run.signal("TERM") // the worker's disconnect comes while the request waits unread
+            val failure = answer.await().exceptionOrNull()
+            withClue("the answer to the request accepted before the stop") { failure shouldBe null }
+            run.awaitExit() shouldBe 0
         }
     }
 

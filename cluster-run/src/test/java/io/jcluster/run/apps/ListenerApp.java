@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  * {@code listening KIND PORT} for each, and {@code stopping} from its shutdown hook. Extra modes:
  * {@code exit} (System.exit(3) in main), {@code never} (never listens), {@code inet} (a channel of the
  * explicit INET family), {@code fork} (starts {@code sleep 600} of its own, prints {@code child PID}, then
- * serves as {@code channel}).
+ * serves as {@code channel}), {@code lazy} (a busy server, see {@link #lazy}).
  */
 public final class ListenerApp {
     private static final String PID = Long.toString(ProcessHandle.current().pid());
@@ -45,6 +45,7 @@ public final class ListenerApp {
                 case "socket" -> socket(address);
                 case "async" -> async(address);
                 case "http" -> http(address);
+                case "lazy" -> lazy(address);
                 default -> throw new IllegalArgumentException("unknown kind " + kind);
             };
             System.out.println("listening " + kind + " " + bound);
@@ -117,7 +118,50 @@ public final class ListenerApp {
         return server.getAddress().getPort();
     }
 
-    private static void close(AsynchronousSocketChannel client) {
+    /**
+     * A server as busy as an event loop on a loaded machine: it reads each connection's request
+     * {@link #LAZY_MILLIS} after accepting it (printing {@code accepted PORT}, the client's port). Its
+     * shutdown hook does what frameworks do: it closes every connection whose request it has not
+     * read yet, unanswered, and finishes the ones it has read.
+     */
+    private static int lazy(InetSocketAddress address) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open().bind(address);
+        java.util.Set<SocketChannel> unread = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.Phaser reading = new java.util.concurrent.Phaser(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            unread.removeIf(client -> { close(client); return true; });
+            reading.arriveAndAwaitAdvance();
+        }));
+        thread(() -> {
+            while (true) {
+                SocketChannel client = server.accept();
+                unread.add(client);
+                System.out.println("accepted " + ((InetSocketAddress) client.getRemoteAddress()).getPort());
+                new Thread(() -> {
+                    try {
+                        Thread.sleep(LAZY_MILLIS);
+                    } catch (InterruptedException ignored) {
+                        return;
+                    }
+                    reading.register();
+                    try (client) {
+                        if (!unread.remove(client)) return;
+                        readRequest(client.socket().getInputStream());
+                        client.write(ByteBuffer.wrap(response()));
+                    } catch (IOException ignored) {
+                        // the client went away
+                    } finally {
+                        reading.arriveAndDeregister();
+                    }
+                }).start();
+            }
+        });
+        return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    private static final long LAZY_MILLIS = 1_500;
+
+    private static void close(java.nio.channels.Channel client) {
         try { client.close(); } catch (IOException ignored) { }
     }
 
