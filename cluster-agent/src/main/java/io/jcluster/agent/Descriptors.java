@@ -24,6 +24,7 @@ final class Descriptors {
     private static final Method LOCAL_ADDRESS = method("sun.nio.ch.Net", "localAddress", FileDescriptor.class);
     private static final Method AVAILABLE = method("sun.nio.ch.Net", "available", FileDescriptor.class);
     private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
 
     private Descriptors() {
     }
@@ -53,6 +54,12 @@ final class Descriptors {
     static void epollAdd(int epfd, int fd, int events) throws IOException {
         int error = (int) invoke(EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, events);
         if (error != 0) throw new IOException("epoll_ctl(ADD) of descriptor " + fd + " on epoll " + epfd + " failed: errno " + error);
+    }
+
+    /** {@code epoll_ctl(epfd, EPOLL_CTL_DEL, fd)}: the epoll instance stops watching what {@code fd} refers to now. */
+    static void epollDelete(int epfd, int fd) throws IOException {
+        int error = (int) invoke(EPOLL_CTL, epfd, EPOLL_CTL_DEL, fd, 0);
+        if (error != 0) throw new IOException("epoll_ctl(DEL) of descriptor " + fd + " on epoll " + epfd + " failed: errno " + error);
     }
 
     /** The local port of socket {@code fd} ({@code getsockname}), or null if it is no internet socket. */

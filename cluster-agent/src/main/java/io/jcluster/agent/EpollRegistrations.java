@@ -39,6 +39,23 @@ final class EpollRegistrations {
         return found;
     }
 
+    /**
+     * Removes {@code registrations} of descriptor {@code fd}, for the socket {@code fd} refers to now;
+     * the ones it removed (one the app's selector changed meanwhile is left as it is).
+     */
+    static List<Registration> remove(int fd, List<Registration> registrations) {
+        List<Registration> removed = new ArrayList<>();
+        for (Registration registration : registrations) {
+            try {
+                Descriptors.epollDelete(registration.epfd(), fd);
+                removed.add(registration);
+            } catch (IOException e) {
+                // Gone already (the app closed its selector or its channel): nothing to move.
+            }
+        }
+        return removed;
+    }
+
     /** Adds {@code registrations} for descriptor {@code fd} again. */
     static void restore(int fd, List<Registration> registrations) throws IOException {
         for (Registration registration : registrations) Descriptors.epollAdd(registration.epfd(), fd, registration.events());

@@ -3,6 +3,7 @@ package io.jcluster.agent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>It cannot close or shut down the shared socket (that would stop every worker), so it
  * {@code dup2}s a parked socket onto each descriptor number the app holds: a listener of its own on
  * a loopback port that nobody connects to. The app's next {@code accept} on that number finds
- * nothing; a thread already waiting (in {@code poll} or {@code epoll} on the shared socket) wakes on
- * the next connection, tries the number, finds nothing, and waits again; the connection stays queued
- * for the other workers. The app later closes the parked socket as its own.
+ * nothing; a thread already waiting in {@code poll} on the shared socket wakes on the next
+ * connection, tries the number, finds nothing, and waits again; the connection stays queued for the
+ * other workers. The app's {@code epoll} registrations move to the parked socket ({@link #park}). The
+ * app later closes the parked socket as its own.
  */
 final class ListenerParking {
     /** The app's descriptor numbers that hold the shared socket, with the socket's identity (its /proc link). */
@@ -50,7 +52,16 @@ final class ListenerParking {
         SHARED.clear();
     }
 
+    /**
+     * The app's selectors move to the parked socket with it. An epoll registration belongs to the
+     * socket it was made for, and the shared one stays open in the other workers: left there, it would
+     * report the app's listener ready for every connection queued for the others (level-triggered, as
+     * the JDK's selector is), and the app's event loop would spin on an accept that finds nothing
+     * until its shutdown closes the selector.
+     */
     private static void park(int fd) throws IOException {
+        List<EpollRegistrations.Registration> moved = EpollRegistrations.remove(fd, EpollRegistrations.of(fd));
         ListenerBinder.putOwnListener(fd, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, false);
+        EpollRegistrations.restore(fd, moved);
     }
 }
