@@ -41,7 +41,7 @@ final class EpollRegistrations {
 
     /**
      * Removes {@code registrations} of descriptor {@code fd}, for the socket {@code fd} refers to now;
-     * the ones it removed (one the app's selector changed meanwhile is left as it is).
+     * the ones it removed (one gone meanwhile, its selector or channel closed by the app, is skipped).
      */
     static List<Registration> remove(int fd, List<Registration> registrations) {
         List<Registration> removed = new ArrayList<>();

@@ -62,6 +62,10 @@ final class ListenerParking {
     private static void park(int fd) throws IOException {
         List<EpollRegistrations.Registration> moved = EpollRegistrations.remove(fd, EpollRegistrations.of(fd));
         ListenerBinder.putOwnListener(fd, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, false);
-        EpollRegistrations.restore(fd, moved);
+        try {
+            EpollRegistrations.restore(fd, moved);
+        } catch (IOException e) {
+            // The selector then watches nothing there, which is what the parked socket gives it anyway.
+        }
     }
 }
