@@ -10,10 +10,14 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.Channel;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Phaser;
 
 /**
  * An app that knows nothing of jcluster: {@code ListenerApp KIND PORT...} serves HTTP on 127.0.0.1 at
@@ -26,6 +30,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ListenerApp {
     private static final String PID = Long.toString(ProcessHandle.current().pid());
+    /** How long the {@code lazy} server leaves a request unread. */
+    private static final long LAZY_MILLIS = 1_500;
 
     public static void main(String[] args) throws Exception {
         String kind = args[0];
@@ -126,8 +132,8 @@ public final class ListenerApp {
      */
     private static int lazy(InetSocketAddress address) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open().bind(address);
-        java.util.Set<SocketChannel> unread = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.Phaser reading = new java.util.concurrent.Phaser(1);
+        Set<SocketChannel> unread = ConcurrentHashMap.newKeySet();
+        Phaser reading = new Phaser(1); // the shutdown hook, and each request being answered
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             unread.removeIf(client -> { close(client); return true; });
             reading.arriveAndAwaitAdvance();
@@ -159,9 +165,7 @@ public final class ListenerApp {
         return ((InetSocketAddress) server.getLocalAddress()).getPort();
     }
 
-    private static final long LAZY_MILLIS = 1_500;
-
-    private static void close(java.nio.channels.Channel client) {
+    private static void close(Channel client) {
         try { client.close(); } catch (IOException ignored) { }
     }
 
