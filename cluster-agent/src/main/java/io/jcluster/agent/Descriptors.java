@@ -39,6 +39,17 @@ final class Descriptors {
         return (FileDescriptor) invokeQuietly(NEW_FD, fd);
     }
 
+    /** The descriptor of a JDK socket channel ({@code sun.nio.ch}'s own field: the JDK has no getter). */
+    static FileDescriptor ofChannel(java.nio.channels.Channel channel) {
+        try {
+            java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
+            field.setAccessible(true);
+            return (FileDescriptor) field.get(channel);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("jcluster agent: cannot read the descriptor of a " + channel.getClass().getName() + ": " + e, e);
+        }
+    }
+
     /**
      * Makes descriptor number {@code target} refer to the socket of {@code source} ({@code dup2}): the
      * app's own descriptor then <em>is</em> the shared listener, and every later call on it is native.

@@ -1,7 +1,6 @@
 package io.jcluster.agent;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,14 +25,10 @@ final class EpollRegistrations {
     /** The epoll instances of this process that watch descriptor {@code fd} with {@code fd} as their data ({@code data.fd}). */
     static List<Registration> of(int fd) throws IOException {
         List<Registration> found = new ArrayList<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path link : fds) {
-                int epfd = Integer.parseInt(link.getFileName().toString());
-                if (!"anon_inode:[eventpoll]".equals(ProcSelf.link(epfd))) continue;
-                for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + epfd))) {
-                    Registration registration = parse(epfd, fd, line);
-                    if (registration != null) found.add(registration);
-                }
+        for (int epfd : ProcSelf.descriptors("anon_inode:[eventpoll]").keySet()) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + epfd))) {
+                Registration registration = parse(epfd, fd, line);
+                if (registration != null) found.add(registration);
             }
         }
         return found;

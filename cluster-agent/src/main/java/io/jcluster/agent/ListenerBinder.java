@@ -164,19 +164,9 @@ public final class ListenerBinder {
         try (java.nio.channels.ServerSocketChannel own = java.nio.channels.ServerSocketChannel.open()) {
             if (reusePort) own.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
             own.bind(address, backlog);
-            Descriptors.replace(fd, fdOf(own));
+            Descriptors.replace(fd, Descriptors.ofChannel(own));
         } finally {
             OWN_BIND.remove();
-        }
-    }
-
-    private static FileDescriptor fdOf(java.nio.channels.ServerSocketChannel channel) {
-        try {
-            java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
-            field.setAccessible(true);
-            return (FileDescriptor) field.get(channel);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("jcluster agent: cannot read the descriptor of a ServerSocketChannel: " + e, e);
         }
     }
 

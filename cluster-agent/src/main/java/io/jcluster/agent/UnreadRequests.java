@@ -1,9 +1,6 @@
 package io.jcluster.agent;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -51,22 +48,22 @@ final class UnreadRequests {
 
     /** This process's connections on a cluster port whose receive queue holds bytes: descriptor to its identity. */
     static Map<Integer, String> unread() {
-        Map<Integer, String> found = new HashMap<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path entry : fds) {
-                int fd = Integer.parseInt(entry.getFileName().toString());
-                String identity = ProcSelf.link(fd);
-                if (identity != null && identity.startsWith("socket:") && stillUnread(fd, identity)) found.put(fd, identity);
-            }
+        try {
+            Map<Integer, String> sockets = ProcSelf.descriptors("socket:");
+            sockets.keySet().removeIf(fd -> !holdsUnread(fd));
+            return sockets;
         } catch (IOException | RuntimeException e) {
-            // /proc unreadable: nothing to wait for (the shutdown goes on as it would have).
+            return new HashMap<>(); // /proc unreadable: nothing to wait for (the shutdown goes on as it would have)
         }
-        return found;
     }
 
     /** Whether descriptor {@code fd} is still the socket {@code identity}, a connection on a cluster port, with bytes unread. */
     private static boolean stillUnread(int fd, String identity) {
-        if (!identity.equals(ProcSelf.link(fd))) return false;
+        return identity.equals(ProcSelf.link(fd)) && holdsUnread(fd);
+    }
+
+    /** Whether socket {@code fd} is a connection on a cluster port with bytes unread. */
+    private static boolean holdsUnread(int fd) {
         Integer port = Descriptors.localPort(fd);
         if (port == null || !PORTS.contains(port)) return false;
         Integer waiting = Descriptors.unreadBytes(fd);

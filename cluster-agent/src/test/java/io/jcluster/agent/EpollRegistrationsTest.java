@@ -9,12 +9,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The registrations the agent keeps across its {@code dup2}, read from the kernel's own fdinfo. */
@@ -32,10 +29,10 @@ class EpollRegistrationsTest {
 
     @Test
     void aChannelRegisteredWithASelectorIsFoundInItsEpoll() throws IOException {
-        Map<Integer, String> before = sockets();
+        Map<Integer, String> before = ProcSelf.descriptors("socket:");
         try (ServerSocketChannel channel = ServerSocketChannel.open(); Selector selector = Selector.open()) {
             // The channel's descriptor: the one socket that is new (by the socket's identity: numbers are reused).
-            Map<Integer, String> fresh = new HashMap<>(sockets());
+            Map<Integer, String> fresh = new HashMap<>(ProcSelf.descriptors("socket:"));
             fresh.values().removeAll(before.values());
             assertEquals(1, fresh.size(), () -> "new sockets: " + fresh);
             int fd = fresh.keySet().iterator().next();
@@ -47,21 +44,5 @@ class EpollRegistrationsTest {
             assertEquals(1, found.size(), () -> "registrations of descriptor " + fd + ": " + found);
             assertTrue((found.get(0).events() & 1) != 0, "EPOLLIN, for OP_ACCEPT");
         }
-    }
-
-    /** This process's sockets: descriptor number to its link ("socket:[1234]"). */
-    private static Map<Integer, String> sockets() throws IOException {
-        Map<Integer, String> sockets = new HashMap<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    String link = Files.readSymbolicLink(fd).toString();
-                    if (link.startsWith("socket:")) sockets.put(Integer.parseInt(fd.getFileName().toString()), link);
-                } catch (IOException e) {
-                    // Closed meanwhile (the listing's own descriptor).
-                }
-            }
-        }
-        return sockets;
     }
 }

@@ -3,7 +3,6 @@ package io.jcluster.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.FileDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -21,12 +20,12 @@ class ListenerParkingTest {
              Selector selector = Selector.open()) {
             int port = ((InetSocketAddress) app.getLocalAddress()).getPort();
             // The other workers hold the shared socket too: a second descriptor for it keeps it open.
-            Descriptors.replace(Descriptors.number(fdOf(othersCopy)), fdOf(app));
+            Descriptors.replace(Descriptors.number(Descriptors.ofChannel(othersCopy)), Descriptors.ofChannel(app));
             app.configureBlocking(false);
             app.register(selector, SelectionKey.OP_ACCEPT);
             selector.selectNow(); // the JDK adds the registration to its epoll here
 
-            ListenerParking.shared(Descriptors.number(fdOf(app)));
+            ListenerParking.shared(Descriptors.number(Descriptors.ofChannel(app)));
             ListenerParking.parkAll();
 
             try (SocketChannel client = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
@@ -40,11 +39,5 @@ class ListenerParkingTest {
                 assertTrue(waited >= 250, () -> "the selector woke after " + waited + " ms for a connection it cannot take");
             }
         }
-    }
-
-    private static FileDescriptor fdOf(Object channel) throws ReflectiveOperationException {
-        java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
-        field.setAccessible(true);
-        return (FileDescriptor) field.get(channel);
     }
 }

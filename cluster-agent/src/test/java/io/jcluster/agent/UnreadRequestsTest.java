@@ -32,7 +32,7 @@ class UnreadRequestsTest {
                 Thread reader = new Thread(() -> read(accepted));
                 reader.start();
                 assertEquals(0, UnreadRequests.awaitRead(5_000), "read by the app within the wait");
-                assertEquals(0, Descriptors.unreadBytes(Descriptors.number(fdOf(accepted))), "the wait ended once the app read, not before");
+                assertEquals(0, Descriptors.unreadBytes(Descriptors.number(Descriptors.ofChannel(accepted))), "the wait ended once the app read, not before");
                 assertTrue(System.nanoTime() - start < 4_000_000_000L, "returned once read, not at the bound");
                 reader.join();
             }
@@ -57,19 +57,9 @@ class UnreadRequestsTest {
 
     /** Waits (bounded) until the kernel holds the request for {@code accepted}: loopback delivers it at once. */
     private static void awaitQueued(SocketChannel accepted) throws InterruptedException {
-        int fd = Descriptors.number(fdOf(accepted));
+        int fd = Descriptors.number(Descriptors.ofChannel(accepted));
         for (int i = 0; i < 500 && !Integer.valueOf(REQUEST.length).equals(Descriptors.unreadBytes(fd)); i++) Thread.sleep(10);
         assertEquals(REQUEST.length, Descriptors.unreadBytes(fd));
-    }
-
-    private static java.io.FileDescriptor fdOf(SocketChannel channel) {
-        try {
-            java.lang.reflect.Field field = channel.getClass().getDeclaredField("fd");
-            field.setAccessible(true);
-            return (java.io.FileDescriptor) field.get(channel);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void read(SocketChannel accepted) {
