@@ -7,9 +7,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
 import java.nio.file.attribute.FileTime
-import java.security.MessageDigest
 import java.time.Instant
-import java.util.HexFormat
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
@@ -69,7 +67,7 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     override fun exited(command: List<String>) = learning.exited(command)
 
     private fun cacheDirectory(settings: ClusterSettings): Path? = runCatching {
-        val key = keyOf(settings)
+        val key = BuildKey.ofClasspath(settings)
         cacheRoot.resolve(key).also { dir ->
             Files.createDirectories(dir)
             Files.setLastModifiedTime(dir, FileTime.from(Instant.now())) // when this build was last used: see pruneOldBuilds
@@ -107,17 +105,6 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
                 else -> runCatching { Files.deleteIfExists(file) }.onSuccess { log.debug { "removed $file, left by pid $pid" } }
             }
         }
-    }
-
-    /** Same JDK, same classpath (each entry with its size and time), same JVM options: same key. */
-    private fun keyOf(settings: ClusterSettings): String {
-        val digest = MessageDigest.getInstance("SHA-256")
-        fun add(text: String) = digest.update((text + "\n").toByteArray())
-        add(settings.java.toString())
-        add(System.getProperty("java.vm.version"))
-        settings.classpath.split(File.pathSeparator).forEach { entry -> File(entry).let { add("$entry ${it.length()} ${it.lastModified()}") } }
-        settings.jvmArgs.forEach(::add)
-        return HexFormat.of().formatHex(digest.digest()).take(KEY_CHARS)
     }
 
     /** junixsocket's library for this OS and CPU, copied out of its jar once. */
@@ -165,10 +152,9 @@ internal class SharedArchiveFastStart(private val cacheRoot: Path) : FastStart {
     }
 
     companion object {
-        private const val KEY_CHARS = 24
         private const val KEPT_BUILDS = 8
         private const val KEPT_HOURS = 24L
-        private val KEY = Regex("[0-9a-f]{$KEY_CHARS}")
+        private val KEY = Regex("[0-9a-f]{${BuildKey.CHARS}}")
         private val PARTIAL = Regex("""(?:worker\.(?:jsa|aot)|worker-app\.jsa|lib)\.(\d+)\..*tmp(?:\.config)?""")
 
         /** `$XDG_CACHE_HOME/jcluster`, else `~/.cache/jcluster`. */
