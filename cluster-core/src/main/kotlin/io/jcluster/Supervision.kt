@@ -52,12 +52,14 @@ public enum class CullOrder {
  *   gunicorn); 0: never. The HTTP adapters count requests.
  * @property maxHeap recycle a worker whose live heap (after its last collection) exceeds this many bytes; null: never.
  * @property maxRss recycle a worker whose resident set exceeds this many bytes (PM2's `max_memory_restart`); null: never.
- * @property reloadParallelism how many workers a reload replaces at once.
+ * @property reloadParallelism how many JVMs a reload boots at once, the standbys it starts included; a
+ *   slot it gives an online standby boots none.
  * @property cullOrder which workers `spawn(-n)` retires first.
  * @property standby how many warm standby workers to keep: JVMs started ahead, connected and held at
  *   their first `listen`, `ready()`, `send` or `slot` (see `CurrentWorker`), that take the place of a
  *   worker that dies or is recycled without the JVM's start on the way. A reload, or new settings,
- *   replaces them too (they run the old code). Each costs an idle JVM's memory; 0, the default, keeps none.
+ *   replaces them too (they run the old code), unless [reloadTakesStandbys]. Each costs an idle
+ *   JVM's memory; 0, the default, keeps none.
  * @property maxWorkers the most workers the cluster keeps: a `spawn` or `scale` beyond it is refused
  *   with a message, so that a typo (`scale 100000`) is not a fork bomb. By default 16 per processor,
  *   at least 64.
@@ -85,6 +87,14 @@ public enum class CullOrder {
  * @property healthWindow the window over which [maxGcShare] and [maxLiveHeapShare] judge: long enough
  *   that a burst (a warm-up, a full collection) does not count. 60 seconds by default. It is measured
  *   between heartbeats, so it spans at least one [heartbeatInterval].
+ * @property reloadTakesStandbys a reload promotes the warm standbys that run the current build (the
+ *   same JDK, JVM options, and classpath files by size and time: none rebuilt since they started)
+ *   instead of retiring them: each slot they serve is replaced in tens of milliseconds, with no JVM
+ *   start, and only the remaining slots fork. Standbys of another build are retired as always. Off
+ *   by default, because a standby has already run `main` up to its first `listen`: turn it on only
+ *   when the workers read nothing at that point that a reload is meant to pick up and the build does
+ *   not hold (a configuration file outside the classpath, a secret, the time). Give [standby] as
+ *   many workers as you want reloaded without a start.
  */
 public data class Supervision(
     val respawnDelay: Duration = 100.milliseconds,
@@ -113,6 +123,7 @@ public data class Supervision(
     val maxGcShare: Double? = 0.9,
     val maxLiveHeapShare: Double? = null,
     val healthWindow: Duration = 60.seconds,
+    val reloadTakesStandbys: Boolean = false,
 ) {
     init {
         require(!respawnDelay.isNegative()) { "respawnDelay must not be negative, was $respawnDelay" }

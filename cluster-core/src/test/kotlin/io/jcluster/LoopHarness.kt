@@ -17,11 +17,15 @@ import kotlin.time.Duration
 
 /** A primary's loop over a fake launcher and fake links, in [test]'s virtual time: the fast specs' cluster. */
 @OptIn(ExperimentalCoroutinesApi::class)
-internal class LoopHarness(val test: TestScope, supervision: Supervision = Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null)) {
+internal class LoopHarness(
+    val test: TestScope,
+    supervision: Supervision = Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null),
+    classpath: String = ClusterSettings(mainClass = "test.Main").classpath,
+) {
     val launcher = FakeLauncher()
     var rss = 0L
     val loop = PrimaryLoop(
-        ClusterSettings(mainClass = "test.Main", supervision = supervision), launcher, test.backgroundScope,
+        ClusterSettings(mainClass = "test.Main", supervision = supervision, classpath = classpath), launcher, test.backgroundScope,
         WorkerCommands({ Path.of("/nowhere/control.sock") }, null), test.testTimeSource, MemoryProbe { rss },
     )
     val events = mutableListOf<ClusterEvent>()

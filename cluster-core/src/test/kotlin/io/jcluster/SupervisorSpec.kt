@@ -23,6 +23,7 @@ import kotlinx.coroutines.test.advanceTimeBy
 import kotlinx.coroutines.test.runCurrent
 import kotlinx.coroutines.test.runTest
 import kotlinx.coroutines.test.testTimeSource
+import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
@@ -402,6 +403,62 @@ class SupervisorSpec : FunSpec({
         }
     }
 
+    test("with reloadTakesStandbys a reload promotes the standbys of the build on disk into every slot at once, and forks none") {
+        runTest {
+            val jar = tempJar()
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 2, reloadTakesStandbys = true), "$jar")
+            h.spawn(2)
+            h.up(); h.up() // the workers (processes 0, 1), then the standbys they let start (2, 3)
+            val result = async { h.loop.reload() }
+            runCurrent()
+            h.links.getValue(h.process(2).pid).control shouldContain ControlMessage.Promote(0)
+            h.links.getValue(h.process(3).pid).control shouldContain ControlMessage.Promote(1) // not waiting for slot 0: reloadParallelism counts forks
+            h.launcher.launched.drop(4).map { it.spec.environment["JCLUSTER_STANDBY"] }.toSet() shouldBe setOf("1") // only new standbys were started
+            h.exit(h.process(0), 0)
+            h.exit(h.process(1), 0)
+            result.await().replaced shouldBe 2
+            h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(3, 4)
+        }
+    }
+
+    test("with reloadTakesStandbys and one standby, the next slot waits for the standby the reload started rather than fork beside it") {
+        runTest {
+            val jar = tempJar()
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, reloadTakesStandbys = true), "$jar")
+            h.spawn(2)
+            h.up(); h.up()
+            val result = async { h.loop.reload() }
+            runCurrent()
+            h.links.getValue(h.process(2).pid).control shouldContain ControlMessage.Promote(0)
+            h.launcher.launched.size shouldBe 4 // slot 0's standby is replaced at once…
+            h.process(3).spec.environment["JCLUSTER_STANDBY"] shouldBe "1" // …and slot 1 waits for it: reloadParallelism 1, and it boots
+            h.up(h.process(3))
+            h.links.getValue(h.process(3).pid).control shouldContain ControlMessage.Promote(1)
+            h.exit(h.process(0), 0)
+            h.exit(h.process(1), 0)
+            result.await().replaced shouldBe 2
+            h.launcher.launched.count { it.spec.environment["JCLUSTER_STANDBY"] == null } shouldBe 2 // the first two workers: the reload forked none
+        }
+    }
+
+    test("with reloadTakesStandbys a reload still retires the standbys started before the jar changed, and forks") {
+        runTest {
+            val jar = tempJar()
+            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, reloadTakesStandbys = true), "$jar")
+            h.spawn(1)
+            h.up(); h.up()
+            Files.write(jar, byteArrayOf(1, 2, 3)) // a rebuild: other bytes, another size
+            val result = async { h.loop.reload() }
+            runCurrent()
+            h.disconnectAsked(h.process(1)) shouldBe true // the standby runs the old build
+            h.slotOf(h.process(2)) shouldBe 0 // slot 0's replacement: a fork
+            h.up(h.process(2))
+            h.exit(h.process(0), 0)
+            h.exit(h.process(1), 0)
+            result.await().replaced shouldBe 1
+        }
+    }
+
     test("standbys that keep dying are given up after maxBootFailures; dead workers are then forked") {
         runTest {
             val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, maxBootFailures = 3))
@@ -438,3 +495,6 @@ class SupervisorSpec : FunSpec({
         shouldThrow<IllegalArgumentException> { Supervision(backoffFactor = 0.5) }.message shouldContain "backoffFactor"
     }
 })
+
+/** A jar-like file to stand for the workers' classpath: its size and time are what a build changes. */
+private fun tempJar(): Path = Files.createTempFile("jcluster-app", ".jar").also { it.toFile().deleteOnExit() }

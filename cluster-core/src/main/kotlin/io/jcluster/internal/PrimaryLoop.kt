@@ -244,6 +244,8 @@ internal class PrimaryLoop(
             val worker = Worker(nextId.incrementAndGet(), this@PrimaryLoop, slot)
             return WorkerRecord(worker, Admission.newToken(), clock.markNow()).also { it.standby = slot == null }
         }
+
+        override fun codeKey(): String? = BuildKey.ofCode(settings)
     }
 
     private suspend fun resize(input: PrimaryInput.Spawn) {

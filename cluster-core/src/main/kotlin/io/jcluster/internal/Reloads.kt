@@ -18,7 +18,8 @@ private val log = KotlinLogging.logger {}
 
 /**
  * The supervisor's zero-downtime reloads, one [ReloadRun] at a time: it replaces the slots' workers
- * in order, at most [Supervision.reloadParallelism] booting at once, each old worker retired once its
+ * in order, at most [Supervision.reloadParallelism] booting at once (and any more that an online
+ * standby takes, with no boot), each old worker retired once its
  * replacement is ready; reloads asked for meanwhile make one more after it. [replace] gives a slot a
  * booting replacement (the supervisor's own step); every method adds to the [Plan] of its step.
  */
@@ -84,7 +85,8 @@ internal class Reloads(
     private fun start(plan: Plan, waiters: List<CompletableDeferred<ReloadResult>>) {
         val run = ReloadRun(waiters, clock.markNow(), ArrayDeque(slots.indices()))
         this.run = run
-        standbys.retireAll(plan) // they run the code the reload replaces; topUp starts new ones
+        // Standbys run the code the reload replaces, unless they were started from the build on disk and may be taken; topUp starts new ones.
+        if (work.supervision.reloadTakesStandbys) standbys.retireOtherBuilds(plan, work.codeKey()) else standbys.retireAll(plan)
         state.value = ClusterState.Reloading
         plan += Emit(ReloadStarted(run.queue.size))
         pump(plan, run)
@@ -92,8 +94,18 @@ internal class Reloads(
         finishIfDone(plan, run)
     }
 
+    /** A standby came online (the next slot may take it) or died (the next slot may fork instead of waiting for it). */
+    fun standbysChanged(plan: Plan) {
+        run?.let { pump(plan, it) }
+    }
+
+    /**
+     * Starts the next slots' replacements: each takes an online standby if there is one; otherwise it
+     * forks, while fewer than [Supervision.reloadParallelism] JVMs boot. A booting standby counts: the
+     * slot waits for it rather than start a second JVM beside it on the same cores.
+     */
     private fun pump(plan: Plan, run: ReloadRun) {
-        while (run.failure == null && run.replacing.size < work.supervision.reloadParallelism) {
+        while (run.failure == null && (run.replacing.size + standbys.booting() < work.supervision.reloadParallelism || standbys.hasOnline())) {
             val slot = slots[run.queue.removeFirstOrNull() ?: return] ?: continue
             // A slot already filling (respawn) or being replaced gets a new worker anyway.
             if (slot.pending != null || slot.active == null) continue

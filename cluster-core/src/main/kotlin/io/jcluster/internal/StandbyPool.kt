@@ -32,8 +32,14 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
     /** The pids of the online standbys, ready to be promoted. */
     val pids: StateFlow<List<Long>> = _pids.asStateFlow()
 
+    /** Whether an online standby can be taken. */
+    fun hasOnline(): Boolean = standbys.any(::isOnline)
+
+    /** How many standbys are starting, not yet online. */
+    fun booting(): Int = standbys.count { !isOnline(it) }
+
     /** Takes an online standby to promote, if there is one. */
-    fun take(): WorkerRecord? = standbys.firstOrNull { it.link != null && it.isServing }?.also {
+    fun take(): WorkerRecord? = standbys.firstOrNull(::isOnline)?.also {
         standbys.remove(it)
         publish()
     }
@@ -48,6 +54,7 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
     fun topUp(plan: Plan) {
         while (standbys.size < work.supervision.standby && off == null && backoff == null && mayStart()) {
             val record = work.newRecord(null)
+            if (work.supervision.reloadTakesStandbys) record.build = work.codeKey()
             standbys += record
             plan += SupervisorAction.Fork(record)
         }
@@ -72,6 +79,15 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
         forget()
     }
 
+    /** Disconnects the standbys that were not started from [build] (every one, if it is null); the others stay, to be promoted. */
+    fun retireOtherBuilds(plan: Plan, build: String?) {
+        val stale = standbys.filter { build == null || it.build != build }
+        if (stale.size == standbys.size) return retireAll(plan)
+        stale.forEach { plan += SupervisorAction.Retire(it, ExitReason.RELOAD) }
+        standbys.removeAll(stale)
+        publish()
+    }
+
     /** Forgets the standbys (the loop disconnects them with every other worker) and stops any backoff. */
     fun forget() {
         standbys.clear()
@@ -92,6 +108,8 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
         backoff = token
         plan += SupervisorAction.After(respawnDelay(supervision, deathsInARow), PrimaryInput.StandbyTopUp(token))
     }
+
+    private fun isOnline(record: WorkerRecord) = record.link != null && record.isServing
 
     private fun publish() {
         _pids.value = standbys.filter { it.link != null }.mapNotNull { it.process?.pid }

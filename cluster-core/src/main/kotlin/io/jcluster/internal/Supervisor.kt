@@ -30,6 +30,9 @@ internal interface Workforce {
 
     /** A new worker's record, not yet launched: a worker of [slot], or a warm standby if null. */
     fun newRecord(slot: Int?): WorkerRecord
+
+    /** The [BuildKey.ofCode] of the workers' code as it is on disk now; null if it cannot be told. */
+    fun codeKey(): String?
 }
 
 /**
@@ -113,7 +116,7 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
 
     /** [record] exited with [reason] (after its `Exited` event). */
     fun exited(record: WorkerRecord, reason: ExitReason): List<SupervisorAction> = step {
-        if (standbys.exited(this, record, reason)) return@step
+        if (standbys.exited(this, record, reason)) return@step reloads.standbysChanged(this)
         reloads.exited(this, record.worker.id)
         val slot = slots.of(record) ?: return@step
         if (slot.pending === record) pendingDied(slot, record, reason) else activeDied(slot, record, reason)
@@ -269,7 +272,10 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     }
 
     /** The standby [record] is online: it may fill a slot from now on. */
-    fun standbyOnline(record: WorkerRecord): List<SupervisorAction> = step { standbys.online(record) }
+    fun standbyOnline(record: WorkerRecord): List<SupervisorAction> = step {
+        standbys.online(record)
+        reloads.standbysChanged(this)
+    }
 
     /** The settings changed: standbys started under the old ones are replaced (reconcile starts new ones). */
     fun settingsChanged(): List<SupervisorAction> = step { standbys.retireAll(this) }

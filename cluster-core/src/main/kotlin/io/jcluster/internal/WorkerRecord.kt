@@ -30,6 +30,9 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     /** A warm standby not yet promoted: the cluster does not see it (no events, not in `workers`). */
     var standby = false
 
+    /** A standby's [BuildKey.ofCode] when it was started, if a reload may promote it ([io.jcluster.Supervision.reloadTakesStandbys]). */
+    var build: String? = null
+
     /** The listen calls it made as a standby: answered once it is promoted, right after its `Promote`. */
     val heldUntilPromoted = ArrayList<PrimaryInput.Control>()
 

@@ -33,6 +33,7 @@ public class SupervisionBuilder {
     private var reloadParallelism = defaults.reloadParallelism
     private var cullOrder = defaults.cullOrder
     private var standby = defaults.standby
+    private var reloadTakesStandbys = defaults.reloadTakesStandbys
     private var exitOnOutOfMemory = defaults.exitOnOutOfMemory
     private var heapDumpDirectory = defaults.heapDumpDirectory
     private var replaceDeadlocked = defaults.replaceDeadlocked
@@ -92,6 +93,9 @@ public class SupervisionBuilder {
     /** Keep this many warm standby workers, which replace a dead or recycled worker without a JVM start; 0: none. */
     public fun standby(workers: Int): SupervisionBuilder = apply { this.standby = workers }
 
+    /** Let a reload promote the standbys that run the current build instead of starting JVMs; false by default (see `Supervision.reloadTakesStandbys`). */
+    public fun reloadTakesStandbys(take: Boolean): SupervisionBuilder = apply { this.reloadTakesStandbys = take }
+
     /** Start workers with `-XX:+ExitOnOutOfMemoryError` (unless their JVM options choose otherwise); true by default. */
     public fun exitOnOutOfMemory(exit: Boolean): SupervisionBuilder = apply { this.exitOnOutOfMemory = exit }
 
@@ -115,6 +119,6 @@ public class SupervisionBuilder {
         respawnDelay, backoffFactor, maxRespawnDelay, healthyUptime, maxRestarts, restartWindow, maxBootFailures, readyWhen, bootTimeout,
         heartbeatInterval, heartbeatTimeout, maxRequests, maxRequestsJitter, maxHeap, maxRss, reloadParallelism, cullOrder, standby,
         exitOnOutOfMemory = exitOnOutOfMemory, heapDumpDirectory = heapDumpDirectory, replaceDeadlocked = replaceDeadlocked,
-        maxGcShare = maxGcShare, maxLiveHeapShare = maxLiveHeapShare, healthWindow = healthWindow,
+        maxGcShare = maxGcShare, maxLiveHeapShare = maxLiveHeapShare, healthWindow = healthWindow, reloadTakesStandbys = reloadTakesStandbys,
     )
 }

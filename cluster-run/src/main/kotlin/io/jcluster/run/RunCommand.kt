@@ -37,6 +37,12 @@ public class RunCommand : Callable<Int> {
     @Option(names = ["--standby"], description = ["Warm standby JVMs kept ready to replace a worker (default 0)."])
     internal var standby: Int = 0
 
+    @Option(
+        names = ["--reload-takes-standbys"],
+        description = ["A reload promotes the standbys started from the jars on disk instead of starting JVMs (only if the app reads no config outside them at boot)."],
+    )
+    internal var reloadTakesStandbys: Boolean = false
+
     @Option(names = ["--control-socket"], description = ["The control socket's path (default: found by `jcluster status`)."])
     internal var controlSocket: Path? = null
 
@@ -78,7 +84,9 @@ public class RunCommand : Callable<Int> {
                 strategy = settings.strategy
                 timeout = settings.timeout
                 drainDelay = settings.drainDelay
-                supervision = supervision.copy(readyWhen = settings.readyWhen, bootTimeout = settings.bootTimeout, standby = standby)
+                supervision = supervision.copy(
+                    readyWhen = settings.readyWhen, bootTimeout = settings.bootTimeout, standby = standby, reloadTakesStandbys = reloadTakesStandbys,
+                )
                 use(Plugins.control(controlSocket))
                 metricsPort?.let { use(Plugins.metrics(it)) }
                 pidDir?.let { use(Plugins.pidfiles(it)) }
