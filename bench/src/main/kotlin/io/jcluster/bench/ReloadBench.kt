@@ -16,7 +16,7 @@ import kotlin.system.exitProcess
  *   the control socket, a new primary takes over the port; the target is 0 failed requests, and the
  *   time until the old primary has gone is reported.
  *
- *     ReloadBench [NODE_SCRIPT] [RESULTS_DIR] [TARGET_KEYS]   (keys: hello_cluster,node_rr,node_none)
+ *     ReloadBench [NODE_SCRIPT] [RESULTS_DIR] [TARGET_KEYS]   (keys: hello_cluster,hello_cluster_standby_per_worker,node_rr,node_none)
  */
 object ReloadBench {
     const val WORKERS = 2
@@ -46,7 +46,7 @@ object ReloadBench {
                     .map { (load, millis) -> Rolling(load, millis) }.onSuccess { println("   reload: $it") },
                 kill = scenario(target, "kill") { cluster, port -> cluster.killOne(port) }
                     .map { (load, respawn) -> Killed(load, respawn) }.onSuccess { println("   kill: $it") },
-                upgrade = if (target.isNode) null else upgrade(target),
+                upgrade = if (target.upgrades) upgrade(target) else null,
             )
         }
         val report = ReloadReport(outcomes)
@@ -112,20 +112,32 @@ object ReloadBench {
  * A cluster `bench/run reload` and `bench/run chaos` drive, by the command that starts it on a port
  * with a restart budget (null: the target's default; Node's script has none, it respawns without limit).
  */
-class ReloadTarget(val key: String, val label: String, val isNode: Boolean, private val command: (Int, Int?) -> List<String>) {
+class ReloadTarget(
+    val key: String,
+    val label: String,
+    val isNode: Boolean,
+    /** Whether the upgrade scenario runs: Node's cluster has none, and a variant of hello-cluster adds nothing to it. */
+    val upgrades: Boolean = !isNode,
+    private val command: (Int, Int?) -> List<String>,
+) {
     fun command(port: Int, maxRestarts: Int? = null): List<String> = command.invoke(port, maxRestarts)
 
     override fun toString() = label
 
     companion object {
         fun all(nodeScript: Path): List<ReloadTarget> = listOf(
-            ReloadTarget("hello_cluster", "bin/hello-cluster", isNode = false) { port, maxRestarts ->
-                listOf("bin/hello-cluster", "--port", "$port", "--workers", "${ReloadBench.WORKERS}") +
-                    (maxRestarts?.let { listOf("--max-restarts", "$it") } ?: emptyList())
-            },
+            hello("hello_cluster", "bin/hello-cluster", upgrades = true),
+            // A standby per worker: a reload then starts no JVM before the old workers go (hello-cluster lets a reload take them).
+            hello("hello_cluster_standby_per_worker", "hello --standby ${ReloadBench.WORKERS}", upgrades = false, "--standby", "${ReloadBench.WORKERS}"),
             node(nodeScript, "rr"),
             node(nodeScript, "none"),
         )
+
+        private fun hello(key: String, label: String, upgrades: Boolean, vararg flags: String) =
+            ReloadTarget(key, label, isNode = false, upgrades) { port, maxRestarts ->
+                listOf("bin/hello-cluster", "--port", "$port", "--workers", "${ReloadBench.WORKERS}", *flags) +
+                    (maxRestarts?.let { listOf("--max-restarts", "$it") } ?: emptyList())
+            }
 
         private fun node(script: Path, policy: String) = ReloadTarget("node_$policy", "node $policy", isNode = true) { port, _ ->
             listOf("env", "NODE_CLUSTER_SCHED_POLICY=$policy", "node", "$script", "--port", "$port", "--workers", "${ReloadBench.WORKERS}")

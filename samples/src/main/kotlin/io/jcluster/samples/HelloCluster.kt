@@ -78,7 +78,9 @@ object HelloCluster {
                 // The primary binds the workers' port before it forks them: a port it cannot have stops it here, in one line.
                 listen(options.port, options.host)
                 strategy = options.strategy
-                supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby)
+                // A worker here reads nothing at boot but the classpath and the environment the primary gives it, so a
+                // standby started from the build on disk is what a fresh fork would be: a reload may promote it.
+                supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby, reloadTakesStandbys = true)
                 drainDelay = options.drainDelay
                 settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
                 use(console)
