@@ -393,11 +393,12 @@ class SupervisorSpec : FunSpec({
             h.up(h.process(4)) // the new standby is online first…
             h.up() // …so once slot 0's replacement is ready, slot 1 gets the standby
             h.links.getValue(h.process(4).pid).control shouldContain ControlMessage.Promote(1)
-            h.launcher.launched.size shouldBe 6 // and the reload starts the next standby
+            h.launcher.launched.size shouldBe 5 // every slot has started: the next standby waits for the old workers to go
             h.exit(h.process(0), 0)
             h.exit(h.process(1), 0)
             h.exit(h.process(2), 0)
             result.await().replaced shouldBe 2
+            h.launcher.launched.size shouldBe 6 // and now starts
             h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(4, 5)
             h.exits().map { it.worker.id } shouldContainExactly listOf(1, 2) // the retired standby's exit is not an event
         }
@@ -408,16 +409,19 @@ class SupervisorSpec : FunSpec({
             val jar = tempJar()
             val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 2, reloadTakesStandbys = true), "$jar")
             h.spawn(2)
-            h.up(); h.up() // the workers (processes 0, 1), then the standbys they let start (2, 3)
+            h.up(); h.up(); h.up() // the workers (processes 0, 1), then the standbys they let start, one at a time (2, 3)
             val result = async { h.loop.reload() }
             runCurrent()
             h.links.getValue(h.process(2).pid).control shouldContain ControlMessage.Promote(0)
             h.links.getValue(h.process(3).pid).control shouldContain ControlMessage.Promote(1) // not waiting for slot 0: reloadParallelism counts forks
-            h.launcher.launched.drop(4).map { it.spec.environment["JCLUSTER_STANDBY"] }.toSet() shouldBe setOf("1") // only new standbys were started
+            h.launcher.launched.size shouldBe 4 // no JVM starts while the old workers drain: not even the next standbys
             h.exit(h.process(0), 0)
             h.exit(h.process(1), 0)
             result.await().replaced shouldBe 2
             h.loop.activeWorkers().map { it.id } shouldContainExactly listOf(3, 4)
+            h.launcher.launched.drop(4).map { it.spec.environment["JCLUSTER_STANDBY"] } shouldBe listOf("1") // then they start, one at a time
+            h.up(h.process(4))
+            h.launcher.launched.drop(4).map { it.spec.environment["JCLUSTER_STANDBY"] } shouldBe listOf("1", "1")
         }
     }
 

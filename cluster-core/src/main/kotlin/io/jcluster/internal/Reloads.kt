@@ -44,6 +44,9 @@ internal class Reloads(
         }
     }
 
+    /** Whether a reload runs with slots whose replacement has not started yet. */
+    fun hasSlotsToStart(): Boolean = run?.let { it.failure == null && it.queue.isNotEmpty() } ?: false
+
     /** Slot [index] is gone (scaled down): the reload no longer waits for it; [settle] once all are forgotten. */
     fun forget(index: Int) {
         run?.forget(index)
@@ -126,9 +129,8 @@ internal class Reloads(
         this.run = null
         if (state.value == ClusterState.Reloading) state.value = ClusterState.Running
         plan += Emit(ReloadFinished(run.replaced, run.failure))
-        standbys.topUp(plan)
         run.waiters.forEach { plan += Answer(it, run.result()) }
-        if (run.next.isEmpty()) return
+        if (run.next.isEmpty()) return standbys.topUp(plan) // after the answers: the callers need not wait for JVMs to be launched
         val now = state.value
         if (now.respawns) start(plan, run.next) else run.next.forEach { plan += Answer(it, Result.failure(ReloadFailedException("cannot reload: the cluster is $now"))) }
     }

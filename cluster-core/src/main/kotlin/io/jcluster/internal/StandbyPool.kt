@@ -50,9 +50,13 @@ internal class StandbyPool(private val work: Workforce, private val mayStart: ()
         publish()
     }
 
-    /** Starts the standbys that are missing, unless a backoff is under way or [mayStart] says no. */
+    /**
+     * Starts a missing standby, unless one is booting, a backoff is under way or [mayStart] says no:
+     * one at a time, so that refilling several (after a reload took them) does not take every core
+     * from the workers just promoted, which serve their first requests interpreted.
+     */
     fun topUp(plan: Plan) {
-        while (standbys.size < work.supervision.standby && off == null && backoff == null && mayStart()) {
+        if (standbys.size < work.supervision.standby && booting() == 0 && off == null && backoff == null && mayStart()) {
             val record = work.newRecord(null)
             if (work.supervision.reloadTakesStandbys) record.build = work.codeKey()
             standbys += record

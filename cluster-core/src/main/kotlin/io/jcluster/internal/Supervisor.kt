@@ -55,12 +55,13 @@ internal class Supervisor(private val work: Workforce, private val clock: TimeSo
     private val _desired = MutableStateFlow(0)
     private val _active = MutableStateFlow<List<Worker>>(emptyList())
 
-    private val standbys = StandbyPool(work) {
-        // While a reload runs, standbys (of the new code) start at once; otherwise once every slot has a ready worker.
+    private val standbys: StandbyPool = StandbyPool(work) {
+        // While a reload has slots left to start, standbys (of the new code) start at once, to serve them; otherwise once every
+        // slot has a ready worker, so that no standby's boot takes the cores from the old workers' drain or a replacement's boot.
         val state = _state.value
-        slots.isNotEmpty() && (state == ClusterState.Reloading || state == ClusterState.Running && slots.settled())
+        slots.isNotEmpty() && (state == ClusterState.Reloading && reloads.hasSlotsToStart() || state == ClusterState.Running && slots.settled())
     }
-    private val reloads = Reloads(work, clock, slots, standbys, _state) { plan, slot, reason -> plan.replace(slot, reason) }
+    private val reloads: Reloads = Reloads(work, clock, slots, standbys, _state) { plan, slot, reason -> plan.replace(slot, reason) }
 
     /** The pids of the online standbys, ready to be promoted. */
     val standbyPids: StateFlow<List<Long>> get() = standbys.pids
