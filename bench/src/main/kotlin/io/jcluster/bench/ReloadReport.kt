@@ -52,7 +52,8 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
         println("\nupgrade: `upgrade` on the control socket under $load (a new primary takes the port over, the old one drains and exits)")
         println("%-18s %7s %10s %9s %10s %12s  %s".format("target", "failed", "requests", "vs reload", "ready ms", "old gone ms", "errors"))
         outcomes.forEach { o ->
-            val upgrade = o.upgrade ?: return@forEach println("%-18s n/a: Node's cluster cannot replace its primary".format(o.target))
+            val upgrade = o.upgrade ?: return@forEach println("%-18s n/a: %s".format(o.target,
+                if (o.target.isNode) "Node's cluster cannot replace its primary" else "not run for this target (bin/hello-cluster's is)"))
             // vs reload: requests served against the same target's reload scenario, the same load around another replacement.
             upgrade.fold({ u ->
                 val vsReload = o.reload.getOrNull()?.load?.requests?.takeIf { it > 0 }?.let { "%.2fx".format(u.load.requests.toDouble() / it) } ?: ""

@@ -38,7 +38,8 @@ data class NotifyRequest(val path: String)
  * CPU serving "Hello World" on one port; each worker notifies the primary of every request with a
  * typed message, and the primary prints `numReqs = N` every second. The workers are supervised: one
  * that dies is respawned (by the warm standby, `--standby 1`, a JVM started ahead), `HUP` replaces
- * them all without dropping a request (a reload), and if they cannot boot the primary exits with
+ * them all without dropping a request (a reload, which promotes the standbys too while the build is
+ * unchanged), and if they cannot boot the primary exits with
  * [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
  * workers gracefully, then the primary exits with 0; `TTIN` adds a worker and `TTOU` retires one
  * (gunicorn's). Operators steer it with `bin/jcluster` (its control socket), scrape `--metrics-port`,
