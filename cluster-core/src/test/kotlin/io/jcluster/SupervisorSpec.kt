@@ -406,8 +406,7 @@ class SupervisorSpec : FunSpec({
 
     test("with reloadTakesStandbys a reload promotes the standbys of the build on disk into every slot at once, and forks none") {
         runTest {
-            val jar = tempJar()
-            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 2, reloadTakesStandbys = true), "$jar")
+            val h = standbyTakingHarness(standby = 2)
             h.spawn(2)
             h.up(); h.up(); h.up() // the workers (processes 0, 1), then the standbys they let start, one at a time (2, 3)
             val result = async { h.loop.reload() }
@@ -427,8 +426,7 @@ class SupervisorSpec : FunSpec({
 
     test("with reloadTakesStandbys and one standby, the next slot waits for the standby the reload started rather than fork beside it") {
         runTest {
-            val jar = tempJar()
-            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, reloadTakesStandbys = true), "$jar")
+            val h = standbyTakingHarness(standby = 1)
             h.spawn(2)
             h.up(); h.up()
             val result = async { h.loop.reload() }
@@ -448,7 +446,7 @@ class SupervisorSpec : FunSpec({
     test("with reloadTakesStandbys a reload still retires the standbys started before the jar changed, and forks") {
         runTest {
             val jar = tempJar()
-            val h = LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = 1, reloadTakesStandbys = true), "$jar")
+            val h = standbyTakingHarness(standby = 1, jar)
             h.spawn(1)
             h.up(); h.up()
             Files.write(jar, byteArrayOf(1, 2, 3)) // a rebuild: other bytes, another size
@@ -502,3 +500,7 @@ class SupervisorSpec : FunSpec({
 
 /** A jar-like file to stand for the workers' classpath: its size and time are what a build changes. */
 private fun tempJar(): Path = Files.createTempFile("jcluster-app", ".jar").also { it.toFile().deleteOnExit() }
+
+/** A harness whose reloads take standbys ([Supervision.reloadTakesStandbys]), with [jar] as the workers' classpath. */
+private fun TestScope.standbyTakingHarness(standby: Int, jar: Path = tempJar()) =
+    LoopHarness(this, Supervision(readyWhen = ReadyWhen.STARTED, heartbeatTimeout = null, standby = standby, reloadTakesStandbys = true), "$jar")

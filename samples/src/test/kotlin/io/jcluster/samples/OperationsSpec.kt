@@ -59,7 +59,8 @@ class OperationsSpec : FunSpec({
 
             val before = scrape(metrics)
             get(metrics, "/healthz").first shouldBe 200
-            get(metrics, "/readyz").first shouldBe 200
+            // The `listening` line is printed as the event goes out; the slot counts as ready a moment later, in the same loop step.
+            awaitStatus(metrics, "/readyz", 200)
             repeat(10) { get(port, "/").first shouldBe 200 }
             // Messages count at once; requests come with the next heartbeat (every 5 s).
             val after = awaitMetrics(metrics) { it.value("jcluster_requests_total") >= before.value("jcluster_requests_total") + 10 }
@@ -162,7 +163,7 @@ class OperationsSpec : FunSpec({
             val metrics = withTimeout(30_000) { hello.next(Regex("^metrics on http://127.0.0.1:(\\d+)/metrics")) }.groupValues[1].toInt()
             val serving = withTimeout(60_000) { List(2) { hello.next(listening) } }
             val port = serving.map { it.groupValues[2] }.toSet().single().toInt()
-            get(metrics, "/readyz").first shouldBe 200
+            awaitStatus(metrics, "/readyz", 200) // a moment after the `listening` line: see above
             val workers = serving.map { ProcessHandle.of(it.groupValues[1].toLong()).orElseThrow() }
             val everything = hello.process.descendants().toList() // the workers, and whatever else the primary started
 
