@@ -412,7 +412,7 @@ class SupervisorSpec : FunSpec({
             val result = async { h.loop.reload() }
             runCurrent()
             h.links.getValue(h.process(2).pid).control shouldContain ControlMessage.Promote(0)
-            h.links.getValue(h.process(3).pid).control shouldContain ControlMessage.Promote(1) // not waiting for slot 0: reloadParallelism counts forks
+            h.links.getValue(h.process(3).pid).control shouldContain ControlMessage.Promote(1) // not waiting for slot 0: reloadParallelism counts boots, and a promotion is none
             h.launcher.launched.size shouldBe 4 // no JVM starts while the old workers drain: not even the next standbys
             h.exit(h.process(0), 0)
             h.exit(h.process(1), 0)

@@ -34,18 +34,18 @@ internal object BuildKey {
      */
     fun ofCode(settings: ClusterSettings): String? = runCatching {
         digest { add ->
-            add(ofClasspath(settings))
-            for (entry in codeEntries(settings)) {
+            add(ofClasspath(settings)) // the classpath's jars are in it already
+            settings.classpath.split(File.pathSeparator).map(::File).filter { it.isDirectory }.forEach { addDirectory(it, add) }
+            for (entry in entriesNamedByJavaArgs(settings)) {
                 val file = File(entry)
                 if (file.isDirectory) addDirectory(file, add) else add("$entry ${file.length()} ${file.lastModified()}")
             }
         }
     }.getOrNull()
 
-    private fun codeEntries(settings: ClusterSettings): List<String> {
-        val named = settings.javaArgs.orEmpty().zipWithNext().filter { (flag, _) -> flag in CODE_FLAGS }.map { it.second }
-        return (settings.classpath.split(File.pathSeparator) + named.flatMap { it.split(File.pathSeparator) }).filter { it.isNotEmpty() }
-    }
+    private fun entriesNamedByJavaArgs(settings: ClusterSettings): List<String> =
+        settings.javaArgs.orEmpty().zipWithNext().filter { (flag, _) -> flag in CODE_FLAGS }
+            .flatMap { (_, value) -> value.split(File.pathSeparator) }.filter { it.isNotEmpty() }
 
     private fun addDirectory(directory: File, add: (String) -> Unit) {
         val files = Files.walk(directory.toPath()).use { paths -> paths.asSequence().filter { it.isRegularFile() }.take(MAX_DIRECTORY_FILES + 1).toList() }
