@@ -4,7 +4,6 @@ import io.jcluster.ipc.internal.FrameReader
 import io.jcluster.ipc.internal.InboundFrame
 import io.jcluster.ipc.internal.JdkChannels
 import io.jcluster.ipc.internal.WireFormat
-import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
@@ -131,24 +130,3 @@ private fun numbered(n: Int): ByteArray = ByteBuffer.allocate(4).putInt(n).array
 
 private fun numberOf(message: ByteArray): Int = ByteBuffer.wrap(message).getInt()
 
-/** Waits (5 s at most) for this process's descriptors to come back to [expected]: the IPC threads close theirs as they end. */
-private suspend fun awaitFdCount(expected: Int) {
-    val deadline = System.nanoTime() + 5_000_000_000
-    while (openFdCount() != expected && System.nanoTime() < deadline) delay(10)
-    withClue({ java.io.File("/proc/self/fd").listFiles()!!.joinToString { runCatching { Files.readSymbolicLink(it.toPath()).toString() }.getOrDefault("?") } }) {
-        openFdCount() shouldBe expected
-    }
-}
-
-/** This process's descriptor count once it stayed the same for 300 ms (a closed connection's reader thread ends a little later). */
-private suspend fun settledFdCount(): Int {
-    var count = openFdCount()
-    var stableSince = System.nanoTime()
-    val deadline = stableSince + 5_000_000_000
-    while (System.nanoTime() - stableSince < 300_000_000 && System.nanoTime() < deadline) {
-        delay(20)
-        val now = openFdCount()
-        if (now != count) stableSince = System.nanoTime().also { count = now }
-    }
-    return count
-}

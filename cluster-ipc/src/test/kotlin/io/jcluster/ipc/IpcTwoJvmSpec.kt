@@ -80,15 +80,15 @@ class IpcTwoJvmSpec : FunSpec({
     test("1,000 handle transfers leak no file descriptor on either side") {
         withPeer("serve") { connection, _ ->
             val channel = connection.open(Lane.USER, JsonCodec(TestMessage.serializer()))
-            suspend fun peerFds() = (channel.call(TestMessage.CountFds).message as TestMessage.FdCount).count
+            suspend fun peerFds() = channel.call(TestMessage.CountFds).message as TestMessage.FdCount
             loopbackListener().use { listener ->
                 repeat(50) { channel.send(TestMessage.DropHandle, Handle.TcpListener(listener)) } // warm up: lazily opened JDK files
-                val peerBefore = peerFds() // its reply also says the warm-up is written: the copies queued sends hold are closed
-                val ownBefore = openFdCount()
+                // Each reply also says the sends before it are read: the copies queued sends hold are closed.
+                val peerBefore = settledFdCount { peerFds().count }
+                val ownBefore = settledFdCount()
                 repeat(1_000) { channel.send(TestMessage.DropHandle, Handle.TcpListener(listener)) }
-                val peerAfter = peerFds()
-                openFdCount() shouldBe ownBefore
-                peerAfter shouldBe peerBefore
+                awaitFdCount(peerBefore, clue = { peerFds().targets }) { peerFds().count }
+                awaitFdCount(ownBefore)
             }
         }
     }

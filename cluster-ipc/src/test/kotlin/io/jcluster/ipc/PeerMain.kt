@@ -38,7 +38,7 @@ object PeerMain {
                 it.write(ByteBuffer.wrap("served by pid ${ProcessHandle.current().pid()}\n".toByteArray()))
             }
             TestMessage.DropHandle -> incoming.handle!!.close()
-            TestMessage.CountFds -> incoming.reply(TestMessage.FdCount(openFdCount()))
+            TestMessage.CountFds -> incoming.reply(TestMessage.FdCount(openFdCount(), openFdTargets()))
             TestMessage.FailMe -> incoming.replyError("asked to fail")
             TestMessage.IgnoreMe -> Unit
             else -> if (incoming.expectsReply) incoming.reply(message) else channel.send(message)

@@ -28,12 +28,12 @@ sealed interface TestMessage {
     @Serializable @SerialName("drop-handle")
     data object DropHandle : TestMessage
 
-    /** A call: the peer answers with its open fd count. */
+    /** A call: the peer answers with its open descriptors ([FdCount]). */
     @Serializable @SerialName("count-fds")
     data object CountFds : TestMessage
 
     @Serializable @SerialName("fd-count")
-    data class FdCount(val count: Int) : TestMessage
+    data class FdCount(val count: Int, val targets: String) : TestMessage
 
     /** A call the peer never answers. */
     @Serializable @SerialName("ignore-me")
@@ -43,6 +43,3 @@ sealed interface TestMessage {
     @Serializable @SerialName("fail-me")
     data object FailMe : TestMessage
 }
-
-/** The number of open file descriptors of this process. */
-fun openFdCount(): Int = java.io.File("/proc/self/fd").list()!!.size
