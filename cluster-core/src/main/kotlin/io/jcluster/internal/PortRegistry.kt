@@ -13,6 +13,8 @@ import java.net.InetSocketAddress
 import java.net.SocketAddress
 import java.nio.channels.SocketChannel
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
 
 private val log = KotlinLogging.logger {}
 
@@ -32,6 +34,7 @@ internal class PortRegistry(
     private val declared = HashMap<PortKey, PortHandle>() // by PortKey.anyBacklog: what a worker asks for at any backlog
     private val leases = HashMap<Int, Lease>()
     private val waitingToClose = LinkedHashMap<Lease, suspend () -> Unit>()
+    private val closedAt = HashMap<WireAddress, Long>() // System.nanoTime() of each address's last close: see bindAfterClose
     private var nextLease = 0
     private var holding = false
 
@@ -54,7 +57,7 @@ internal class PortRegistry(
         val key = PortKey(request.address, request.backlog, request.index, request.datagram)
         val policy = ListenPolicy.of(request, default, sticky).getOrElse { return Grant(ControlMessage.ListenFailed(it.message!!)) }
         val handle = handles[key] ?: declared[key.anyBacklog()] ?: try {
-            bind(key, policy, maxPending).also { handles[key] = it }
+            bindAfterClose(key, policy, maxPending).also { handles[key] = it }
         } catch (e: BindException) {
             log.info { "worker $workerId cannot listen: ${e.message}" }
             return Grant(ControlMessage.ListenFailed(e.message ?: "cannot bind ${request.address}"))
@@ -188,6 +191,27 @@ internal class PortRegistry(
         return null
     }
 
+    /**
+     * [bind], retried for a moment ([LINGER_WAIT]) if the address is in use and this registry closed
+     * it just now. Under shared the socket the primary closed is also a worker's, and a worker thread
+     * blocked in `accept` holds it in the kernel after that worker's `close()` returned: the JDK
+     * wakes the thread with a signal and releases the socket once it has left `accept`. The worker's
+     * next `listen` must not find its own old socket in the way.
+     */
+    private fun bindAfterClose(key: PortKey, policy: ListenPolicy, maxPending: Int): PortHandle {
+        val deadline = System.nanoTime() + LINGER_WAIT.inWholeNanoseconds
+        while (true) {
+            try {
+                return bind(key, policy, maxPending).also { closedAt.remove(key.address) }
+            } catch (e: BindException) {
+                val closed = closedAt[key.address]
+                val now = System.nanoTime()
+                if (closed == null || now - closed > RECENT_CLOSE.inWholeNanoseconds || now > deadline) throw e
+                Thread.sleep(1)
+            }
+        }
+    }
+
     private fun bind(key: PortKey, policy: ListenPolicy, maxPending: Int): PortHandle {
         val inherited = inherited.take(key)
         val address = (inherited?.bound ?: key.address).toSocketAddress()
@@ -253,6 +277,9 @@ internal class PortRegistry(
     private fun close(handle: PortHandle) {
         handles.remove(handle.key)
         handle.close()
+        val now = System.nanoTime()
+        closedAt.values.removeIf { now - it > RECENT_CLOSE.inWholeNanoseconds }
+        closedAt[handle.key.address] = now
         log.debug { "closed ${handle.address}: no worker uses it" }
     }
 
@@ -270,5 +297,13 @@ internal class PortRegistry(
 
     private fun CoroutineScope.launchQuietly(action: suspend () -> Unit) {
         launch { runCatching { action() } }
+    }
+
+    private companion object {
+        /** How long after its close an address in use may still be this registry's own socket. */
+        val RECENT_CLOSE = 1.seconds
+
+        /** How long a bind waits for such a socket to go: a signalled thread leaving `accept`, on a loaded machine. */
+        val LINGER_WAIT = 250.milliseconds
     }
 }
