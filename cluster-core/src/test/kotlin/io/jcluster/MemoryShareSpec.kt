@@ -1,7 +1,10 @@
 package io.jcluster
 
 import io.jcluster.internal.MemoryShare
+import io.jcluster.internal.ProcessorShare
+import io.jcluster.internal.UserJvmOptions
 import io.jcluster.internal.WorkerCommands
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldBeEmpty
@@ -58,5 +61,26 @@ class MemoryShareSpec : FunSpec({
         val share = MemoryShare.flags(1, 1, emptyList())
         if (share.isNotEmpty()) commands.spec(1, "t", settings, emptyMap()).command shouldContainAll share
         commands.spec(1, "t", settings.copy(processorsPerWorker = null), emptyMap()).command.none { it.contains("RAMPercentage") } shouldBe true
+    }
+
+    test("the options at the head of javaArgs (jcluster run's) are the user's too: the worker JVM starts with their collector and heap") {
+        // Another collector than the primary's: before, the worker got the primary's beside it, and the JVM refused to start.
+        val collector = if (ProcessorShare.primaryCollector == "-XX:+UseParallelGC") "-XX:+UseSerialGC" else "-XX:+UseParallelGC"
+        val settings = ClusterSettings(
+            mainClass = "", jvmArgs = emptyList(), processorsPerWorker = 1, supervision = Supervision(standby = 1),
+            javaArgs = listOf("-cp", "/nowhere", collector, "-Xmx64m", "-Xms16m", "-version"),
+        )
+        val command = WorkerCommands({ Path.of("/nowhere/control.sock") }, null).spec(1, "t", settings, emptyMap()).command
+        command.filter { it.matches(Regex("-XX:\\+Use\\w+GC")) } shouldBe listOf(collector)
+        command.none { it.contains("RAMPercentage") } shouldBe true
+        val java = ProcessBuilder(command).redirectErrorStream(true).start()
+        val output = java.inputStream.bufferedReader().readText()
+        withClue(output) { java.waitFor() shouldBe 0 }
+    }
+
+    test("a java command line's options end at its main class, -jar or -m; an option's value is not a main class") {
+        UserJvmOptions.optionsOf(listOf("-cp", "a.jar", "-XX:+UseSerialGC", "Main", "-Xmx1g")) shouldBe listOf("-cp", "a.jar", "-XX:+UseSerialGC")
+        UserJvmOptions.optionsOf(listOf("-Xmx1g", "-jar", "app.jar", "-XX:+UseSerialGC")) shouldBe listOf("-Xmx1g")
+        UserJvmOptions.optionsOf(listOf("-ea", "-m", "app/app.Main")) shouldBe listOf("-ea")
     }
 })

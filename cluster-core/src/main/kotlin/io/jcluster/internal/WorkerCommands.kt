@@ -11,16 +11,17 @@ private val log = KotlinLogging.logger {}
 /** Turns settings into the command line and environment of one worker. */
 internal class WorkerCommands(private val controlSocket: () -> Path, private val fastStart: FastStart?) {
     fun spec(workerId: Int, token: String, settings: ClusterSettings, environment: Map<String, String>): LaunchSpec {
+        val userOptions = UserJvmOptions.of(settings)
         val command = buildList {
             settings.user?.let { addAll(UserSwitch.prefix(it, settings.group)) }
             add(settings.java.toString())
             addAll(IPC_FLAGS)
             // The archive lives in the primary's user's cache, which another user may not read.
             if (settings.fastStart && fastStart != null && settings.user == null && settings.javaArgs == null) addAll(fastStart.flags(settings))
-            addAll(OutOfMemory.flags(settings.supervision, settings.jvmArgs))
+            addAll(OutOfMemory.flags(settings.supervision, userOptions))
             addAll(settings.jvmArgs - IPC_FLAGS.toSet())
-            settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, settings.jvmArgs)) }
-            settings.processorsPerWorker?.let { addAll(MemoryShare.flags(it, settings.supervision.standby, settings.jvmArgs)) }
+            settings.processorsPerWorker?.let { addAll(ProcessorShare.flags(it, userOptions)) }
+            settings.processorsPerWorker?.let { addAll(MemoryShare.flags(it, settings.supervision.standby, userOptions)) }
             settings.debugPorts?.let { addAll(debugFlags(workerId, it)) }
             settings.javaArgs?.let(::addAll) ?: addAll(listOf("-cp", settings.classpath, settings.mainClass) + settings.args)
         }
