@@ -1,6 +1,7 @@
 package io.jcluster
 
 import io.jcluster.internal.DatagramHandle
+import io.jcluster.internal.OnlineAnnouncement
 import io.jcluster.internal.WorkerEnvironment
 import io.jcluster.internal.WorkerRuntime
 import kotlinx.coroutines.flow.SharedFlow
@@ -20,10 +21,16 @@ import java.net.SocketAddress
  * }
  * ```
  *
- * In a worker, touching `Cluster` at all connects it to its primary, which then sees it online.
+ * In a worker, touching `Cluster` at all announces it to its primary, which then sees it online, and
+ * connects it.
  */
 public object Cluster {
     private val environment = WorkerEnvironment.current
+
+    init {
+        // First of all, in a worker: its primary sees it online while the rest of jcluster loads.
+        environment?.let(OnlineAnnouncement::announce)
+    }
 
     /** True in a worker process. */
     @JvmStatic

@@ -47,7 +47,10 @@ public sealed class WorkerEvent : ClusterEvent {
     /** The worker process was started. */
     public data class Forked(override val worker: Worker) : WorkerEvent()
 
-    /** The worker connected back and runs. */
+    /**
+     * The worker runs: its JVM announced itself as jcluster loaded in it, or it connected back
+     * (Node's `online`). What is sent to it before it has connected waits until it has.
+     */
     public data class Online(override val worker: Worker) : WorkerEvent()
 
     /**

@@ -174,7 +174,7 @@ public class Primary internal constructor(
             val path = loop.settings.controlSocket ?: SocketDirectories.create().resolve("control.sock")
             val workerUid = loop.settings.user?.let { UserSwitch.uidOf(it) } ?: IpcServer.currentUid
             ControlServer(path, loop, scope, workerUid, helloTimeout).also { server ->
-                loop.settings.user?.let { user -> SocketDirectories.handOver(server.path, ownDirectory, user, loop.settings.group) }
+                loop.settings.user?.let { user -> SocketDirectories.handOver(server.paths, ownDirectory, user, loop.settings.group) }
                 controlServer = server
             }
         }

@@ -7,7 +7,7 @@ import kotlin.time.Duration.Companion.seconds
 
 /** When a supervised worker counts as ready: serving, so that a reload may retire the worker it replaces. */
 public enum class ReadyWhen {
-    /** Once it is online (connected to the primary). */
+    /** Once it has connected to the primary (its hello: at, or a little after, its `Online`). */
     STARTED,
 
     /** Once its first server listens. The default. */

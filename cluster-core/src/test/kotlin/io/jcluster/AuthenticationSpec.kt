@@ -4,6 +4,7 @@ import io.jcluster.internal.ControlMessage
 import io.jcluster.internal.PayloadCodec
 import io.jcluster.internal.WireAddress
 import io.jcluster.internal.WorkerEnvironment
+import io.jcluster.internal.OnlineAnnouncement
 import io.jcluster.ipc.Ipc
 import io.jcluster.ipc.IpcServer
 import io.jcluster.ipc.JsonCodec
@@ -15,7 +16,9 @@ import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.withTimeout
+import java.io.RandomAccessFile
 import java.nio.file.Files
 import java.nio.file.LinkOption
 import java.nio.file.Path
@@ -64,6 +67,10 @@ class AuthenticationSpec : FunSpec({
 
                         impostor(socket, ControlMessage.Hello(worker.id, token)) shouldBe "closed"
                         logged() shouldContain "pid ${ProcessHandle.current().pid()} is not worker ${worker.id}'s pid ${worker.pid}"
+
+                        announceAsImpostor(socket, worker.id, token, logged) // read, and so in the loop, by then
+                        primary.loop.probe()
+                        worker.state.value shouldBe WorkerState.Forked
 
                         Files.writeString(gate, "go\n") // the real worker: its token is still good, and it is let in
                         log.await<WorkerEvent.Online>(worker)
@@ -155,6 +162,16 @@ private suspend fun impostor(socket: Path, first: ControlMessage): String =
         withTimeout(15.seconds) { connection.awaitClosed() }
         "closed"
     }
+
+/**
+ * Announces worker [id] with [token] from this process, as a worker's JVM does first, and returns
+ * once the primary has read the announcement: it logs the line written after it, which is none.
+ */
+private suspend fun announceAsImpostor(socket: Path, id: Int, token: String, logged: () -> String) {
+    val lines = OnlineAnnouncement.line(id, ProcessHandle.current().pid(), token) + "not an announcement\n".toByteArray()
+    RandomAccessFile(OnlineAnnouncement.fifoOf(socket.toString()), "rw").use { it.write(lines) }
+    withTimeout(15.seconds) { while ("that is not a worker's announcement" !in logged()) delay(10) }
+}
 
 /**
  * Runs [block] with a launcher whose workers wait at a gate (a FIFO) before they exec their JVM: they

@@ -3,6 +3,7 @@ package io.jcluster
 import io.jcluster.WorkerEvent.Disconnected
 import io.jcluster.WorkerEvent.Exited
 import io.jcluster.WorkerEvent.Forked
+import io.jcluster.WorkerEvent.Message
 import io.jcluster.WorkerEvent.Online
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
@@ -11,6 +12,10 @@ import io.kotest.matchers.collections.shouldContainExactlyInAnyOrder
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.maps.shouldNotContainKey
 import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
+import java.nio.file.Files
 
 /**
  * A worker's life as its primary sees it (Node's test-cluster-worker-events, -worker-isdead,
@@ -32,6 +37,29 @@ class LifecycleSpec : FunSpec({
             seen.drop(2).map { it.event::class } shouldContainExactlyInAnyOrder listOf(Disconnected::class, Exited::class)
             seen.once<Forked>().state shouldBe WorkerState.Forked
             seen.once<Online>().state shouldBe WorkerState.Online
+        }
+    }
+
+    test("a worker is online once its JVM announces itself, before its runtime connects; what is sent to it then arrives once it has") {
+        val scratch = Files.createTempDirectory("jcluster-gate")
+        try {
+            val gate = scratch.resolve("gate")
+            ProcessBuilder("mkfifo", gate.toString()).start().waitFor() shouldBe 0
+            val settings = testSettings("announce-then-echo").let { it.copy(environment = it.environment + ("TEST_GATE" to gate.toString())) }
+            withCluster(settings) { primary, log ->
+                val worker = primary.fork()
+                log.await<Online>(worker) // it waits at the gate: only its announcement can have said so
+                worker.state.value shouldBe WorkerState.Online
+                coroutineScope {
+                    val pong = async { log.await<Message>(worker) { it.payload == Pong(7, worker.id) } }
+                    launch { worker.send(Ping(7)) } // waits for the link its hello brings
+                    Files.writeString(gate, "go\n")
+                    pong.await()
+                }
+                log.all.count { it.event is Online } shouldBe 1
+            }
+        } finally {
+            scratch.toFile().deleteRecursively()
         }
     }
 

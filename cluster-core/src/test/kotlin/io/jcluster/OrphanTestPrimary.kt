@@ -10,8 +10,9 @@ import kotlinx.coroutines.withTimeout
 import kotlin.time.Duration.Companion.seconds
 
 /**
- * The primary of [NoOrphansSpec], in a JVM of its own. It forks two idle [TestWorker]s, prints
- * `PIDS <pid> <pid>` once both are online, waits for a line on stdin (the spec checks the workers run
+ * The primary of [NoOrphansSpec], in a JVM of its own. It forks two [TestWorker]s that greet it and
+ * then idle, prints `PIDS <pid> <pid>` once both have connected (a worker is online before it has:
+ * its greeting says it has), waits for a line on stdin (the spec checks the workers run
  * first), then does what its one argument says: `exit` returns from main, `throw` throws from main,
  * `wait` blocks until the spec signals it (or the spec's JVM, its parent, is gone). It never
  * closes its [Primary]: whether the workers outlive it anyway is what the spec checks.
@@ -22,13 +23,13 @@ object OrphanTestPrimary {
     @JvmStatic
     fun main(args: Array<String>) {
         val mode = args.single()
-        val primary = Primary(testSettings("idle"))
+        val primary = Primary(testSettings("greet"))
         val workers = runBlocking {
-            val online = async(start = CoroutineStart.UNDISPATCHED) {
-                primary.events.filterIsInstance<WorkerEvent.Online>().take(2).toList()
+            val connected = async(start = CoroutineStart.UNDISPATCHED) {
+                primary.events.filterIsInstance<WorkerEvent.Message>().take(2).toList()
             }
             val workers = List(2) { primary.fork() }
-            withTimeout(30.seconds) { online.await() }
+            withTimeout(30.seconds) { connected.await() }
             workers
         }
         println(PIDS + workers.joinToString(" ") { it.pid.toString() })

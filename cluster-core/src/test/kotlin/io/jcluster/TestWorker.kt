@@ -7,6 +7,9 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
 import java.lang.management.ManagementFactory
+import io.jcluster.internal.OnlineAnnouncement
+import io.jcluster.internal.WorkerEnvironment
+import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.system.exitProcess
 
@@ -41,7 +44,8 @@ data class Pong(val n: Int, val workerId: Int)
  * `idle`, `echo` (answers each [Ping] with a [Pong]), `greet` (sends a [Greeting], then echoes),
  * `exit:N`, `loop` (spins forever), `busy-disconnect` (its disconnect takes a second),
  * `stuck-disconnect` (its disconnect never finishes), `self-disconnect`; and `crash-in-main`, which
- * throws before it ever connects. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
+ * throws before it ever connects; `announce-then-echo` announces itself, waits until a line comes
+ * through the FIFO `TEST_GATE`, and only then loads its runtime and echoes. `loop`, `busy-disconnect` and `stuck-disconnect` send [Ready] once
  * they are in place: before that, a disconnect or a kill would not test what they are for.
  * `flood:N` sends N [Ping]s and disconnects at once (`post-flood:N` the same, posting every other
  * one without suspending: [CurrentWorker.post]); `send-forever` sends [Ping]s from `main` until
@@ -62,6 +66,11 @@ object TestWorker {
         val behaviour = System.getenv("TEST_BEHAVIOUR") ?: "idle"
         if (behaviour == "crash-in-main") throw IllegalStateException("boom in main, before online")
         if (behaviour == "advanced") Team.allow()
+        if (behaviour == "announce-then-echo") {
+            // Online before its runtime has loaded: the runtime connects only once the spec opens the gate.
+            OnlineAnnouncement.announce(WorkerEnvironment.current!!)
+            Files.readString(Path.of(System.getenv("TEST_GATE")))
+        }
         val worker = Cluster.worker
         if (behaviour == "throw-to-own-handler") {
             Thread.setDefaultUncaughtExceptionHandler { thread, error -> System.err.println("the app's handler saw '${error.message}' in ${thread.name}") }
@@ -70,7 +79,7 @@ object TestWorker {
         runBlocking {
             when {
                 behaviour == "idle" -> Unit
-                behaviour == "echo" -> echo(worker)
+                behaviour == "echo" || behaviour == "announce-then-echo" -> echo(worker)
                 behaviour == "greet" -> {
                     val collectors = ManagementFactory.getGarbageCollectorMXBeans().map { it.name }
                     val cwd = Path.of("").toAbsolutePath().toString()

@@ -14,13 +14,16 @@ internal object Admission {
     /** A fresh token for a worker about to be launched. */
     fun newToken(): String = HexFormat.of().formatHex(ByteArray(24).also { random.nextBytes(it) })
 
-    /** Why the [hello] must be refused for [record] (the record of its claimed id, if any), or null to admit it. */
-    fun refusal(record: WorkerRecord?, hello: PrimaryInput.Hello): String? {
+    /**
+     * Why a process must be refused as worker [workerId] ([record], if the primary has one), which it
+     * claims with [token] from pid [peerPid] (in its hello or its announcement), or null to admit it.
+     */
+    fun refusal(record: WorkerRecord?, workerId: Int, token: String, peerPid: Long): String? {
         val expectedPid = record?.process?.pid
         return when {
-            record == null || record.link != null || !sameToken(record.token, hello.token) -> "unknown worker or bad token"
-            expectedPid != null && expectedPid != hello.peerPid -> "pid ${hello.peerPid} is not worker ${hello.workerId}'s pid $expectedPid"
-            record.exit != null || record.channelClosed -> "worker ${hello.workerId} is ${record.state}"
+            record == null || record.link != null || !sameToken(record.token, token) -> "unknown worker or bad token"
+            expectedPid != null && expectedPid != peerPid -> "pid $peerPid is not worker $workerId's pid $expectedPid"
+            record.exit != null || record.channelClosed -> "worker $workerId is ${record.state}"
             else -> null
         }
     }

@@ -25,8 +25,9 @@ private val log = KotlinLogging.logger {}
 
 /**
  * The primary's control socket: accepts worker connections, takes each one's [ControlMessage.Hello],
- * and from then on turns everything the worker sends into inputs of the [PrimaryLoop]. The loop, not
- * this class, decides whether a hello is genuine.
+ * and from then on turns everything the worker sends into inputs of the [PrimaryLoop]. Beside it, the
+ * FIFO through which a worker's JVM announces itself before its runtime connects ([OnlineFifo]). The
+ * loop, not this class, decides whether a hello or an announcement is genuine.
  */
 internal class ControlServer(
     path: Path,
@@ -36,6 +37,7 @@ internal class ControlServer(
     private val helloTimeout: Duration = HELLO_TIMEOUT,
 ) : AutoCloseable {
     private val server = IpcServer.bind(path, IpcOptions(name = "worker control"), setOf(IpcServer.currentUid, workerUid))
+    private val onlineFifo = OnlineFifo.open(path, loop::enqueue)
     private val handshakes = AtomicInteger() // connections waiting for their hello
     private val refusals = LogThrottle(log)
     private val silences = LogThrottle(log)
@@ -49,7 +51,13 @@ internal class ControlServer(
         scope.launch { acceptConnections() }
     }
 
-    override fun close() = server.close()
+    /** The paths to hand to the workers' user, when they run as another: the socket and the announcements' FIFO. */
+    val paths: List<Path> get() = listOfNotNull(server.path, onlineFifo?.path)
+
+    override fun close() {
+        server.close()
+        onlineFifo?.close()
+    }
 
     /** Accepts until the server closes; failed accepts pause inside [IpcServer.accept]. */
     private suspend fun acceptConnections() {

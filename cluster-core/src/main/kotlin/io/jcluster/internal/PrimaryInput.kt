@@ -13,6 +13,8 @@ import kotlinx.coroutines.CompletableDeferred
 internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
+    /** A worker's [ControlMessage.Started], from the connection it opened for that alone. */
+    data class Started(val workerId: Int, val token: String, val peerPid: Long) : PrimaryInput
     /**
      * A worker's control message, with [reply] if it is a call and the [handle] that came with it (a
      * refused round-robin connection, in a [ControlMessage.HandoffRefused]), which the loop owns.

@@ -148,6 +148,7 @@ internal class PrimaryLoop(
         when (input) {
             is PrimaryInput.Fork -> launches.launch(WorkerRecord(input.worker, Admission.newToken(), clock.markNow()), input.environment)
             is PrimaryInput.Hello -> hello(input)
+            is PrimaryInput.Started -> started(input)
             is PrimaryInput.Control -> records.current(input.workerId, input.link)?.let { messages.handle(it, input) } ?: input.handle?.close()
             is PrimaryInput.UserMessage -> userMessage(input)
             is PrimaryInput.LinkDown -> records.current(input.workerId, input.link)?.let { exits.linkDown(it) }
@@ -172,11 +173,10 @@ internal class PrimaryLoop(
 
     private suspend fun hello(input: PrimaryInput.Hello) {
         val record = records[input.workerId]
-        Admission.refusal(record, input)?.let { return reject(input, it) }
-        record!!.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
-        record.link = input.link
+        Admission.refusal(record, input.workerId, input.token, input.peerPid)?.let { return reject(input, it) }
+        record!!.link = input.link
         record.worker.link.complete(input.link)
-        emitFor(record, WorkerEvent.Online(record.worker))
+        comeOnline(record)
         when {
             record.disconnectRequested -> stopper.sendDisconnect(record)
             record.standby -> {
@@ -185,6 +185,24 @@ internal class PrimaryLoop(
             }
             else -> readyIf(record, ReadyWhen.STARTED)
         }
+    }
+
+    /**
+     * A worker's announcement: it is online (its messages wait for its hello's link). A refused one
+     * changes nothing, and is not logged: its hello, if one comes, is refused and logged.
+     */
+    private suspend fun started(input: PrimaryInput.Started) {
+        val record = records[input.workerId]
+        if (Admission.refusal(record, input.workerId, input.token, input.peerPid) != null) return
+        comeOnline(record!!)
+    }
+
+    /** [record]'s `Online`, once, whichever of its announcement and its hello comes first. */
+    private suspend fun comeOnline(record: WorkerRecord) {
+        if (record.online) return
+        record.online = true
+        record.apply(WorkerInput.Online) // stays Disconnecting if a disconnect was asked before it came online
+        emitFor(record, WorkerEvent.Online(record.worker))
     }
 
     private fun reject(input: PrimaryInput.Hello, why: String) {

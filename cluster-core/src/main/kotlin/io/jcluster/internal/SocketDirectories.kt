@@ -23,13 +23,14 @@ internal object SocketDirectories {
     }
 
     /**
-     * Gives [socket] (and its directory, if this primary created it) to [user] and [group], so that
-     * workers running as that user can connect; it stays closed to everyone else.
+     * Gives [files] (the control socket first; and its directory, if this primary created it) to [user]
+     * and [group], so that workers running as that user can connect; they stay closed to everyone else.
      */
-    fun handOver(socket: Path, withDirectory: Boolean, user: String, group: String?) {
+    fun handOver(files: List<Path>, withDirectory: Boolean, user: String, group: String?) {
+        val socket = files.first()
         val lookup = socket.fileSystem.userPrincipalLookupService
         val owner = lookup.lookupPrincipalByName(user)
-        val paths = listOfNotNull(socket.parent.takeIf { withDirectory }, socket)
+        val paths = listOfNotNull(socket.parent.takeIf { withDirectory }) + files
         paths.forEach { Files.setOwner(it, owner) }
         group?.let { lookup.lookupPrincipalByGroupName(it) }?.let { gid ->
             paths.forEach { Files.getFileAttributeView(it, PosixFileAttributeView::class.java).setGroup(gid) }
