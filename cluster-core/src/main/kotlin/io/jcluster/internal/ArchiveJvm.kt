@@ -14,7 +14,10 @@ internal object ArchiveJvm {
     fun runTraining(settings: ClusterSettings, libraryFlags: List<String>, archiveFlags: List<String>): Boolean = runCatching {
         val command = listOf(settings.java.toString()) + WorkerCommands.IPC_FLAGS + libraryFlags + settings.jvmArgs +
             archiveFlags + listOf("-cp", settings.classpath, StartupTraining::class.java.name)
-        val process = ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+        val builder = ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        // Not a worker, even where this primary is itself one of another cluster: the training touches `Cluster`.
+        builder.environment().keys.removeAll(setOf(WorkerEnvironment.WORKER_ID, WorkerEnvironment.LEARNBOOST_WORKER))
+        val process = builder.start()
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) process.destroyForcibly().let { false } else process.exitValue() == 0
     }.getOrDefault(false)
 }
