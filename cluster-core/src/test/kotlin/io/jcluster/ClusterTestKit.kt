@@ -10,11 +10,14 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.mapNotNull
 import kotlinx.coroutines.launch
 
-/** Settings for a primary whose workers run [TestWorker] as [behaviour] says, started the plain way (no AppCDS). */
+/**
+ * Settings for a primary whose workers run [TestWorker] as [behaviour] says, started the plain way (no
+ * AppCDS) with [QUICK_BOOT] (a spec about the workers' collector or JIT sets its own jvmArgs).
+ */
 fun testSettings(behaviour: String): ClusterSettings = ClusterSettings(
     mainClass = TestWorker::class.java.name,
     args = emptyList(),
-    jvmArgs = emptyList(),
+    jvmArgs = QUICK_BOOT,
     environment = mapOf("TEST_BEHAVIOUR" to behaviour),
     fastStart = false,
 )

@@ -18,7 +18,7 @@ fun ClusterConfig.dslTestConfig() {
     listen(0, "127.0.0.1")
     env("production") { workers = 3 }
     `in`("development") { set("workers", 1) }
-    settings { it.copy(mainClass = DslTestWorker::class.java.name, args = emptyList(), jvmArgs = emptyList(), fastStart = false) }
+    settings { it.copy(mainClass = DslTestWorker::class.java.name, args = emptyList(), jvmArgs = QUICK_BOOT, fastStart = false) }
 }
 
 /** The app of the DSL specs: answers each connection with its worker id, then reports to the primary. */

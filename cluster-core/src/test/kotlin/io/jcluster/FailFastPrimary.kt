@@ -17,7 +17,7 @@ fun ClusterConfig.fixedPortConfig(port: Int, strategy: SharingStrategy) {
     listen(port, "127.0.0.1")
     settings {
         it.copy(
-            mainClass = FailFastWorker::class.java.name, args = emptyList(), jvmArgs = emptyList(), fastStart = false,
+            mainClass = FailFastWorker::class.java.name, args = emptyList(), jvmArgs = QUICK_BOOT, fastStart = false,
             environment = it.environment + mapOf(PORT to "$port", STRATEGY to strategy.configName),
         )
     }

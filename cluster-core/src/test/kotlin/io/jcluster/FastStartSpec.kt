@@ -36,7 +36,7 @@ class FastStartSpec : FunSpec({
         val cache = Files.createTempDirectory("jcluster-cache")
         try {
             val fastStart = SharedArchiveFastStart(cache)
-            val settings = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            val settings = testSettings("idle").copy(jvmArgs = emptyList(), fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
             fastStart.prepare(settings)
             withTimeout(60.seconds) { awaitArchive(cache, "worker.jsa") } // a worker learns only once training has dumped an archive
             Primary(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), fastStart).use { primary ->
@@ -67,7 +67,7 @@ class FastStartSpec : FunSpec({
     test("with -Xshare:off, which a JVM dumping an archive refuses, no worker is appointed to learn and workers come online") {
         val cache = Files.createTempDirectory("jcluster-cache")
         try {
-            val packaged = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+            val packaged = testSettings("idle").copy(jvmArgs = emptyList(), fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
             val settings = packaged.copy(jvmArgs = packaged.jvmArgs + "-Xshare:off")
             Primary(settings, JvmProcessLauncher, CoroutineScope(SupervisorJob() + Dispatchers.Default), SharedArchiveFastStart(cache)).use { primary ->
                 primary.recording { log ->
@@ -92,7 +92,7 @@ class FastStartSpec : FunSpec({
                 val old = List(10) { n -> build("a$n", now - 48 * hour + n * 1_000L) }
                 val new = List(recent) { n -> build("b$n", now - hour + n * 1_000L) }
                 val launchers = Files.createDirectory(cache.resolve("run-0123")).also { Files.setLastModifiedTime(it, FileTime.fromMillis(now - 48 * hour)) }
-                SharedArchiveFastStart(cache).flags(testSettings("idle").copy(fastStart = true))
+                SharedArchiveFastStart(cache).flags(testSettings("idle").copy(jvmArgs = emptyList(), fastStart = true))
                 val kept = cache.listDirectoryEntries().map { it.fileName }.toSet()
                 check(launchers.fileName in kept) { "the jcluster run launcher's directory was removed: not a build's" }
                 return old.filter { it.fileName in kept } to new.filter { it.fileName in kept }
@@ -123,7 +123,7 @@ private suspend fun archiveIsMapped(java: Path?, fileName: String, flag: String)
     try {
         val fastStart = SharedArchiveFastStart(cache)
         // The JVM archives classes from jars only, so the application runs packaged, as deployed.
-        val packaged = testSettings("idle").copy(fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
+        val packaged = testSettings("idle").copy(jvmArgs = emptyList(), fastStart = true, classpath = packagedClasspath(Files.createDirectory(cache.resolve("app"))))
         val settings = java?.let { packaged.copy(java = it) } ?: packaged
         val first = fastStart.flags(settings)
         first.single { it.startsWith("-Dorg.newsclub.net.unix.library.override=") }

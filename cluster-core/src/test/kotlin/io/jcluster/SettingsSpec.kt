@@ -32,7 +32,8 @@ class SettingsSpec : FunSpec({
     }
 
     test("processorsPerWorker: the worker counts that many processors and keeps the primary's collector; unset, it counts them all") {
-        withCluster(testSettings("greet").copy(processorsPerWorker = 1)) { primary, log ->
+        // No collector in jvmArgs (testSettings' QUICK_BOOT names one): the primary's is the one to keep.
+        withCluster(testSettings("greet").copy(processorsPerWorker = 1, jvmArgs = emptyList())) { primary, log ->
             val shared = log.greetingOf(primary.fork())
             shared.processors shouldBe 1
             shared.collectors shouldBe ManagementFactory.getGarbageCollectorMXBeans().map { it.name } // not the serial collector one processor would get

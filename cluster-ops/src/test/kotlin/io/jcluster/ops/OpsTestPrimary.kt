@@ -46,7 +46,7 @@ fun ClusterConfig.opsTestConfig() {
         else -> listen(UnixDomainSocketAddress.of(unix))
     }
     timeout = 5.seconds
-    settings { it.copy(mainClass = OpsTestPrimary::class.java.name, args = emptyList(), jvmArgs = emptyList(), fastStart = false) }
+    settings { it.copy(mainClass = OpsTestPrimary::class.java.name, args = emptyList(), jvmArgs = io.jcluster.QUICK_BOOT, fastStart = false) }
     when (val change = System.getenv("OPS_SIGNALS")) {
         null -> Unit
         "usr2-spawns" -> signals { on(Signal.USR2, SignalAction.SPAWN_ONE) }
