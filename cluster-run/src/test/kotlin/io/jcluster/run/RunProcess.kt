@@ -5,6 +5,7 @@ import io.kotest.assertions.withClue
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.withContext
@@ -31,19 +32,33 @@ import kotlin.time.Duration.Companion.seconds
 class RunProcess private constructor(private val process: Process, val scratch: Path) : AutoCloseable {
     private val lines = MutableStateFlow<List<String>>(emptyList())
 
+    /** True once the output has ended (the launcher and every worker closed it): no line comes any more. */
+    private val ended = MutableStateFlow(false)
+
     init {
-        Thread({ process.inputStream.bufferedReader().forEachLine { line -> lines.update { it + line } } }, "run-output")
-            .apply { isDaemon = true; start() }
+        Thread({
+            try {
+                process.inputStream.bufferedReader().forEachLine { line -> lines.update { it + line } }
+            } finally {
+                ended.value = true
+            }
+        }, "run-output").apply { isDaemon = true; start() }
     }
 
     val pid: Long = process.pid()
     val output: List<String> get() = lines.value
     val controlSocket: Path = scratch.resolve("control.sock")
 
-    /** Waits until [count] lines pass [test]; returns them. */
+    /**
+     * Waits until [count] lines pass [test]; returns them. Fails at once if the output ends without
+     * them (the cluster failed or exited: they can no longer come), else after [timeout].
+     */
     suspend fun await(count: Int = 1, timeout: Duration = 60.seconds, test: (String) -> Boolean): List<String> =
         withClue({ "waiting for $count lines like that; output so far:\n${output.joinToString("\n")}" }) {
-            withTimeout(timeout) { lines.first { all -> all.count(test) >= count }.filter(test).take(count) }
+            withTimeout(timeout) { combine(lines, ended) { all, done -> all to done }.first { (all, done) -> done || all.count(test) >= count } }
+            val all = lines.value // complete once ended (set after the last line), and only ever grows
+            check(all.count(test) >= count) { "the output ended with ${all.count(test)} of the $count lines awaited" }
+            all.filter(test).take(count)
         }
 
     /** The ports of the first [workers]×[perWorker] `listening KIND PORT` lines the workers printed. */
