@@ -129,8 +129,12 @@ class RunProcess private constructor(private val process: Process, val scratch: 
             return RunProcess(ProcessBuilder(listOf(java()) + args).redirectErrorStream(true).start(), scratch)
         }
 
-        /** The fixture app `ListenerApp` with [args]. */
-        fun app(vararg args: String): List<String> = listOf("-cp", testClasses, "io.jcluster.run.apps.ListenerApp") + args
+        /**
+         * The fixture app `ListenerApp` with [args], on C1 alone and the serial collector (as
+         * FrameworkAppsSpec's apps): its JVMs live for seconds on the suite's two busy cores.
+         */
+        fun app(vararg args: String): List<String> =
+            listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClasses, "io.jcluster.run.apps.ListenerApp") + args
 
         fun java(): String = Path.of(System.getProperty("java.home"), "bin", "java").toString()
 
