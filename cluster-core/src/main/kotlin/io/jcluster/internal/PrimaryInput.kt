@@ -13,7 +13,7 @@ import kotlinx.coroutines.CompletableDeferred
 internal sealed interface PrimaryInput {
     data class Fork(val worker: Worker, val environment: Map<String, String>) : PrimaryInput
     data class Hello(val workerId: Int, val token: String, val peerPid: Long, val link: WorkerLink) : PrimaryInput
-    /** A worker's [ControlMessage.Started], from the connection it opened for that alone. */
+    /** A worker's announcement ([OnlineAnnouncement]), read from the FIFO; [peerPid] is the pid the line gives, which the kernel does not vouch for. */
     data class Started(val workerId: Int, val token: String, val peerPid: Long) : PrimaryInput
     /**
      * A worker's control message, with [reply] if it is a call and the [handle] that came with it (a

@@ -10,8 +10,10 @@ import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.json.JsonPrimitive
 import java.nio.file.Files
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * Not for applications: the `main` that fast start runs once, under `-XX:ArchiveClassesAtExit` (or
@@ -35,7 +37,7 @@ public object StartupTraining {
                 val announced = CompletableDeferred<PrimaryInput>()
                 OnlineFifo.open(socket, announced::complete)?.use {
                     OnlineAnnouncement.announce(environment)
-                    announced.await()
+                    withTimeoutOrNull(ANNOUNCEMENT_WAIT) { announced.await() }
                 }
                 val accepted = async(Dispatchers.IO) { server.accept() }
                 val worker = CurrentWorker(WorkerRuntime(environment))
@@ -52,4 +54,7 @@ public object StartupTraining {
             }
         }
     }
+
+    /** How long the training waits for its own announcement (it goes on without it). */
+    private val ANNOUNCEMENT_WAIT = 5.seconds
 }

@@ -27,7 +27,7 @@ internal class WorkerRecord(val worker: Worker, val token: String, val startedAt
     var exitSeen: PrimaryInput.Exited? = null
     var ready = false
 
-    /** Whether its `Online` came: with its announcement ([ControlMessage.Started]) or with its hello. */
+    /** Whether its `Online` came: with its announcement ([OnlineAnnouncement]) or with its hello. */
     var online = false
 
     /** A warm standby not yet promoted: the cluster does not see it (no events, not in `workers`). */
