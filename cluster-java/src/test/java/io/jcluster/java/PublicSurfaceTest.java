@@ -67,8 +67,9 @@ class PublicSurfaceTest {
         String packagePath = anchor.getPackageName().replace('.', '/') + "/";
         List<Class<?>> classes = new ArrayList<>();
         for (String entry : classFiles(anchor)) {
+            if (!entry.startsWith(packagePath)) continue;
             String relative = entry.substring(packagePath.length());
-            if (!entry.startsWith(packagePath) || relative.contains("/") || !relative.endsWith(".class")) continue;
+            if (relative.contains("/") || !relative.endsWith(".class")) continue;
             String binary = anchor.getPackageName() + "." + relative.substring(0, relative.length() - ".class".length());
             if (generated(binary)) continue;
             try {
