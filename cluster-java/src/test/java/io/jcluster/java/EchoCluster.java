@@ -24,7 +24,7 @@ public final class EchoCluster {
                 // Workers start plain, from the test's own classpath (as the Kotlin specs' testSettings).
                 .mainClass(EchoCluster.class.getName())
                 .args(List.of())
-                .jvmArgs(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")) // C1 and the serial collector: cheaper boots
+                .jvmArgs(QuickBoot.FLAGS)
                 .fastStart(false);
     }
 

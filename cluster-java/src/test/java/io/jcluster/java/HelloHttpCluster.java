@@ -24,7 +24,7 @@ public final class HelloHttpCluster {
                 .timeout(Duration.ofSeconds(5))
                 .mainClass(HelloHttpCluster.class.getName())
                 .args(List.of())
-                .jvmArgs(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")) // C1 and the serial collector: cheaper boots
+                .jvmArgs(QuickBoot.FLAGS)
                 .fastStart(false);
     }
 

@@ -26,7 +26,7 @@ public final class StickyUdpApp implements JavaWorkerApp {
                 .timeout(Duration.ofSeconds(5))
                 .mainClass(StickyUdpApp.class.getName())
                 .args(List.of())
-                .jvmArgs(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")) // C1 and the serial collector: cheaper boots
+                .jvmArgs(QuickBoot.FLAGS)
                 .fastStart(false);
     }
 

@@ -43,7 +43,7 @@ class FrameworkAppsSpec : FunSpec({
         ) {
             val mark = TimeSource.Monotonic.markNow()
             try {
-                RunProcess.start(listOf("--workers", "2"), QUICK_BOOT + app.javaArgs(port = 0), java = java.toString()).use { run ->
+                RunProcess.start(listOf("--workers", "2"), RunProcess.QUICK_BOOT + app.javaArgs(port = 0), java = java.toString()).use { run ->
                     withClue({ "${app.name} (${app.listener}); cluster output, last 150 lines:\n${run.output.takeLast(150).joinToString("\n")}" }) {
                         clusterLife(app, run)
                     }
@@ -54,13 +54,6 @@ class FrameworkAppsSpec : FunSpec({
         }
     }
 })
-
-/**
- * The workers' JVM flags: C1 alone and the serial collector, which boot Spring MVC in 4.9 s here
- * instead of 6.8 (the spec boots each app's workers five times on two cores). The app stays as
- * built; what the spec checks does not depend on C2.
- */
-private val QUICK_BOOT = listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 /**
  * Apps whose cluster fails a step today because of an agent defect of issue 21, each said in one line;

@@ -130,11 +130,14 @@ class RunProcess private constructor(private val process: Process, val scratch: 
         }
 
         /**
-         * The fixture app `ListenerApp` with [args], on C1 alone and the serial collector (as
-         * FrameworkAppsSpec's apps): its JVMs live for seconds on the suite's two busy cores.
+         * The app JVM flags the specs put ahead of an app's own: C1 alone and the serial collector,
+         * which boot Spring MVC in 4.9 s here instead of 6.8. The specs' apps live for seconds on the
+         * suite's two busy cores, and nothing the specs check depends on C2.
          */
-        fun app(vararg args: String): List<String> =
-            listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClasses, "io.jcluster.run.apps.ListenerApp") + args
+        val QUICK_BOOT = listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+        /** The fixture app `ListenerApp` with [args], on [QUICK_BOOT]. */
+        fun app(vararg args: String): List<String> = QUICK_BOOT + listOf("-cp", testClasses, "io.jcluster.run.apps.ListenerApp") + args
 
         fun java(): String = Path.of(System.getProperty("java.home"), "bin", "java").toString()
 
