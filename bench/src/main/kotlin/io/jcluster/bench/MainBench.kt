@@ -5,7 +5,7 @@ import kotlin.system.exitProcess
 
 /**
  * `bench/run main`: the main job, bin/hello-cluster ([WORKERS] workers, as it ships: a warm
- * standby, under each strategy), against Node's own cluster example doing the same job
+ * standby per worker, under each strategy), against Node's own cluster example doing the same job
  * (bench/node/main-cluster.js, `rr`, Node's default on Linux, and `none`) in the same run, all under
  * keep-alive `wrk -t[THREADS] -c[CONNECTIONS]`:
  * - cold: the first [SECONDS] s of load, started the moment every worker listens;

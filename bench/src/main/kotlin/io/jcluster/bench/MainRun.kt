@@ -31,7 +31,7 @@ class MainRun private constructor(val target: MainTarget, private val server: Se
     lateinit var idleRss: List<Long>
         private set
 
-    /** The processes under the primary that are not its serving workers (hello-cluster's warm standby). */
+    /** The processes under the primary that are not its serving workers (hello-cluster's warm standbys). */
     fun others(): List<Long> = descendants().filter { it !in workers }
 
     /** Each worker's resident set now (bytes). */

@@ -23,7 +23,7 @@ sealed class MainTarget(val key: String, val label: String) {
     override fun toString() = label
 
     /**
-     * bin/hello-cluster as it ships (a warm standby, its `numReqs` printer) with [strategy]. The
+     * bin/hello-cluster as it ships (a warm standby per worker, its `numReqs` printer) with [strategy]. The
      * requests per worker come from its metrics endpoint (`--metrics-port`): each worker's count as
      * of its last heartbeat answer, which is why the driver waits a heartbeat after the load.
      */

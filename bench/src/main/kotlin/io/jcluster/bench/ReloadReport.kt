@@ -71,7 +71,7 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
     private fun printTargets() {
         println("\ntargets")
         outcomes.forEach { o ->
-            val reload = o.reload.fold({ "${it.load.failed} failed (target 0: ${verdict(it.load.failed == 0L)})" }, { "no result" })
+            val reload = o.reload.fold({ "${it.load.failed} failed (target 0: ${verdict(it.load.failed == 0L)})" + timeAgainstPeer(o, it) }, { "no result" })
             val kill = o.kill.fold({ k ->
                 "${k.load.failed} failed, at most ${k.respawn.connections} in flight (${verdict(k.load.failed <= k.respawn.connections)}), " +
                     "listening ${k.respawn.listeningMillis} ms after the kill (target ${MAX_LISTENING_MILLIS} ms: ${verdict(k.respawn.listeningMillis <= MAX_LISTENING_MILLIS)})"
@@ -81,10 +81,18 @@ class ReloadReport(private val outcomes: List<ReloadOutcome>) {
         }
     }
 
+    /** Issue 18's target for a reload's time: at most [MAX_RELOAD_RATIO] Node's, in the same run; empty for Node itself. */
+    private fun timeAgainstPeer(outcome: ReloadOutcome, rolling: Rolling): String {
+        val peerMillis = peer?.takeIf { !outcome.target.isNode }?.reload?.getOrNull()?.millis?.takeIf { it > 0 } ?: return ""
+        val ratio = rolling.millis.toDouble() / peerMillis
+        return ", %d ms, %.2fx Node rr's %d ms (target at most %.1fx: %s)".format(rolling.millis, ratio, peerMillis, MAX_RELOAD_RATIO, verdict(ratio <= MAX_RELOAD_RATIO))
+    }
+
     private fun verdict(met: Boolean) = if (met) "met" else "missed"
 
     private companion object {
         const val PEER = "node_rr"
         const val MAX_LISTENING_MILLIS = 1_000L
+        const val MAX_RELOAD_RATIO = 1.5
     }
 }

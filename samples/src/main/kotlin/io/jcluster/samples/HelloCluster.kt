@@ -37,9 +37,9 @@ data class NotifyRequest(val path: String)
  * The main job, Node's message-counting cluster example on the JVM: a primary with one worker per
  * CPU serving "Hello World" on one port; each worker notifies the primary of every request with a
  * typed message, and the primary prints `numReqs = N` every second. The workers are supervised: one
- * that dies is respawned (by the warm standby, `--standby 1`, a JVM started ahead), `HUP` replaces
- * them all without dropping a request (a reload, which promotes the standbys too while the build is
- * unchanged), and if they cannot boot the primary exits with
+ * that dies is respawned (by a warm standby, a JVM started ahead: one per worker unless `--standby`
+ * says otherwise), `HUP` replaces them all without dropping a request (a reload, which promotes the
+ * standbys while the build is unchanged, so it starts no JVM), and if they cannot boot the primary exits with
  * [Supervision.PRIMARY_FAILED]. Ctrl-C (or TERM) disconnects the
  * workers gracefully, then the primary exits with 0; `TTIN` adds a worker and `TTOU` retires one
  * (gunicorn's). Operators steer it with `bin/jcluster` (its control socket), scrape `--metrics-port`,
@@ -47,7 +47,7 @@ data class NotifyRequest(val path: String)
  * `bin/jcluster upgrade` replaces the primary itself (same flags), without dropping a request.
  *
  * `bin/hello-cluster [--port 3000] [--workers <cpus>] [--strategy shared|round-robin|reuse-port] [--max-restarts 10]
- * [--standby 1] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR] [--server netty|jdk]`
+ * [--standby <workers>] [--metrics-port N] [--control-socket PATH] [--drain-delay SECONDS] [--log-dir DIR] [--server netty|jdk]`
  */
 object HelloCluster {
     private const val LOGGING_BANNER = "kotlin-logging.logStartupMessage"
@@ -81,7 +81,7 @@ object HelloCluster {
                 strategy = options.strategy
                 // A worker here reads nothing at boot but the classpath and the environment the primary gives it, so a
                 // standby started from the build on disk is what a fresh fork would be: a reload may promote it.
-                supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standby, reloadTakesStandbys = true)
+                supervision = Supervision(maxRestarts = options.maxRestarts, standby = options.standbys, reloadTakesStandbys = true)
                 drainDelay = options.drainDelay
                 settings { it.copy(environment = it.environment + options.toWorkerEnvironment()) }
                 use(console)
@@ -185,13 +185,17 @@ data class HelloOptions(
     val workers: Int = cpus(),
     val strategy: SharingStrategy = defaultStrategy(),
     val maxRestarts: Int = Supervision().maxRestarts,
-    val standby: Int = 1,
+    /** Warm standbys; null: one per worker, so that a reload promotes a standby into every slot and starts no JVM under load. */
+    val standby: Int? = null,
     val metricsPort: Int? = null,
     val controlSocket: Path? = null,
     val drainDelay: Duration = Duration.ZERO,
     val logDir: Path? = null,
     val server: HelloServer = HelloServer.NETTY,
 ) {
+    /** The warm standbys to keep: [standby], or one per worker. */
+    val standbys: Int get() = standby ?: workers
+
     fun toWorkerEnvironment(): Map<String, String> =
         mapOf(PORT to "$port", HOST to host, STRATEGY to strategy.configName, SERVER to server.configName)
 

@@ -29,7 +29,7 @@ class HelloUpgradeSpec : FunSpec({
     test("upgrade under HTTP load: 0 failed, the old primary exits 0, the new one serves on with the same flags") {
         val dir = Files.createTempDirectory("jcluster-hello")
         val socket = dir.resolve("control.sock")
-        val (primary, lines) = helloCluster("--workers", "2", "--port", "0", "--control-socket", "$socket")
+        val (primary, lines) = helloCluster("--workers", "2", "--standby", "1", "--port", "0", "--control-socket", "$socket")
         var successor: ProcessHandle? = null
         try {
             val port = withTimeout(40_000) { List(2) { lines.next { workerListening.find(it) } } }.map { it.groupValues[2] }.toSet().single().toInt()

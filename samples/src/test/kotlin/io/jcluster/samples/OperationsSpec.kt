@@ -74,9 +74,9 @@ class OperationsSpec : FunSpec({
             rows.map { it.split(Regex("\\s+"))[2] } shouldContainAll first.map { it.groupValues[1] }
             rows.forEach { it shouldContain "listening" }
             status.second.lines()[1].split(Regex("\\s+")) shouldBe listOf("id", "slot", "pid", "state", "uptime", "restarts", "heap", "rss", "requests", "conns")
-            // The main job keeps a warm standby: not among the workers, but in the metrics and the summary.
-            awaitMetrics(metrics) { it.value("jcluster_standby_workers") == 1.0 }
-            cli(home, "status").second.lines().first() shouldContain ", 1 standby (pid "
+            // The main job keeps a warm standby per worker: not among the workers, but in the metrics and the summary.
+            awaitMetrics(metrics) { it.value("jcluster_standby_workers") == 2.0 }
+            cli(home, "status").second.lines().first() shouldContain ", 2 standby (pid "
 
             cli(home, "scale", "3") shouldBe (0 to "scaled from 2 to 3 workers\n")
             withTimeout(60_000) { hello.next(listening) }
@@ -158,7 +158,7 @@ class OperationsSpec : FunSpec({
 
     test("TERM with a drain delay: /readyz answers 503 at once, the workers serve on through the delay, then the primary exits 0") {
         val home = Files.createTempDirectory("jcluster-ops")
-        val hello = Hello.start(home, "--workers", "2", "--port", "0", "--metrics-port", "0", "--drain-delay", "$DRAIN_SECONDS")
+        val hello = Hello.start(home, "--workers", "2", "--standby", "1", "--port", "0", "--metrics-port", "0", "--drain-delay", "$DRAIN_SECONDS")
         try {
             val metrics = withTimeout(30_000) { hello.next(Regex("^metrics on http://127.0.0.1:(\\d+)/metrics")) }.groupValues[1].toInt()
             val serving = withTimeout(60_000) { List(2) { hello.next(listening) } }
@@ -222,7 +222,7 @@ class OperationsSpec : FunSpec({
     test("socket activation: the workers serve HTTP on the socket systemd passed (LISTEN_FDS), a request sent before the JVM started included")
         .config(enabled = SocketActivator.available()) {
             val home = Files.createTempDirectory("jcluster-ops")
-            val hello = Hello.start(home, "--workers", "2", "--port", SocketActivator.ADDRESS, wrapper = SocketActivator.wrapper())
+            val hello = Hello.start(home, "--workers", "2", "--standby", "1", "--port", SocketActivator.ADDRESS, wrapper = SocketActivator.wrapper())
             try {
                 val port = withTimeout(30_000) { hello.next(Regex("^ACTIVATED (\\d+)")) }.groupValues[1].toInt()
                 // Sent while the JVM starts: it waits in the inherited socket's queue, which only adoption drains.
