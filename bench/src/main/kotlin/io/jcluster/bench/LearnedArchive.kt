@@ -12,14 +12,16 @@ import kotlin.io.path.name
  * start) in place. Starts and stops the cluster until one of its workers maps that archive, at most
  * [MAX_STARTS] times, so the figures after it are the steady state, not the build's first start.
  *
- * Each start stays up while fast start writes or checks an archive in its cache (a `.tmp` file
- * there: the trained archive being dumped, or a learned one being checked): stopped sooner, the
- * primary would take that work down with it, and no number of starts would ever finish it.
+ * Each start stays up while fast start trains or checks an archive (a training JVM runs under the
+ * primary, or a `.tmp` file is in the cache: an archive being dumped, or a learned one left to
+ * check): stopped sooner, the primary would take that work down with it, and no number of starts
+ * would ever finish it.
  */
 object LearnedArchive {
     private const val MAX_STARTS = 6
     private const val FILE_NAME = "worker-app.jsa"
     private const val ARCHIVE_WORK_SECONDS = 60L
+    private const val TRAINING_CLASS = "io.jcluster.internal.StartupTraining"
 
     /** Primes the cache for [command] (the cluster on a port, given by [ReloadTarget.command]'s shape); prints what it did. */
     fun prime(command: (Int) -> List<String>, workers: Int) {
@@ -27,7 +29,7 @@ object LearnedArchive {
             val port = ServerProcess.freePort()
             val mapped = ServerProcess.start(command(port), Process::destroy).use { server ->
                 val cluster = SupervisedCluster(server, workers).apply { awaitListening() }
-                awaitArchiveWork()
+                awaitArchiveWork(server.pid)
                 cluster.liveWorkers().count { mapsLearnedArchive(it.pid()) }
             }
             if (mapped > 0) {
@@ -38,13 +40,20 @@ object LearnedArchive {
         println("   fast start: no worker mapped a learned archive after $MAX_STARTS starts; figures are the first start's")
     }
 
-    /** Waits, [ARCHIVE_WORK_SECONDS] at most, until no archive is being written or checked in fast start's cache. */
-    private fun awaitArchiveWork() {
+    /** Waits, [ARCHIVE_WORK_SECONDS] at most, until [primary] trains or checks no archive. */
+    private fun awaitArchiveWork(primary: Long) {
         val deadline = System.nanoTime() + ARCHIVE_WORK_SECONDS * 1_000_000_000
-        while (archiveWorkUnderWay() && System.nanoTime() < deadline) Thread.sleep(200)
+        while ((trainingUnder(primary) || partialInCache()) && System.nanoTime() < deadline) Thread.sleep(200)
     }
 
-    private fun archiveWorkUnderWay(): Boolean = runCatching {
+    /** Whether a JVM under [primary] runs fast start's training (`StartupTraining`: the first archive, or the check of a learned one). */
+    private fun trainingUnder(primary: Long): Boolean =
+        ProcessHandle.of(primary).map { it.descendants().anyMatch { child -> TRAINING_CLASS in commandLine(child.pid()) } }.orElse(false)
+
+    private fun commandLine(pid: Long): List<String> =
+        runCatching { String(Files.readAllBytes(Path.of("/proc/$pid/cmdline"))).split('\u0000') }.getOrDefault(emptyList())
+
+    private fun partialInCache(): Boolean = runCatching {
         cacheRoot().takeIf { it.isDirectory() }?.listDirectoryEntries()?.filter { it.isDirectory() }
             ?.any { build -> build.listDirectoryEntries().any { it.name.endsWith(".tmp") } } ?: false
     }.getOrDefault(false)
