@@ -211,7 +211,7 @@ public class ManagedCluster internal constructor(
         finish()
     }
 
-    /** Stops at once: every worker is killed now (LearnBoost `destroy`). */
+    /** Stops at once: every worker is killed now (LearnBoost `destroy`), its exit counted as asked for ([ExitReason.KILL]), none respawned. */
     public fun destroy() {
         if (!closing.compareAndSet(false, true)) return
         _state.value = PrimaryState.CLOSING

@@ -138,6 +138,7 @@ public class Primary internal constructor(
 
     private fun killWorkers() {
         loop.closing = true // a worker still being launched now kills itself: see PrimaryLoop.launch
+        loop.beginKillAll(Signal.TERM) // no respawn of what this kills; and the loop may be wedged: the kills below do not wait for it
         val live = loop.liveProcesses()
         live.forEach { it.destroy() }
         val deadline = System.nanoTime() + loop.settings.killTimeout.inWholeNanoseconds

@@ -128,6 +128,13 @@ internal class PrimaryLoop(
 
     suspend fun killAll(signal: Signal) = CompletableDeferred<Unit>().also { enqueue(PrimaryInput.KillAll(signal, it)) }.await()
 
+    /**
+     * [killAll] without waiting for it: the first step of the primary's hard stop, which kills the
+     * processes itself next. Taken before their exits (the inbox keeps the order), it stops supervision
+     * first, so that those exits count as asked for, not as crashes to respawn.
+     */
+    fun beginKillAll(signal: Signal) = enqueue(PrimaryInput.KillAll(signal, CompletableDeferred()))
+
     /** Closes the listeners the primary holds for its workers (the primary is closing). */
     fun closePorts() = ports.closeAll()
 

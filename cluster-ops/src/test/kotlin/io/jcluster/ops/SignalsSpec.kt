@@ -50,6 +50,9 @@ class SignalsSpec : FunSpec({
             primary.awaitExit() shouldBe 0
             primary.output shouldNotContain "P Closing"
             primary.output.filter { it.startsWith("EXITED") && it.endsWith(" DISCONNECT") }.shouldBeEmpty()
+            // Supervision stops before the kill: no worker it killed counts as a crash, nothing is respawned.
+            primary.stderr shouldNotContain " died: "
+            primary.stderr shouldNotContain "respawn in"
             // The primary waits for the workers it kills (and so reaps them): none is left once it is gone.
             workers.values.filter { pid -> ProcessHandle.of(pid).map { it.isAlive }.orElse(false) }.shouldBeEmpty()
         }
