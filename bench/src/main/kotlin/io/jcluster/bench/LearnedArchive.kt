@@ -1,5 +1,6 @@
 package io.jcluster.bench
 
+import io.jcluster.internal.StartupTraining
 import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.io.path.isDirectory
@@ -21,7 +22,6 @@ object LearnedArchive {
     private const val MAX_STARTS = 6
     private const val FILE_NAME = "worker-app.jsa"
     private const val ARCHIVE_WORK_SECONDS = 60L
-    private const val TRAINING_CLASS = "io.jcluster.internal.StartupTraining"
 
     /** Primes the cache for [command] (the cluster on a port, given by [ReloadTarget.command]'s shape); prints what it did. */
     fun prime(command: (Int) -> List<String>, workers: Int) {
@@ -48,7 +48,7 @@ object LearnedArchive {
 
     /** Whether a JVM under [primary] runs fast start's training (`StartupTraining`: the first archive, or the check of a learned one). */
     private fun trainingUnder(primary: Long): Boolean =
-        ProcessHandle.of(primary).map { it.descendants().anyMatch { child -> TRAINING_CLASS in commandLine(child.pid()) } }.orElse(false)
+        ProcessHandle.of(primary).map { it.descendants().anyMatch { child -> StartupTraining::class.java.name in commandLine(child.pid()) } }.orElse(false)
 
     private fun commandLine(pid: Long): List<String> =
         runCatching { String(Files.readAllBytes(Path.of("/proc/$pid/cmdline"))).split('\u0000') }.getOrDefault(emptyList())
