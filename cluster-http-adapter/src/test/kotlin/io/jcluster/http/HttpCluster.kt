@@ -29,8 +29,7 @@ class HttpCluster(adapter: AdapterUnderTest, supervision: Supervision = Supervis
         ClusterSettings(
             mainClass = HttpTestWorker::class.java.name,
             args = emptyList(),
-            // C1 alone and the serial collector: cheaper boots on the suite's two cores (as cluster-core's QUICK_BOOT).
-            jvmArgs = listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+            jvmArgs = io.jcluster.QUICK_BOOT,
             environment = mapOf("TEST_ADAPTER" to adapter.name),
             fastStart = false,
             supervision = supervision,

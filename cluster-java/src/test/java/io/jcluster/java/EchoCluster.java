@@ -1,5 +1,6 @@
 package io.jcluster.java;
 
+import io.jcluster.QuickBootKt;
 import io.jcluster.SharingStrategy;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class EchoCluster {
                 // Workers start plain, from the test's own classpath (as the Kotlin specs' testSettings).
                 .mainClass(EchoCluster.class.getName())
                 .args(List.of())
-                .jvmArgs(QuickBoot.FLAGS)
+                .jvmArgs(QuickBootKt.getQUICK_BOOT()) // cluster-core's spec flags: C1, the serial collector
                 .fastStart(false);
     }
 

@@ -1,5 +1,6 @@
 package io.jcluster.java;
 
+import io.jcluster.QuickBootKt;
 import io.jcluster.http.JdkHttp;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,7 +25,7 @@ public final class HelloHttpCluster {
                 .timeout(Duration.ofSeconds(5))
                 .mainClass(HelloHttpCluster.class.getName())
                 .args(List.of())
-                .jvmArgs(QuickBoot.FLAGS)
+                .jvmArgs(QuickBootKt.getQUICK_BOOT()) // cluster-core's spec flags: C1, the serial collector
                 .fastStart(false);
     }
 

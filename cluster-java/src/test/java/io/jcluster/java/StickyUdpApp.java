@@ -2,6 +2,7 @@ package io.jcluster.java;
 
 import io.jcluster.ClusterDatagram;
 import io.jcluster.ClusterListener;
+import io.jcluster.QuickBootKt;
 import io.jcluster.StickySessions;
 import io.jcluster.WorkerContext;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class StickyUdpApp implements JavaWorkerApp {
                 .timeout(Duration.ofSeconds(5))
                 .mainClass(StickyUdpApp.class.getName())
                 .args(List.of())
-                .jvmArgs(QuickBoot.FLAGS)
+                .jvmArgs(QuickBootKt.getQUICK_BOOT()) // cluster-core's spec flags: C1, the serial collector
                 .fastStart(false);
     }
 

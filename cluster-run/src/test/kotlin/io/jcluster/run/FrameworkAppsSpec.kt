@@ -1,5 +1,6 @@
 package io.jcluster.run
 
+import io.jcluster.QUICK_BOOT
 import io.jcluster.apps.FixtureApp
 import io.jcluster.apps.FixtureApps
 import io.kotest.assertions.withClue
@@ -43,7 +44,7 @@ class FrameworkAppsSpec : FunSpec({
         ) {
             val mark = TimeSource.Monotonic.markNow()
             try {
-                RunProcess.start(listOf("--workers", "2"), RunProcess.QUICK_BOOT + app.javaArgs(port = 0), java = java.toString()).use { run ->
+                RunProcess.start(listOf("--workers", "2"), QUICK_BOOT + app.javaArgs(port = 0), java = java.toString()).use { run ->
                     withClue({ "${app.name} (${app.listener}); cluster output, last 150 lines:\n${run.output.takeLast(150).joinToString("\n")}" }) {
                         clusterLife(app, run)
                     }

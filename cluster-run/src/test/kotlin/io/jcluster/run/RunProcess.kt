@@ -1,6 +1,7 @@
 package io.jcluster.run
 
 import io.jcluster.ipc.Ipc
+import io.jcluster.QUICK_BOOT
 import io.kotest.assertions.withClue
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
@@ -129,14 +130,7 @@ class RunProcess private constructor(private val process: Process, val scratch: 
             return RunProcess(ProcessBuilder(listOf(java()) + args).redirectErrorStream(true).start(), scratch)
         }
 
-        /**
-         * The app JVM flags the specs put ahead of an app's own: C1 alone and the serial collector,
-         * which boot Spring MVC in 4.9 s here instead of 6.8. The specs' apps live for seconds on the
-         * suite's two busy cores, and nothing the specs check depends on C2.
-         */
-        val QUICK_BOOT = listOf("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
-
-        /** The fixture app `ListenerApp` with [args], on [QUICK_BOOT]. */
+        /** The fixture app `ListenerApp` with [args], on [QUICK_BOOT] (which boots Spring MVC in 4.9 s here instead of 6.8). */
         fun app(vararg args: String): List<String> = QUICK_BOOT + listOf("-cp", testClasses, "io.jcluster.run.apps.ListenerApp") + args
 
         fun java(): String = Path.of(System.getProperty("java.home"), "bin", "java").toString()
